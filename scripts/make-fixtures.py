@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""Regenerates sql-tests/fixtures (provenance; the files are committed, CI does not run this).
+
+Needs: Pillow, the scikit-image wheel's sample photos (SKIMAGE_DATA=dir with chelsea.png ...),
+espeak-ng, sox and lame.
+"""
+import os, subprocess, sys
+from PIL import Image, ImageOps
+
+root = os.path.join(os.path.dirname(__file__), "..", "sql-tests", "fixtures")
+data = os.environ.get("SKIMAGE_DATA", "/tmp/skx/skimage/data")
+img = os.path.join(root, "images")
+
+def jpeg(name, out, quality=90, mirror=False):
+    im = Image.open(os.path.join(data, name)).convert("RGB")
+    if mirror:
+        im = ImageOps.mirror(im)
+    im.save(os.path.join(img, out), "JPEG", quality=quality)
+
+jpeg("chelsea.png", "chelsea.jpg")
+jpeg("chelsea.png", "chelsea_mirror.jpg", mirror=True)
+jpeg("coffee.png", "coffee.jpg")
+jpeg("astronaut.png", "astronaut.jpg", quality=85)
+Image.open(os.path.join(data, "camera.png")).save(os.path.join(img, "camera.png"), optimize=True)
+# Corrupt: a JPEG start-of-image marker followed by bytes that are no JPEG segment.
+with open(os.path.join(img, "corrupt.jpg"), "wb") as f:
+    f.write(b"\xff\xd8\xff" + bytes(range(7, 250)) * 8)
+
+SENTENCE = "seven purple kites flew over the quiet harbor at dawn"
+audio = os.path.join(root, "audio")
+raw = os.path.join(audio, "raw.wav")
+subprocess.run(["espeak-ng", "-w", raw, SENTENCE], check=True)
+subprocess.run(["sox", raw, "-r", "16000", "-c", "1", "-b", "16", os.path.join(audio, "harbor.wav")], check=True)
+os.remove(raw)
+subprocess.run(["lame", "--quiet", "-b", "64", os.path.join(audio, "harbor.wav"), os.path.join(audio, "harbor.mp3")], check=True)
+with open(os.path.join(audio, "corrupt.wav"), "wb") as f:
+    f.write(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(200))
+
+def pdf(pages):
+    """A minimal, valid PDF: one Helvetica text line per page, with an exact xref table."""
+    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None,
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    kids = []
+    for text in pages:
+        stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
+        content = len(objs)
+        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                    f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>")
+        kids.append(f"{len(objs)} 0 R")
+    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+with open(os.path.join(root, "pdf", "harbor.pdf"), "wb") as f:
+    f.write(pdf(["Seven purple kites flew over the quiet harbor at dawn.",
+                 "The harbor master counted every kite twice."]))
+with open(os.path.join(root, "pdf", "corrupt.pdf"), "wb") as f:
+    f.write(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n" + bytes(64))
+print("fixtures written to", os.path.abspath(root))

@@ -1,0 +1,177 @@
+//! The command line: `serve`, `query`, `demo`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::common::{DataFusionError, Result};
+use futures::TryStreamExt;
+use tokio::net::TcpListener;
+
+use crate::config::{Config, TableDef, parse_bytes};
+use crate::engine::Engine;
+use crate::server;
+use crate::session::Output;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mediasql",
+    version,
+    about = "SQL over images, audio, video and PDFs"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the Postgres wire protocol.
+    Serve {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// Address to listen on (default 127.0.0.1:5433, or `listen` in the config file).
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Run SQL, print the result as a table; exits non-zero on error.
+    Query {
+        #[command(flatten)]
+        engine: EngineArgs,
+        /// One or more `;`-separated statements.
+        sql: String,
+    },
+    /// Serve the bundled demo media as tables `images`, `audio`, `pdfs` and `media`.
+    Demo {
+        #[arg(long, default_value = crate::config::DEFAULT_LISTEN)]
+        listen: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EngineArgs {
+    /// A mediasql.toml.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// A media table, NAME=LOCATION (repeatable).
+    #[arg(long = "table", value_name = "NAME=LOCATION")]
+    tables: Vec<String>,
+    /// Memory all queries together may use, e.g. 4GiB.
+    #[arg(long)]
+    memory_limit: Option<String>,
+}
+
+impl EngineArgs {
+    fn config(&self) -> Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::default(),
+        };
+        for table in &self.tables {
+            config.tables.push(TableDef::parse_arg(table)?);
+        }
+        if let Some(limit) = &self.memory_limit {
+            config.memory_limit = parse_bytes(limit)?;
+        }
+        Ok(config)
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve { engine, listen } => {
+            let mut config = engine.config()?;
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve(config).await
+        }
+        Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
+        Command::Demo { listen } => {
+            let mut config = demo_config()?;
+            config.listen = listen;
+            serve(config).await
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<()> {
+    let engine = Engine::new(&config)?;
+    let listener = TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| DataFusionError::Configuration(format!("listen on {}: {e}", config.listen)))?;
+    let addr = listener.local_addr()?;
+    for table in &config.tables {
+        eprintln!("table {} = {}", table.name, table.location);
+    }
+    eprintln!(
+        "mediasql listening on {addr}; connect with: psql -h {} -p {}",
+        addr.ip(),
+        addr.port()
+    );
+    server::serve(
+        listener,
+        engine,
+        config.max_connections,
+        server::shutdown_signal(),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn query(config: &Config, sql: &str) -> Result<()> {
+    let engine = Engine::new(config)?;
+    let session = engine.session();
+    for output in session.execute_sql(sql).await? {
+        match output {
+            Output::Rows(stream) => {
+                let schema = stream.schema();
+                let batches: Vec<_> = stream.try_collect().await?;
+                let batches = if batches.is_empty() {
+                    vec![datafusion::arrow::array::RecordBatch::new_empty(schema)]
+                } else {
+                    batches
+                };
+                println!("{}", pretty_format_batches(&batches)?);
+            }
+            Output::Command(tag) | Output::TransactionStart(tag) | Output::TransactionEnd(tag) => {
+                println!("{tag}");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The demo tables over the bundled fixtures.
+pub fn demo_config() -> Result<Config> {
+    let root = fixtures_dir()?;
+    let root = root.to_string_lossy();
+    let table = |name: &str, kind: &str| TableDef {
+        name: name.to_string(),
+        location: root.to_string(),
+        options: [("kind".to_string(), kind.to_string())].into(),
+    };
+    Ok(Config {
+        tables: vec![
+            table("images", "image"),
+            table("audio", "audio"),
+            table("pdfs", "pdf"),
+            table("media", "any"),
+        ],
+        ..Config::default()
+    })
+}
+
+/// `sql-tests/fixtures` from the working directory, else from the source tree it was built in.
+fn fixtures_dir() -> Result<PathBuf> {
+    let candidates = [
+        PathBuf::from("sql-tests/fixtures"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests/fixtures"),
+    ];
+    candidates.into_iter().find(|p| p.is_dir()).ok_or_else(|| {
+        DataFusionError::Configuration(
+            "demo media not found: run from the mediasql checkout (sql-tests/fixtures)".into(),
+        )
+    })
+}

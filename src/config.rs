@@ -1,0 +1,167 @@
+//! Configuration: `mediasql.toml` and command-line overrides.
+//!
+//! ```toml
+//! listen = "127.0.0.1:5433"
+//! memory_limit = "4GiB"
+//! [s3]
+//! "aws.endpoint" = "http://127.0.0.1:9000"
+//! [tables.photos]
+//! location = "s3://bucket/photos/"
+//! kind = "image"
+//! ```
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use datafusion::common::{DataFusionError, Result};
+use serde::Deserialize;
+
+/// The default address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:5433";
+
+/// One declared media table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDef {
+    pub name: String,
+    pub location: String,
+    /// Media table options (`kind`, `batch_bytes`, `aws.*` ...).
+    pub options: HashMap<String, String>,
+}
+
+impl TableDef {
+    /// Parses `NAME=LOCATION` from the command line.
+    pub fn parse_arg(arg: &str) -> Result<Self> {
+        match arg.split_once('=') {
+            Some((name, location)) if !name.is_empty() && !location.is_empty() => Ok(Self {
+                name: name.to_string(),
+                location: location.to_string(),
+                options: HashMap::new(),
+            }),
+            _ => Err(DataFusionError::Configuration(format!(
+                "--table expects NAME=LOCATION, got '{arg}'"
+            ))),
+        }
+    }
+}
+
+/// Engine and server settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: String,
+    pub tables: Vec<TableDef>,
+    /// S3 options applied to every S3 location (over the AWS environment variables).
+    pub s3: HashMap<String, String>,
+    /// Bytes of memory all queries together may hold (DataFusion's memory pool).
+    pub memory_limit: usize,
+    pub target_partitions: Option<usize>,
+    /// Connections served at once.
+    pub max_connections: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_string(),
+            tables: Vec::new(),
+            s3: HashMap::new(),
+            memory_limit: 4 << 30,
+            target_partitions: None,
+            max_connections: 100,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    listen: Option<String>,
+    memory_limit: Option<String>,
+    target_partitions: Option<usize>,
+    max_connections: Option<usize>,
+    #[serde(default)]
+    s3: HashMap<String, String>,
+    #[serde(default)]
+    tables: HashMap<String, HashMap<String, String>>,
+}
+
+impl Config {
+    /// Reads a `mediasql.toml`.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            DataFusionError::Configuration(format!("reading {}: {e}", path.display()))
+        })?;
+        Self::from_toml(&text)
+            .map_err(|e| DataFusionError::Configuration(format!("{}: {e}", path.display())))
+    }
+
+    fn from_toml(text: &str) -> Result<Self> {
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|e| DataFusionError::Configuration(e.to_string()))?;
+        let mut config = Config::default();
+        if let Some(listen) = file.listen {
+            config.listen = listen;
+        }
+        if let Some(limit) = file.memory_limit {
+            config.memory_limit = parse_bytes(&limit)?;
+        }
+        config.target_partitions = file.target_partitions;
+        if let Some(max) = file.max_connections {
+            config.max_connections = max;
+        }
+        config.s3 = file.s3;
+        let mut names: Vec<_> = file.tables.into_iter().collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, mut options) in names {
+            let location = options.remove("location").ok_or_else(|| {
+                DataFusionError::Configuration(format!("table {name}: missing 'location'"))
+            })?;
+            config.tables.push(TableDef {
+                name,
+                location,
+                options,
+            });
+        }
+        Ok(config)
+    }
+}
+
+/// Parses `512MiB`, `4GiB`, `1G`, `1048576`.
+pub fn parse_bytes(text: &str) -> Result<usize> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, unit) = t.split_at(split);
+    let n: usize = digits
+        .parse()
+        .map_err(|_| DataFusionError::Configuration(format!("invalid size '{text}'")))?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => {
+            return Err(DataFusionError::Configuration(format!(
+                "invalid size '{text}'"
+            )));
+        }
+    };
+    Ok(n << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_tables_and_sizes() {
+        let config = Config::from_toml(
+            "memory_limit = \"1GiB\"\n[tables.photos]\nlocation = \"./p\"\nkind = \"image\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.memory_limit, 1 << 30);
+        assert_eq!(config.tables[0].name, "photos");
+        assert_eq!(config.tables[0].options["kind"], "image");
+        assert!(Config::from_toml("bogus = 1").is_err());
+        assert!(TableDef::parse_arg("x").is_err());
+        assert_eq!(parse_bytes("512MiB").unwrap(), 512 << 20);
+    }
+}

@@ -1,0 +1,95 @@
+//! Builds the engine: one shared `SessionContext` holding the media tables, the functions,
+//! `pg_catalog` and the memory pool; each connection gets its own [`Session`] over it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use mediasql_udfs::io::StoreRegistry;
+
+use crate::catalog::factory::{MediaTableFactory, media_table};
+use crate::catalog::read_media::ReadMedia;
+use crate::config::Config;
+use crate::session::Session;
+
+/// The catalog name clients see as their database.
+pub const CATALOG: &str = "mediasql";
+/// The default schema.
+pub const SCHEMA: &str = "public";
+
+/// The engine shared by every connection.
+#[derive(Clone)]
+pub struct Engine {
+    ctx: SessionContext,
+    parser: Arc<PostgresCompatibilityParser>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine with the tables of `config` registered.
+    pub fn new(config: &Config) -> Result<Self> {
+        let stores = Arc::new(StoreRegistry::new(config.s3.clone()));
+        let session_config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_default_catalog_and_schema(CATALOG, SCHEMA)
+            .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions));
+        let pool: Arc<dyn MemoryPool> = Arc::new(FairSpillPool::new(config.memory_limit));
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(pool)
+            .build_arc()?;
+        let mut state = SessionStateBuilder::new()
+            .with_default_features()
+            .with_config(session_config)
+            .with_runtime_env(runtime)
+            .build();
+        state.table_factories_mut().insert(
+            "MEDIA".to_string(),
+            Arc::new(MediaTableFactory::new(Arc::clone(&stores))),
+        );
+        let ctx = SessionContext::new_with_state(state);
+        ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
+        for udf in mediasql_udfs::all_functions(Arc::clone(&stores)) {
+            ctx.register_udf(udf);
+        }
+        datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
+            .map_err(|e| *e)?;
+        for table in &config.tables {
+            let provider = media_table(&table.location, &table.options, &stores)?;
+            ctx.register_table(table.name.as_str(), Arc::new(provider))
+                .map_err(|e| DataFusionError::Plan(format!("table {}: {e}", table.name)))?;
+        }
+        Ok(Self {
+            ctx,
+            parser: Arc::new(PostgresCompatibilityParser::new()),
+        })
+    }
+
+    /// A new session (one per connection): its own settings, the engine's tables.
+    pub fn session(&self) -> Session {
+        let ctx = SessionContext::new_with_state(self.ctx.state());
+        Session::new(ctx, Arc::clone(&self.parser))
+    }
+
+    /// The shared context (tables registered here are seen by every session).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+}
+
+fn default_partitions() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Table options as given in a config file or on the command line.
+pub type TableOptions = HashMap<String, String>;

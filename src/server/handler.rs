@@ -1,0 +1,333 @@
+//! pgwire handlers: simple and extended query protocol over [`Session`]s.
+//!
+//! Each connection gets its own [`Session`] (kept in pgwire's per-connection extensions);
+//! results stream batch by batch from DataFusion to the socket, never collected whole.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use datafusion::common::{DataFusionError, ScalarValue};
+use futures::{Sink, StreamExt, stream};
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::auth::noop::NoopStartupHandler;
+use pgwire::api::cancel::CancelHandler;
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::stmt::QueryParser;
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::cancel::CancelRequest;
+use pgwire::types::format::FormatOptions;
+use rust_decimal::Decimal;
+
+use super::encode::{encode_batch, pg_fields, pg_type};
+use super::sqlstate;
+use crate::engine::Engine;
+use crate::session::{Output, Prepared, Session};
+
+/// All handlers of one server.
+pub struct Handlers {
+    service: Arc<QueryService>,
+    startup: Arc<Startup>,
+    cancel: Arc<Cancel>,
+}
+
+impl Handlers {
+    pub fn new(engine: Engine) -> Self {
+        let connections = Arc::new(ConnectionManager::new());
+        Self {
+            service: Arc::new(QueryService {
+                parser: Arc::new(StatementParser {
+                    engine: engine.clone(),
+                }),
+                engine,
+            }),
+            startup: Arc::new(Startup {
+                connections: Arc::clone(&connections),
+            }),
+            cancel: Arc::new(Cancel { connections }),
+        }
+    }
+}
+
+impl PgWireServerHandlers for Handlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        Arc::clone(&self.service)
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        Arc::clone(&self.service)
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        Arc::clone(&self.startup)
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        Arc::clone(&self.cancel)
+    }
+}
+
+/// Accepts any user and database without a password (password auth is a later issue).
+pub struct Startup {
+    connections: Arc<ConnectionManager>,
+}
+
+#[async_trait]
+impl NoopStartupHandler for Startup {
+    fn connection_manager(&self) -> Option<Arc<ConnectionManager>> {
+        Some(Arc::clone(&self.connections))
+    }
+}
+
+/// Routes CancelRequests to the connection they name.
+pub struct Cancel {
+    connections: Arc<ConnectionManager>,
+}
+
+#[async_trait]
+impl CancelHandler for Cancel {
+    async fn on_cancel_request(&self, request: CancelRequest) {
+        self.connections
+            .cancel(request.pid, &request.secret_key)
+            .await;
+    }
+}
+
+/// The query handlers.
+pub struct QueryService {
+    engine: Engine,
+    parser: Arc<StatementParser>,
+}
+
+fn session_of<C: ClientInfo>(engine: &Engine, client: &C) -> Arc<Session> {
+    client
+        .session_extensions()
+        .get_or_insert_with(|| engine.session())
+}
+
+/// A DataFusion error as a Postgres ErrorResponse.
+pub fn error_info(error: &DataFusionError) -> ErrorInfo {
+    ErrorInfo::new(
+        "ERROR".to_string(),
+        sqlstate::sqlstate(error).to_string(),
+        sqlstate::message(error),
+    )
+}
+
+fn pg_error(error: &DataFusionError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(error)))
+}
+
+fn response<C: ClientInfo>(
+    client: &C,
+    output: Output,
+    format: impl Fn(usize) -> FieldFormat,
+) -> Response {
+    match output {
+        Output::Command(tag) => Response::Execution(Tag::new(&tag)),
+        Output::TransactionStart(tag) => Response::TransactionStart(Tag::new(&tag)),
+        Output::TransactionEnd(tag) => Response::TransactionEnd(Tag::new(&tag)),
+        Output::Rows(batches) => {
+            let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+            let fields = Arc::new(pg_fields(&batches.schema(), format, &options));
+            let row_fields = Arc::clone(&fields);
+            let rows = batches.flat_map(move |batch| {
+                let encoded = batch.and_then(|b| encode_batch(&b, &row_fields));
+                let rows: Vec<PgWireResult<_>> = match encoded {
+                    Ok(rows) => rows.into_iter().map(Ok).collect(),
+                    Err(e) => vec![Err(pg_error(&e))],
+                };
+                stream::iter(rows)
+            });
+            Response::Query(QueryResponse::new(fields, rows))
+        }
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for QueryService {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(&self.engine, client);
+        let statements = session.parse(query).map_err(|e| pg_error(&e))?;
+        let mut responses = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            match session.execute(statement).await {
+                Ok(output) => responses.push(response(client, output, |_| FieldFormat::Text)),
+                Err(e) => {
+                    // Like PostgreSQL: the failing statement ends the query string.
+                    responses.push(Response::Error(Box::new(error_info(&e))));
+                    break;
+                }
+            }
+        }
+        if responses.is_empty() {
+            responses.push(Response::EmptyQuery);
+        }
+        Ok(responses)
+    }
+}
+
+/// Parses and plans statements for the extended protocol.
+pub struct StatementParser {
+    engine: Engine,
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Arc<Prepared>;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let session = session_of(&self.engine, client);
+        let mut statements = session.parse(sql).map_err(|e| pg_error(&e))?;
+        if statements.len() > 1 {
+            return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
+                "ERROR".into(),
+                sqlstate::SYNTAX_ERROR.into(),
+                "cannot insert multiple commands into a prepared statement".into(),
+            ))));
+        }
+        let Some(statement) = statements.pop() else {
+            return Ok(None);
+        };
+        let prepared = session.prepare(statement).await.map_err(|e| pg_error(&e))?;
+        Ok(Some(Arc::new(prepared)))
+    }
+
+    fn get_parameter_types(&self, stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        Ok(stmt
+            .param_types
+            .iter()
+            .map(|t| t.as_ref().map_or(Type::UNKNOWN, pg_type))
+            .collect())
+    }
+
+    fn get_result_schema(
+        &self,
+        stmt: &Self::Statement,
+        column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        let options = Arc::new(FormatOptions::default());
+        Ok(pg_fields(
+            &stmt.schema,
+            |i| column_format.map_or(FieldFormat::Text, |f| f.format_for(i)),
+            &options,
+        ))
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for QueryService {
+    type Statement = Arc<Prepared>;
+    type QueryParser = StatementParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        Arc::clone(&self.parser)
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let session = session_of(&self.engine, client);
+        let prepared = &portal.statement.statement;
+        let params = bind_parameters(portal)?;
+        let output = session
+            .execute_prepared(prepared, params)
+            .await
+            .map_err(|e| pg_error(&e))?;
+        let format = portal.result_column_format.clone();
+        Ok(response(client, output, move |i| format.format_for(i)))
+    }
+}
+
+/// Decodes a portal's parameters: by the type the client declared, else the type the plan
+/// inferred; then cast to the inferred type.
+fn bind_parameters(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<ScalarValue>> {
+    let prepared = &portal.statement.statement;
+    (0..portal.parameter_len())
+        .map(|i| {
+            let inferred = prepared.param_types.get(i).cloned().flatten();
+            let declared = portal.statement.parameter_types.get(i).cloned().flatten();
+            let wire_type = declared
+                .filter(|t| *t != Type::UNKNOWN)
+                .or_else(|| inferred.as_ref().map(pg_type))
+                .unwrap_or(Type::UNKNOWN);
+            let value = decode_parameter(portal, i, &wire_type)?;
+            match inferred {
+                Some(dt) if value.data_type() != dt => value.cast_to(&dt).map_err(|e| {
+                    pg_error(&DataFusionError::Plan(format!(
+                        "parameter ${}: cannot convert to {dt}: {e}",
+                        i + 1
+                    )))
+                }),
+                _ => Ok(value),
+            }
+        })
+        .collect()
+}
+
+fn decode_parameter(
+    portal: &Portal<Arc<Prepared>>,
+    i: usize,
+    ty: &Type,
+) -> PgWireResult<ScalarValue> {
+    Ok(match *ty {
+        Type::BOOL => ScalarValue::Boolean(portal.parameter::<bool>(i, ty)?),
+        Type::INT2 => ScalarValue::Int16(portal.parameter::<i16>(i, ty)?),
+        Type::INT4 => ScalarValue::Int32(portal.parameter::<i32>(i, ty)?),
+        Type::INT8 => ScalarValue::Int64(portal.parameter::<i64>(i, ty)?),
+        Type::FLOAT4 => ScalarValue::Float32(portal.parameter::<f32>(i, ty)?),
+        Type::FLOAT8 => ScalarValue::Float64(portal.parameter::<f64>(i, ty)?),
+        Type::NUMERIC => match portal.parameter::<Decimal>(i, ty)? {
+            Some(d) => ScalarValue::Decimal128(Some(d.mantissa()), 38, d.scale() as i8),
+            None => ScalarValue::Decimal128(None, 38, 0),
+        },
+        Type::BYTEA => ScalarValue::Binary(portal.parameter::<Vec<u8>>(i, ty)?),
+        Type::DATE => ScalarValue::Date32(
+            portal
+                .parameter::<NaiveDate>(i, ty)?
+                .map(|d| (d - DateTime::UNIX_EPOCH.date_naive()).num_days() as i32),
+        ),
+        Type::TIMESTAMP => ScalarValue::TimestampMicrosecond(
+            portal
+                .parameter::<NaiveDateTime>(i, ty)?
+                .map(|t| t.and_utc().timestamp_micros()),
+            None,
+        ),
+        Type::TIMESTAMPTZ => ScalarValue::TimestampMicrosecond(
+            portal
+                .parameter::<DateTime<FixedOffset>>(i, ty)?
+                .map(|t| t.timestamp_micros()),
+            Some("UTC".into()),
+        ),
+        _ => ScalarValue::Utf8(portal.parameter::<String>(i, &Type::TEXT)?),
+    })
+}

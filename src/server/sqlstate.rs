@@ -1,0 +1,116 @@
+//! DataFusion errors → Postgres SQLSTATEs, in one table (as GreptimeDB keeps it).
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::common::{DataFusionError, SchemaError};
+
+pub const SYNTAX_ERROR: &str = "42601";
+pub const UNDEFINED_TABLE: &str = "42P01";
+pub const UNDEFINED_FUNCTION: &str = "42883";
+pub const UNDEFINED_COLUMN: &str = "42703";
+pub const DUPLICATE_TABLE: &str = "42P07";
+pub const AMBIGUOUS_COLUMN: &str = "42702";
+pub const PLAN_ERROR: &str = "42000";
+pub const DATA_EXCEPTION: &str = "22000";
+pub const DIVISION_BY_ZERO: &str = "22012";
+pub const INVALID_TEXT_REPRESENTATION: &str = "22P02";
+pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
+pub const INVALID_PARAMETER_VALUE: &str = "22023";
+pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
+pub const INSUFFICIENT_RESOURCES: &str = "53200";
+pub const QUERY_CANCELED: &str = "57014";
+pub const IO_ERROR: &str = "58030";
+pub const INTERNAL_ERROR: &str = "XX000";
+
+/// The SQLSTATE for `error`.
+pub fn sqlstate(error: &DataFusionError) -> &'static str {
+    match error {
+        DataFusionError::SQL(..) => SYNTAX_ERROR,
+        DataFusionError::Plan(message) => plan_state(message),
+        DataFusionError::SchemaError(e, _) => match e.as_ref() {
+            SchemaError::FieldNotFound { .. } => UNDEFINED_COLUMN,
+            SchemaError::AmbiguousReference { .. } => AMBIGUOUS_COLUMN,
+            _ => PLAN_ERROR,
+        },
+        DataFusionError::ResourcesExhausted(_) => INSUFFICIENT_RESOURCES,
+        DataFusionError::NotImplemented(_) => FEATURE_NOT_SUPPORTED,
+        DataFusionError::Configuration(_) => INVALID_PARAMETER_VALUE,
+        DataFusionError::Execution(message) => execution_state(message),
+        DataFusionError::ArrowError(e, _) => arrow_state(e),
+        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => IO_ERROR,
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
+            sqlstate(inner)
+        }
+        DataFusionError::Shared(inner) => sqlstate(inner),
+        DataFusionError::Collection(errors) => errors.first().map_or(INTERNAL_ERROR, sqlstate),
+        DataFusionError::ExecutionJoin(_) | DataFusionError::Internal(_) => INTERNAL_ERROR,
+        DataFusionError::External(e) => match e.downcast_ref::<DataFusionError>() {
+            Some(inner) => sqlstate(inner),
+            None => INTERNAL_ERROR,
+        },
+        _ => INTERNAL_ERROR,
+    }
+}
+
+fn plan_state(message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("table '") && lower.contains("not found") {
+        UNDEFINED_TABLE
+    } else if lower.contains("invalid function")
+        || lower.contains("no function matches")
+        || lower.contains("unknown function")
+    {
+        UNDEFINED_FUNCTION
+    } else if lower.contains("already exists") {
+        DUPLICATE_TABLE
+    } else {
+        PLAN_ERROR
+    }
+}
+
+fn execution_state(message: &str) -> &'static str {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("divide by zero") || lower.contains("division by zero") {
+        DIVISION_BY_ZERO
+    } else {
+        DATA_EXCEPTION
+    }
+}
+
+fn arrow_state(error: &ArrowError) -> &'static str {
+    match error {
+        ArrowError::DivideByZero => DIVISION_BY_ZERO,
+        ArrowError::CastError(_) | ArrowError::ParseError(_) => INVALID_TEXT_REPRESENTATION,
+        ArrowError::ArithmeticOverflow(_) => NUMERIC_VALUE_OUT_OF_RANGE,
+        ArrowError::ExternalError(e) => match e.downcast_ref::<DataFusionError>() {
+            Some(inner) => sqlstate(inner),
+            None => INTERNAL_ERROR,
+        },
+        ArrowError::MemoryError(_) => INSUFFICIENT_RESOURCES,
+        _ => DATA_EXCEPTION,
+    }
+}
+
+/// The error's message without DataFusion's backtrace.
+pub fn message(error: &DataFusionError) -> String {
+    error.strip_backtrace()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::parser::ParserError;
+
+    #[test]
+    fn maps_the_common_errors() {
+        let syntax = DataFusionError::SQL(Box::new(ParserError::ParserError("x".into())), None);
+        assert_eq!(sqlstate(&syntax), SYNTAX_ERROR);
+        let table = DataFusionError::Plan("table 'mediasql.public.nope' not found".into());
+        assert_eq!(sqlstate(&table), UNDEFINED_TABLE);
+        let func = DataFusionError::Plan("Invalid function 'nope'".into());
+        assert_eq!(sqlstate(&func), UNDEFINED_FUNCTION);
+        let mem = DataFusionError::ResourcesExhausted("over".into());
+        assert_eq!(sqlstate(&mem), INSUFFICIENT_RESOURCES);
+        let ctx = DataFusionError::Context("while".into(), Box::new(mem));
+        assert_eq!(sqlstate(&ctx), INSUFFICIENT_RESOURCES);
+    }
+}

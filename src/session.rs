@@ -1,0 +1,382 @@
+//! A client session: parses Postgres-dialect SQL, answers session commands (SET, SHOW,
+//! BEGIN/COMMIT/ROLLBACK) itself and hands everything else to DataFusion.
+//!
+//! The wire server and the in-process test runner both go through here, so the SQL a
+//! client sends behaves the same either way.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::physical_plan::memory::MemoryStream;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::sqlparser::ast::{self, Set};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+
+/// What running one statement gives.
+pub enum Output {
+    /// Rows, streamed batch by batch.
+    Rows(SendableRecordBatchStream),
+    /// A command's completion tag (`SET`, `CREATE TABLE`...).
+    Command(String),
+    /// `BEGIN`: the session is now in a transaction block.
+    TransactionStart(String),
+    /// `COMMIT`/`ROLLBACK`: the transaction block ended.
+    TransactionEnd(String),
+}
+
+/// A statement parsed and planned once, executed with parameters many times.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub statement: Statement,
+    /// The plan with `$n` placeholders (None for session commands).
+    pub plan: Option<LogicalPlan>,
+    /// The result columns (empty for commands).
+    pub schema: SchemaRef,
+    /// The type of each `$n`, where the plan tells it.
+    pub param_types: Vec<Option<DataType>>,
+}
+
+/// Session commands answered without DataFusion.
+enum SessionCommand {
+    Set(String, String),
+    Show(String),
+    ShowAll,
+    Begin,
+    Commit,
+    Rollback,
+    Tag(&'static str),
+}
+
+/// One connection's session.
+pub struct Session {
+    ctx: SessionContext,
+    parser: Arc<PostgresCompatibilityParser>,
+    vars: Mutex<BTreeMap<String, String>>,
+}
+
+impl Session {
+    pub(crate) fn new(ctx: SessionContext, parser: Arc<PostgresCompatibilityParser>) -> Self {
+        Self {
+            ctx,
+            parser,
+            vars: Mutex::new(default_settings()),
+        }
+    }
+
+    /// The session's DataFusion context.
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+
+    /// Parses one or more `;`-separated statements.
+    ///
+    /// DataFusion's parser comes first (it knows `CREATE EXTERNAL TABLE`, `COPY`, `EXPLAIN`
+    /// options); plain SQL is then re-parsed by the Postgres compatibility parser, which
+    /// rewrites what psql and drivers send (`::regclass`, `OPERATOR(pg_catalog.~)`...).
+    pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
+        let statements = DFParserBuilder::new(sql)
+            .with_dialect(&PostgreSqlDialect {})
+            .build()?
+            .parse_statements()?;
+        let all_plain = statements
+            .iter()
+            .all(|s| matches!(s, Statement::Statement(_)));
+        if all_plain && let Ok(rewritten) = self.parser.parse(sql) {
+            return Ok(rewritten
+                .into_iter()
+                .map(|s| Statement::Statement(Box::new(s)))
+                .collect());
+        }
+        Ok(statements.into_iter().collect())
+    }
+
+    /// Runs every statement of `sql` in order, stopping at the first error.
+    pub async fn execute_sql(&self, sql: &str) -> Result<Vec<Output>> {
+        let mut outputs = Vec::new();
+        for statement in self.parse(sql)? {
+            outputs.push(self.execute(&statement).await?);
+        }
+        Ok(outputs)
+    }
+
+    /// Runs one statement.
+    pub async fn execute(&self, statement: &Statement) -> Result<Output> {
+        if let Some(command) = session_command(statement) {
+            return self.run_command(command);
+        }
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(statement.clone())
+            .await?;
+        self.run_plan(plan).await
+    }
+
+    /// Parses and plans one statement for the extended protocol.
+    pub async fn prepare(&self, statement: Statement) -> Result<Prepared> {
+        if let Some(command) = session_command(&statement) {
+            let schema = match command {
+                SessionCommand::Show(name) => show_schema(&name),
+                SessionCommand::ShowAll => show_all_schema(),
+                _ => Arc::new(Schema::empty()),
+            };
+            return Ok(Prepared {
+                statement,
+                plan: None,
+                schema,
+                param_types: Vec::new(),
+            });
+        }
+        let plan = self
+            .ctx
+            .state()
+            .statement_to_plan(statement.clone())
+            .await?;
+        let types = plan.get_parameter_types()?;
+        let mut param_types = vec![None; types.len()];
+        for (name, data_type) in types {
+            let index = name
+                .trim_start_matches('$')
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1));
+            if let Some(slot) = index.and_then(|i| param_types.get_mut(i)) {
+                *slot = data_type;
+            }
+        }
+        let schema = if is_command(&plan) {
+            Arc::new(Schema::empty())
+        } else {
+            Arc::new(plan.schema().as_arrow().clone())
+        };
+        Ok(Prepared {
+            statement,
+            plan: Some(plan),
+            schema,
+            param_types,
+        })
+    }
+
+    /// Runs a prepared statement with `$n` bound to `params[n - 1]`.
+    pub async fn execute_prepared(
+        &self,
+        prepared: &Prepared,
+        params: Vec<ScalarValue>,
+    ) -> Result<Output> {
+        match &prepared.plan {
+            None => self.execute(&prepared.statement).await,
+            Some(plan) => {
+                let plan = if params.is_empty() {
+                    plan.clone()
+                } else {
+                    plan.clone().replace_params_with_values(&ParamValues::List(
+                        params.into_iter().map(Into::into).collect(),
+                    ))?
+                };
+                self.run_plan(plan).await
+            }
+        }
+    }
+
+    async fn run_plan(&self, plan: LogicalPlan) -> Result<Output> {
+        let tag = command_tag(&plan);
+        let frame = self.ctx.execute_logical_plan(plan).await?;
+        match tag {
+            Some(tag) => {
+                frame.collect().await?;
+                Ok(Output::Command(tag))
+            }
+            None => Ok(Output::Rows(frame.execute_stream().await?)),
+        }
+    }
+
+    fn run_command(&self, command: SessionCommand) -> Result<Output> {
+        let mut vars = self
+            .vars
+            .lock()
+            .map_err(|_| DataFusionError::Internal("session settings lock poisoned".into()))?;
+        Ok(match command {
+            SessionCommand::Set(name, value) => {
+                vars.insert(name, value);
+                Output::Command("SET".into())
+            }
+            SessionCommand::Show(name) => {
+                let value = vars.get(&name).cloned().ok_or_else(|| {
+                    DataFusionError::Configuration(format!(
+                        "unrecognized configuration parameter \"{name}\""
+                    ))
+                })?;
+                let schema = show_schema(&name);
+                let column = Arc::new(StringArray::from(vec![value]));
+                rows(RecordBatch::try_new(schema, vec![column])?)?
+            }
+            SessionCommand::ShowAll => {
+                let names = StringArray::from_iter_values(vars.keys());
+                let values = StringArray::from_iter_values(vars.values());
+                let batch = RecordBatch::try_new(
+                    show_all_schema(),
+                    vec![Arc::new(names), Arc::new(values)],
+                )?;
+                rows(batch)?
+            }
+            SessionCommand::Begin => Output::TransactionStart("BEGIN".into()),
+            SessionCommand::Commit => Output::TransactionEnd("COMMIT".into()),
+            SessionCommand::Rollback => Output::TransactionEnd("ROLLBACK".into()),
+            SessionCommand::Tag(tag) => Output::Command(tag.into()),
+        })
+    }
+}
+
+fn rows(batch: RecordBatch) -> Result<Output> {
+    let schema = batch.schema();
+    Ok(Output::Rows(Box::pin(MemoryStream::try_new(
+        vec![batch],
+        schema,
+        None,
+    )?)))
+}
+
+fn show_schema(name: &str) -> SchemaRef {
+    Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, false)]))
+}
+
+fn show_all_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("setting", DataType::Utf8, false),
+    ]))
+}
+
+/// The settings drivers read at connect time, with PostgreSQL-compatible values.
+fn default_settings() -> BTreeMap<String, String> {
+    [
+        ("application_name", ""),
+        ("client_encoding", "UTF8"),
+        ("client_min_messages", "notice"),
+        ("datestyle", "ISO, MDY"),
+        ("default_transaction_isolation", "read committed"),
+        ("default_transaction_read_only", "off"),
+        ("extra_float_digits", "1"),
+        ("integer_datetimes", "on"),
+        ("intervalstyle", "postgres"),
+        ("is_superuser", "off"),
+        ("lc_collate", "C"),
+        ("lc_ctype", "C"),
+        ("max_identifier_length", "63"),
+        ("search_path", "\"$user\", public"),
+        ("server_encoding", "UTF8"),
+        ("server_version", "16.0"),
+        ("server_version_num", "160000"),
+        ("standard_conforming_strings", "on"),
+        ("statement_timeout", "0"),
+        ("timezone", "UTC"),
+        ("transaction_isolation", "read committed"),
+        ("transaction_read_only", "off"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+/// Recognises the statements a session answers itself. `SET`/`SHOW` of `datafusion.*`
+/// settings go to DataFusion.
+fn session_command(statement: &Statement) -> Option<SessionCommand> {
+    let Statement::Statement(s) = statement else {
+        return None;
+    };
+    match s.as_ref() {
+        ast::Statement::StartTransaction { .. } => Some(SessionCommand::Begin),
+        ast::Statement::Commit { .. } => Some(SessionCommand::Commit),
+        ast::Statement::Rollback {
+            savepoint: Some(_), ..
+        } => Some(SessionCommand::Tag("ROLLBACK")),
+        ast::Statement::Rollback { .. } => Some(SessionCommand::Rollback),
+        ast::Statement::Savepoint { .. } => Some(SessionCommand::Tag("SAVEPOINT")),
+        ast::Statement::ReleaseSavepoint { .. } => Some(SessionCommand::Tag("RELEASE")),
+        ast::Statement::Discard { .. } => Some(SessionCommand::Tag("DISCARD ALL")),
+        ast::Statement::Deallocate { .. } => Some(SessionCommand::Tag("DEALLOCATE")),
+        ast::Statement::ShowVariable { variable } => {
+            let name = variable
+                .iter()
+                .map(|i| i.value.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
+            match name.as_str() {
+                "all" => Some(SessionCommand::ShowAll),
+                "transaction isolation level" => {
+                    Some(SessionCommand::Show("transaction_isolation".into()))
+                }
+                n if n.starts_with("datafusion.") || n.contains(' ') => None,
+                n => Some(SessionCommand::Show(n.to_string())),
+            }
+        }
+        ast::Statement::Set(set) => set_command(set),
+        _ => None,
+    }
+}
+
+fn set_command(set: &Set) -> Option<SessionCommand> {
+    match set {
+        Set::SingleAssignment {
+            variable, values, ..
+        } => {
+            let name = variable.to_string().to_ascii_lowercase();
+            if name.starts_with("datafusion.") {
+                return None;
+            }
+            let value = values
+                .iter()
+                .map(|v| unquote(&v.to_string()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Some(SessionCommand::Set(name, value))
+        }
+        Set::SetTimeZone { value, .. } => Some(SessionCommand::Set(
+            "timezone".into(),
+            unquote(&value.to_string()),
+        )),
+        Set::SetNames { charset_name, .. } => Some(SessionCommand::Set(
+            "client_encoding".into(),
+            charset_name.value.clone(),
+        )),
+        _ => Some(SessionCommand::Tag("SET")),
+    }
+}
+
+fn unquote(s: &str) -> String {
+    s.trim_matches('\'').to_string()
+}
+
+fn is_command(plan: &LogicalPlan) -> bool {
+    command_tag(plan).is_some()
+}
+
+/// The completion tag of a plan that runs as a command, or None for a query.
+fn command_tag(plan: &LogicalPlan) -> Option<String> {
+    Some(match plan {
+        LogicalPlan::Ddl(ddl) => match ddl {
+            DdlStatement::CreateExternalTable(_) | DdlStatement::CreateMemoryTable(_) => {
+                "CREATE TABLE"
+            }
+            DdlStatement::CreateView(_) => "CREATE VIEW",
+            DdlStatement::CreateCatalogSchema(_) => "CREATE SCHEMA",
+            DdlStatement::CreateCatalog(_) => "CREATE DATABASE",
+            DdlStatement::DropTable(_) => "DROP TABLE",
+            DdlStatement::DropView(_) => "DROP VIEW",
+            DdlStatement::DropCatalogSchema(_) => "DROP SCHEMA",
+            DdlStatement::CreateFunction(_) => "CREATE FUNCTION",
+            DdlStatement::DropFunction(_) => "DROP FUNCTION",
+            _ => "OK",
+        }
+        .to_string(),
+        LogicalPlan::Statement(_) => "SET".to_string(),
+        _ => return None,
+    })
+}

@@ -1,0 +1,18 @@
+//! mediasql's SQL functions. One function per file, named after it; each file holds the
+//! function's `ScalarUDFImpl`, its documentation, its signature and its unit tests.
+//!
+//! Areas: [`io`] (fetching bytes). Later issues add `image`, `audio`, `text`, `vision`,
+//! `vector` and `models`.
+
+pub mod io;
+pub mod on_error;
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::async_udf::AsyncScalarUDF;
+
+/// Every scalar function of this crate, ready to register on a `SessionContext`.
+pub fn all_functions(stores: Arc<io::StoreRegistry>) -> Vec<ScalarUDF> {
+    vec![AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf()]
+}
