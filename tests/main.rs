@@ -1,1 +1,8 @@
+//! mediasql's one integration-test binary (one link): modules inside.
+//!
+//! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
+//! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
 
+mod common;
+mod slt;
+mod wire;

@@ -59,12 +59,14 @@ pub fn media_table(
     let mut kind = KindFilter::Any;
     let mut store_options = HashMap::new();
     for (key, value) in options {
-        match key.as_str() {
+        // DataFusion files `OPTIONS` keys without a prefix under `format.`.
+        let key = key.strip_prefix("format.").unwrap_or(key);
+        match key {
             "kind" => kind = KindFilter::parse(value)?,
             "batch_bytes" => scan.batch_bytes = parse_positive(key, value)?,
             "max_in_flight" => scan.max_in_flight = parse_positive(key, value)?,
             k if k.starts_with("aws.") || k.starts_with("aws_") => {
-                store_options.insert(key.clone(), value.clone());
+                store_options.insert(key.to_string(), value.clone());
             }
             other => {
                 return plan_err!(

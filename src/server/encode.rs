@@ -536,7 +536,7 @@ mod tests {
         let ts = TimestampMicrosecondArray::from(vec![0]).with_timezone("UTC");
         assert_eq!(
             text(Arc::new(ts)),
-            vec![Some("1970-01-01 00:00:00+00:00".into())]
+            vec![Some("1970-01-01 00:00:00.000000+00".into())]
         );
     }
 

@@ -71,6 +71,8 @@ fn execution_state(message: &str) -> &'static str {
     let lower = message.to_ascii_lowercase();
     if lower.contains("divide by zero") || lower.contains("division by zero") {
         DIVISION_BY_ZERO
+    } else if lower.contains("already exists") {
+        DUPLICATE_TABLE
     } else {
         DATA_EXCEPTION
     }

@@ -1,9 +1,10 @@
 //! mediasql's SQL functions. One function per file, named after it; each file holds the
 //! function's `ScalarUDFImpl`, its documentation, its signature and its unit tests.
 //!
-//! Areas: [`io`] (fetching bytes). Later issues add `image`, `audio`, `text`, `vision`,
+//! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers). Later issues add `image`, `audio`, `text`, `vision`,
 //! `vector` and `models`.
 
+pub mod bytes;
 pub mod io;
 pub mod on_error;
 
@@ -14,5 +15,8 @@ use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 
 /// Every scalar function of this crate, ready to register on a `SessionContext`.
 pub fn all_functions(stores: Arc<io::StoreRegistry>) -> Vec<ScalarUDF> {
-    vec![AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf()]
+    vec![
+        AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf(),
+        ScalarUDF::new_from_impl(bytes::octet_length::OctetLength::default()),
+    ]
 }

@@ -9,11 +9,11 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 
 use datafusion::common::{DataFusionError, Result, plan_err};
-use object_store::ObjectStore;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
+use object_store::{ClientOptions, ObjectStore};
 use url::Url;
 
 /// A location resolved to a store and a path inside it.
@@ -101,8 +101,11 @@ impl StoreRegistry {
             return self.cached(root, || self.build_s3(&bucket, &HashMap::new()));
         }
         self.cached(root, || {
+            // Plain http:// is the user's choice of URL; https:// stays TLS.
+            let options = ClientOptions::new().with_allow_http(root.starts_with("http://"));
             let store = HttpBuilder::new()
-                .with_url(root)
+                .with_url(format!("{root}/"))
+                .with_client_options(options)
                 .build()
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
             Ok(Arc::new(store))

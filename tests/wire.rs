@@ -1,0 +1,187 @@
+//! What only a real Postgres client shows: the extended protocol with parameters, binary
+//! results, errors that leave the session usable, and psql's catalog queries.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::common::{TestEnv, TestServer};
+
+async fn server() -> (TestEnv, TestServer) {
+    let env = TestEnv::start().await;
+    let server = TestServer::start(env.engine().await).await;
+    (env, server)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_protocol_binds_parameters_and_returns_binary() {
+    let (_env, server) = server().await;
+    let client = server.connect().await;
+
+    // tokio-postgres prepares (Parse/Describe), binds typed parameters and reads binary rows.
+    let statement = client
+        .prepare(
+            "SELECT path, width, height FROM read_media('sql-tests/fixtures/images/*.jpg') \
+             WHERE width > $1 AND path LIKE $2 ORDER BY path",
+        )
+        .await
+        .expect("prepare");
+    assert_eq!(statement.params().len(), 2);
+    let rows = client
+        .query(&statement, &[&500_i32, &"%coffee%"])
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 1);
+    let path: &str = rows[0].get(0);
+    let (width, height): (i32, i32) = (rows[0].get(1), rows[0].get(2));
+    assert_eq!(
+        (path, width, height),
+        ("sql-tests/fixtures/images/coffee.jpg", 600, 400)
+    );
+
+    // The same named statement, executed again with other values.
+    let rows = client
+        .query(&statement, &[&0_i32, &"%chelsea%"])
+        .await
+        .expect("query");
+    assert_eq!(rows.len(), 2);
+
+    // Binary decoding of several types.
+    let row = client
+        .query_one(
+            "SELECT true, 7::smallint, 8::int, 9::bigint, 1.5::real, 2.5::double, 'x', \
+             X'CAFE', DATE '2024-02-29', TIMESTAMP '2024-02-29 12:00:00', \
+             arrow_cast(TIMESTAMP '2024-02-29 12:00:00', 'Timestamp(Microsecond, Some(\"UTC\"))'), \
+             [1, 2, 3]",
+            &[],
+        )
+        .await
+        .expect("types");
+    assert!(row.get::<_, bool>(0));
+    assert_eq!(row.get::<_, i16>(1), 7);
+    assert_eq!(row.get::<_, i32>(2), 8);
+    assert_eq!(row.get::<_, i64>(3), 9);
+    assert_eq!(row.get::<_, f32>(4), 1.5);
+    assert_eq!(row.get::<_, f64>(5), 2.5);
+    assert_eq!(row.get::<_, &str>(6), "x");
+    assert_eq!(row.get::<_, Vec<u8>>(7), vec![0xca, 0xfe]);
+    assert_eq!(
+        row.get::<_, NaiveDate>(8),
+        NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()
+    );
+    let ts = row.get::<_, chrono::NaiveDateTime>(9);
+    assert_eq!(ts.to_string(), "2024-02-29 12:00:00");
+    let tz = row.get::<_, DateTime<Utc>>(10);
+    assert_eq!(tz.to_rfc3339(), "2024-02-29T12:00:00+00:00");
+    assert_eq!(row.get::<_, Vec<i64>>(11), vec![1, 2, 3]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_carry_sqlstate_and_the_session_survives() {
+    let (_env, server) = server().await;
+    let client = server.connect().await;
+
+    let cases = [
+        ("SELEC 1", "42601"),
+        ("SELECT * FROM no_such_table", "42P01"),
+        ("SELECT no_such_function(1)", "42883"),
+        (
+            "SELECT no_such_column FROM read_media('sql-tests/fixtures/pdf')",
+            "42703",
+        ),
+    ];
+    for (sql, code) in cases {
+        let err = client.simple_query(sql).await.expect_err(sql);
+        let db = err.as_db_error().expect("a server error");
+        assert_eq!(db.code().code(), code, "{sql}: {}", db.message());
+        // Extended protocol too.
+        let err = client.query(sql, &[]).await.expect_err(sql);
+        assert_eq!(
+            err.as_db_error().expect("db error").code().code(),
+            code,
+            "{sql}"
+        );
+        // The next query on the same connection works.
+        let row = client
+            .query_one("SELECT 41 + 1", &[])
+            .await
+            .expect("after error");
+        assert_eq!(row.get::<_, i64>(0), 42);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_describes_tables() {
+    let (_env, server) = server().await;
+    let client = server.connect().await;
+    client
+        .batch_execute(
+            "CREATE EXTERNAL TABLE photos STORED AS MEDIA LOCATION 'sql-tests/fixtures/images' \
+             OPTIONS ('kind' 'image')",
+        )
+        .await
+        .expect("create table");
+
+    // What psql 15 sends for `\dt`.
+    let dt = "SELECT n.nspname as \"Schema\", c.relname as \"Name\", \
+        CASE c.relkind WHEN 'r' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' \
+        WHEN 'i' THEN 'index' WHEN 'S' THEN 'sequence' WHEN 't' THEN 'TOAST table' \
+        WHEN 'f' THEN 'foreign table' WHEN 'p' THEN 'partitioned table' \
+        WHEN 'I' THEN 'partitioned index' END as \"Type\", \
+        pg_catalog.pg_get_userbyid(c.relowner) as \"Owner\" \
+        FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+        LEFT JOIN pg_catalog.pg_am am ON am.oid = c.relam \
+        WHERE c.relkind IN ('r','p','') AND n.nspname <> 'pg_catalog' \
+        AND n.nspname !~ '^pg_toast' AND n.nspname <> 'information_schema' \
+        AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 1,2;";
+    let rows = client.simple_query(dt).await.expect("\\dt");
+    let names: Vec<String> = rows
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(1).map(str::to_string),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        names.contains(&"photos".to_string()),
+        "\\dt listed {names:?}"
+    );
+
+    // `\d photos`: find the table's oid, then its columns.
+    let find = "SELECT c.oid, n.nspname, c.relname FROM pg_catalog.pg_class c \
+        LEFT JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+        WHERE c.relname OPERATOR(pg_catalog.~) '^(photos)$' COLLATE pg_catalog.default \
+        AND pg_catalog.pg_table_is_visible(c.oid) ORDER BY 2, 3;";
+    let rows = client.simple_query(find).await.expect("\\d lookup");
+    let oid = rows
+        .iter()
+        .find_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+            _ => None,
+        })
+        .expect("photos has an oid");
+    let columns = format!(
+        "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), \
+         (SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) FROM pg_catalog.pg_attrdef d \
+          WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND a.atthasdef), \
+         a.attnotnull, (SELECT c.collname FROM pg_catalog.pg_collation c, pg_catalog.pg_type t \
+          WHERE c.oid = a.attcollation AND t.oid = a.atttypid AND a.attcollation <> t.typcollation) AS attcollation, \
+         a.attidentity, a.attgenerated \
+         FROM pg_catalog.pg_attribute a WHERE a.attrelid = '{oid}' AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attnum;"
+    );
+    let rows = client.simple_query(&columns).await.expect("\\d columns");
+    let described: Vec<(String, String)> = rows
+        .iter()
+        .filter_map(|m| match m {
+            tokio_postgres::SimpleQueryMessage::Row(r) => {
+                Some((r.get(0)?.to_string(), r.get(1)?.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(&names[..3], ["path", "size", "modified"], "{described:?}");
+    assert!(
+        names.contains(&"width") && names.contains(&"content"),
+        "{described:?}"
+    );
+}

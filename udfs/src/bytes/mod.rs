@@ -1,0 +1,3 @@
+//! Byte-level functions over `content` columns.
+
+pub mod octet_length;
