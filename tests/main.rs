@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
