@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond Rust: a Python virtualenv with moto's S3-compatible
-# server (the S3 tests start it on loopback). Idempotent; used by the README, CI and Docker.
+# Installs what the test suite needs beyond Rust, idempotently; used by the README, CI and Docker:
+# - python3 with venv (Debian: python3-venv) for the test servers and clients;
+# - a virtualenv with moto's S3-compatible server (the S3 tests start it on loopback) and
+#   psycopg (the client-compatibility test replays what psycopg sends).
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
-if [ ! -x "$VENV/bin/moto_server" ]; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.5"
+
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q python3 python3-venv
 fi
-echo "test tools ready: $VENV/bin/moto_server"
+
+if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/python" -c "import psycopg" 2>/dev/null; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==5.2.5" "psycopg[binary]>=3.2,<4"
+fi
+echo "test tools ready in $VENV"

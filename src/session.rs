@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::{RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
 use datafusion::execution::SendableRecordBatchStream;
@@ -81,10 +81,23 @@ impl Session {
     /// options); plain SQL is then re-parsed by the Postgres compatibility parser, which
     /// rewrites what psql and drivers send (`::regclass`, `OPERATOR(pg_catalog.~)`...).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
-        let statements = DFParserBuilder::new(sql)
+        let parsed = DFParserBuilder::new(sql)
             .with_dialect(&PostgreSqlDialect {})
-            .build()?
-            .parse_statements()?;
+            .build()
+            .and_then(|mut parser| parser.parse_statements());
+        let statements = match parsed {
+            Ok(statements) => statements,
+            // Some client queries only parse once rewritten; otherwise report DataFusion's error.
+            Err(e) => match self.parser.parse(sql) {
+                Ok(rewritten) => {
+                    return Ok(rewritten
+                        .into_iter()
+                        .map(|s| Statement::Statement(Box::new(s)))
+                        .collect());
+                }
+                Err(_) => return Err(e),
+            },
+        };
         let all_plain = statements
             .iter()
             .all(|s| matches!(s, Statement::Statement(_)));
@@ -187,7 +200,20 @@ impl Session {
 
     async fn run_plan(&self, plan: LogicalPlan) -> Result<Output> {
         let tag = command_tag(&plan);
+        let dml = match &plan {
+            LogicalPlan::Dml(dml) => Some(dml.op.to_string().to_ascii_uppercase()),
+            _ => None,
+        };
         let frame = self.ctx.execute_logical_plan(plan).await?;
+        if let Some(op) = dml {
+            let count = affected_rows(&frame.collect().await?);
+            let tag = if op == "INSERT" {
+                format!("INSERT 0 {count}")
+            } else {
+                format!("{op} {count}")
+            };
+            return Ok(Output::Command(tag));
+        }
         match tag {
             Some(tag) => {
                 frame.collect().await?;
@@ -232,6 +258,16 @@ impl Session {
             SessionCommand::Tag(tag) => Output::Command(tag.into()),
         })
     }
+}
+
+/// The `count` DataFusion returns for INSERT/UPDATE/DELETE.
+fn affected_rows(batches: &[RecordBatch]) -> u64 {
+    batches
+        .first()
+        .and_then(|b| b.column_by_name("count"))
+        .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
+        .filter(|c| !c.is_empty())
+        .map_or(0, |c| c.value(0))
 }
 
 fn rows(batch: RecordBatch) -> Result<Output> {

@@ -69,6 +69,18 @@ fn rows_output(rows: Vec<Vec<Option<String>>>, columns: usize) -> DBOutput<Defau
     }
 }
 
+/// The row count at the end of a command tag (`INSERT 0 2` → 2), as a client reads it.
+fn tag_count(tag: &str) -> u64 {
+    let dml = ["INSERT", "UPDATE", "DELETE", "SELECT", "COPY"];
+    if !dml.iter().any(|d| tag.starts_with(d)) {
+        return 0;
+    }
+    tag.rsplit(' ')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The engine in this process.
 pub struct InProcess(Session);
 
@@ -90,6 +102,7 @@ impl AsyncDB for InProcess {
                     }
                     rows_output(rows, columns)
                 }
+                Output::Command(tag) => DBOutput::StatementComplete(tag_count(&tag)),
                 _ => DBOutput::StatementComplete(0),
             };
         }
@@ -146,10 +159,10 @@ impl AsyncDB for Wire {
                             .collect(),
                     );
                 }
-                SimpleQueryMessage::CommandComplete(_) => {
+                SimpleQueryMessage::CommandComplete(count) => {
                     last = match columns.take() {
                         Some(n) => rows_output(std::mem::take(&mut rows), n),
-                        None => DBOutput::StatementComplete(0),
+                        None => DBOutput::StatementComplete(count),
                     };
                 }
                 _ => {}

@@ -185,3 +185,31 @@ async fn psql_describes_tables() {
         "{described:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psycopg_queries_with_parameters_and_binary_results() {
+    let (_env, server) = server().await;
+    let python = crate::common::tools_venv().join("bin/python");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/psycopg_check.py"
+    );
+    let port = server.addr.port().to_string();
+    let interpreter = python.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(interpreter)
+            .arg(script)
+            .arg(port)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+    })
+    .await
+    .expect("join")
+    .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("OK"),
+        "{stdout}\n{stderr}"
+    );
+}

@@ -50,20 +50,25 @@ impl Drop for Service {
     }
 }
 
-fn moto_server() -> PathBuf {
-    if let Some(path) = std::env::var_os("MEDIASQL_MOTO_SERVER") {
+/// The virtualenv of `scripts/install-test-tools.sh` (moto, psycopg).
+pub fn tools_venv() -> PathBuf {
+    if let Some(path) = std::env::var_os("MEDIASQL_TOOLS_VENV") {
         return PathBuf::from(path);
     }
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let venv = home.join(".cache/mediasql/venv/bin/moto_server");
+    home.join(".cache/mediasql/venv")
+}
+
+fn moto_server() -> PathBuf {
+    let moto = tools_venv().join("bin/moto_server");
     assert!(
-        venv.exists(),
-        "moto_server not found at {}: run scripts/install-test-tools.sh (or set MEDIASQL_MOTO_SERVER)",
-        venv.display()
+        moto.exists(),
+        "moto_server not found at {}: run scripts/install-test-tools.sh",
+        moto.display()
     );
-    venv
+    moto
 }
 
 /// The S3 and HTTP servers the tests read from; stopped when dropped.

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Builds mediasql and serves the bundled demo media on 127.0.0.1:5433 (tables images, audio,
+# pdfs, media). Connect with: psql -h 127.0.0.1 -p 5433
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exec cargo run -- demo "$@"
