@@ -2,7 +2,10 @@
 //! (`width, height`), or whole bodies (`content`). Over copies of the fixture photos in a
 //! temporary directory (`MEDIASQL_BENCH_FILES`, default 2000 files, about 130 MB).
 //!
-//! `cargo bench --bench scan`
+//! `cargo bench --profile dev --bench scan` (the release profile needs a 30-minute build here).
+
+// A bench is a harness: failing fast on setup errors is what we want.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

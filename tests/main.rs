@@ -1,8 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
 //! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
+
+// Tests stop at the first failure: unwrap and panic are the point here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 mod slt;
