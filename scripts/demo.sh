@@ -3,4 +3,5 @@
 # pdfs, media). Connect with: psql -h 127.0.0.1 -p 5433
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-models.sh
 exec cargo run -- demo "$@"

@@ -11,7 +11,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use datafusion::common::{DataFusionError, Result};
 use serde::Deserialize;
@@ -56,6 +56,8 @@ pub struct Config {
     pub target_partitions: Option<usize>,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Where model files and the ONNX Runtime library are (`MEDIASQL_MODELS`).
+    pub models_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             memory_limit: 4 << 30,
             target_partitions: None,
             max_connections: 100,
+            models_dir: mediasql_udfs::models::default_models_dir(),
         }
     }
 }
@@ -78,6 +81,7 @@ struct ConfigFile {
     memory_limit: Option<String>,
     target_partitions: Option<usize>,
     max_connections: Option<usize>,
+    models_dir: Option<PathBuf>,
     #[serde(default)]
     s3: HashMap<String, String>,
     #[serde(default)]
@@ -107,6 +111,9 @@ impl Config {
         config.target_partitions = file.target_partitions;
         if let Some(max) = file.max_connections {
             config.max_connections = max;
+        }
+        if let Some(dir) = file.models_dir {
+            config.models_dir = dir;
         }
         config.s3 = file.s3;
         let mut names: Vec<_> = file.tables.into_iter().collect();

@@ -12,6 +12,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::io::StoreRegistry;
+use mediasql_udfs::models::ModelRegistry;
 
 use crate::catalog::factory::{MediaTableFactory, media_table};
 use crate::catalog::read_media::ReadMedia;
@@ -59,7 +60,8 @@ impl Engine {
         );
         let ctx = SessionContext::new_with_state(state);
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
-        for udf in mediasql_udfs::all_functions(Arc::clone(&stores)) {
+        let models = Arc::new(ModelRegistry::new(config.models_dir.clone())?);
+        for udf in mediasql_udfs::all_functions(Arc::clone(&stores), models) {
             ctx.register_udf(udf);
         }
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)

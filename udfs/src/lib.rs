@@ -1,12 +1,16 @@
 //! mediasql's SQL functions. One function per file, named after it; each file holds the
 //! function's `ScalarUDFImpl`, its documentation, its signature and its unit tests.
 //!
-//! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers). Later issues add `image`, `audio`, `text`, `vision`,
+//! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (decoding and
+//! the image representation), [`vision`] (image models), [`models`] (registry, ONNX Runtime). Later issues add `image`, `audio`, `text`, `vision`,
 //! `vector` and `models`.
 
 pub mod bytes;
+pub mod image;
 pub mod io;
+pub mod models;
 pub mod on_error;
+pub mod vision;
 
 use std::sync::Arc;
 
@@ -14,9 +18,14 @@ use datafusion::logical_expr::ScalarUDF;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 
 /// Every scalar function of this crate, ready to register on a `SessionContext`.
-pub fn all_functions(stores: Arc<io::StoreRegistry>) -> Vec<ScalarUDF> {
+pub fn all_functions(
+    stores: Arc<io::StoreRegistry>,
+    models: Arc<models::ModelRegistry>,
+) -> Vec<ScalarUDF> {
     vec![
         AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf(),
         ScalarUDF::new_from_impl(bytes::octet_length::OctetLength::default()),
+        ScalarUDF::new_from_impl(image::decode_image::DecodeImage::default()),
+        ScalarUDF::new_from_impl(vision::classify::Classify::new(models)),
     ]
 }

@@ -1,0 +1,237 @@
+//! The model registry: default models from [`manifest.toml`](manifest.toml), files in the models
+//! directory (`MEDIASQL_MODELS`, default `~/.cache/mediasql/models`, filled by
+//! `scripts/install-models.sh`), each checked against its sha256 before first use.
+//!
+//! Sessions load lazily, once, and are shared by every query and connection. Model functions
+//! plug in through [`ImageModel`]-style traits: an ideal batch size, rows → tensor, run,
+//! tensor → Arrow; the streaming inference operator (a later issue) drives the same seam.
+
+mod onnx;
+mod verify;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use datafusion::common::{DataFusionError, Result, plan_err};
+use serde::Deserialize;
+
+pub use onnx::OnnxSession;
+
+/// The manifest shipped with the binary.
+const MANIFEST: &str = include_str!("manifest.toml");
+
+/// What a model does; decides which functions accept it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModelKind {
+    ImageClassifier,
+    TextEmbedding,
+    ObjectDetector,
+    SpeechToText,
+}
+
+impl ModelKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ImageClassifier => "image_classifier",
+            Self::TextEmbedding => "text_embedding",
+            Self::ObjectDetector => "object_detector",
+            Self::SpeechToText => "speech_to_text",
+        }
+    }
+}
+
+/// One file of a model, pinned by sha256.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelFile {
+    pub role: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+/// How an image model wants its input.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct ImageSpec {
+    /// Input tensor name.
+    pub input: String,
+    /// Logits output name.
+    pub logits: String,
+    /// Pooled-features output name, when the model has one (image embeddings).
+    pub features: Option<String>,
+    /// Square input side, pixels.
+    pub input_size: u32,
+    /// Shorter side after resizing, before the centre crop (defaults to `input_size`).
+    pub resize_shorter: Option<u32>,
+    /// `rgb` or `bgr`.
+    pub channel_order: String,
+    /// Per channel, on 0–255 values: x = (v - mean) / std.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+    /// Images per model call.
+    pub batch_size: usize,
+}
+
+/// A model the registry knows.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ModelEntry {
+    pub name: String,
+    pub kind: ModelKind,
+    pub source: String,
+    pub licence: String,
+    pub files: Vec<ModelFile>,
+    pub image: Option<ImageSpec>,
+}
+
+impl ModelEntry {
+    /// The file playing `role` (`model`, `labels`, `tokenizer`...).
+    pub fn file(&self, role: &str) -> Result<&ModelFile> {
+        self.files
+            .iter()
+            .find(|f| f.role == role)
+            .ok_or_else(|| DataFusionError::Plan(format!("model {}: no {role} file", self.name)))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct Manifest {
+    model: Vec<ModelEntry>,
+}
+
+/// A loaded image classifier: its session, labels and preprocessing.
+#[derive(Debug)]
+pub struct LoadedImageModel {
+    pub entry: ModelEntry,
+    pub spec: ImageSpec,
+    pub labels: Vec<String>,
+    pub session: OnnxSession,
+}
+
+/// Default and user models by name; sessions load on first use.
+#[derive(Debug)]
+pub struct ModelRegistry {
+    dir: PathBuf,
+    entries: Vec<ModelEntry>,
+    image_models: Mutex<HashMap<String, Arc<LoadedImageModel>>>,
+}
+
+/// The default models directory: `MEDIASQL_MODELS`, else `~/.cache/mediasql/models`.
+pub fn default_models_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("MEDIASQL_MODELS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    home.join(".cache/mediasql/models")
+}
+
+impl ModelRegistry {
+    /// The registry of the default models, reading files from `dir`.
+    pub fn new(dir: impl Into<PathBuf>) -> Result<Self> {
+        let manifest: Manifest = toml::from_str(MANIFEST)
+            .map_err(|e| DataFusionError::Internal(format!("model manifest: {e}")))?;
+        Ok(Self {
+            dir: dir.into(),
+            entries: manifest.model,
+            image_models: Mutex::default(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Every model, in manifest order.
+    pub fn entries(&self) -> &[ModelEntry] {
+        &self.entries
+    }
+
+    pub fn entry(&self, name: &str) -> Result<&ModelEntry> {
+        match self.entries.iter().find(|e| e.name == name) {
+            Some(entry) => Ok(entry),
+            None => {
+                let names: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
+                plan_err!(
+                    "unknown model '{name}': known models are {}",
+                    names.join(", ")
+                )
+            }
+        }
+    }
+
+    /// Whether `name`'s session is loaded.
+    pub fn is_loaded(&self, name: &str) -> bool {
+        self.image_models
+            .lock()
+            .is_ok_and(|models| models.contains_key(name))
+    }
+
+    /// The verified path of `entry`'s `role` file.
+    fn verified_file(&self, entry: &ModelEntry, role: &str) -> Result<PathBuf> {
+        let file = entry.file(role)?;
+        let path = self.dir.join(&file.path);
+        verify::check_sha256(&entry.name, &path, &file.sha256)?;
+        Ok(path)
+    }
+
+    /// The image classifier `name`, loading it on first use.
+    pub fn image_model(&self, name: &str) -> Result<Arc<LoadedImageModel>> {
+        let mut models = self
+            .image_models
+            .lock()
+            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
+        if let Some(model) = models.get(name) {
+            return Ok(Arc::clone(model));
+        }
+        let entry = self.entry(name)?.clone();
+        let Some(spec) = entry
+            .image
+            .clone()
+            .filter(|_| entry.kind == ModelKind::ImageClassifier)
+        else {
+            return plan_err!(
+                "model '{name}' is a {}, not an image classifier",
+                entry.kind.as_str()
+            );
+        };
+        let labels_path = self.verified_file(&entry, "labels")?;
+        let labels = std::fs::read_to_string(&labels_path)
+            .map_err(|e| DataFusionError::Execution(format!("model {name}: {e}")))?
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let model_path = self.verified_file(&entry, "model")?;
+        let session = OnnxSession::load(&self.dir, &model_path)?;
+        let model = Arc::new(LoadedImageModel {
+            entry,
+            spec,
+            labels,
+            session,
+        });
+        models.insert(name.to_string(), Arc::clone(&model));
+        Ok(model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_lists_the_default_models() {
+        let registry = ModelRegistry::new("/nonexistent").unwrap();
+        let entry = registry.entry("efficientnet_lite0").unwrap();
+        assert_eq!(entry.kind, ModelKind::ImageClassifier);
+        assert_eq!(entry.image.as_ref().unwrap().input_size, 224);
+        assert_eq!(registry.entries().len(), 4);
+        let err = registry.entry("nope").unwrap_err().to_string();
+        assert!(err.contains("unknown model 'nope'"), "{err}");
+        // Missing files are reported with their path, before any runtime is touched.
+        let err = registry
+            .image_model("efficientnet_lite0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/efficientnet-lite0"), "{err}");
+    }
+}

@@ -1,0 +1,129 @@
+//! ONNX Runtime: one environment per process, loaded from the shared library that
+//! `scripts/install-models.sh` takes from the `onnxruntime` wheel; sessions shared by all
+//! queries (a session runs one call at a time, so calls are serialised per model).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
+
+use datafusion::common::{DataFusionError, Result};
+use ort::environment::Environment;
+use ort::session::Session;
+use ort::value::Tensor;
+
+static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
+
+/// The ONNX Runtime library: `MEDIASQL_ORT_LIB`, else the newest `libonnxruntime.so*` under
+/// `<models dir>/onnxruntime/`.
+fn library_path(models_dir: &Path) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("MEDIASQL_ORT_LIB") {
+        return Ok(PathBuf::from(path));
+    }
+    let dir = models_dir.join("onnxruntime");
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with("libonnxruntime.so"))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    candidates.sort();
+    candidates.pop().ok_or_else(|| {
+        DataFusionError::Execution(format!(
+            "ONNX Runtime library (libonnxruntime.so) not found in {}: run scripts/install-models.sh, \
+             which takes it from the onnxruntime wheel on PyPI, or set MEDIASQL_ORT_LIB",
+            dir.display()
+        ))
+    })
+}
+
+fn environment(models_dir: &Path) -> Result<Environment> {
+    let env = ENVIRONMENT.get_or_init(|| {
+        let path = library_path(models_dir).map_err(|e| e.strip_backtrace())?;
+        let builder = ort::init_from(&path)
+            .map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
+        builder
+            .with_name("mediasql")
+            .build()
+            .map_err(|e| format!("starting ONNX Runtime: {e}"))
+    });
+    env.clone().map_err(DataFusionError::Execution)
+}
+
+/// A loaded ONNX model.
+pub struct OnnxSession {
+    path: PathBuf,
+    session: Mutex<Session>,
+}
+
+impl std::fmt::Debug for OnnxSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnnxSession")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// Threads one model call may use: the machine's cores.
+fn intra_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+impl OnnxSession {
+    /// Loads `model` (already verified) on the runtime found from `models_dir`.
+    pub fn load(models_dir: &Path, model: &Path) -> Result<Self> {
+        let env = environment(models_dir)?;
+        let err = |e: ort::Error| {
+            DataFusionError::Execution(format!("loading model {}: {e}", model.display()))
+        };
+        let session = Session::builder(&env)
+            .map_err(err)?
+            .with_intra_threads(intra_threads())
+            .map_err(|e| err(e.into()))?
+            .commit_from_file(model)
+            .map_err(err)?;
+        Ok(Self {
+            path: model.to_path_buf(),
+            session: Mutex::new(session),
+        })
+    }
+
+    /// Runs the model on one float tensor `input` of `shape`; returns the requested outputs
+    /// as (shape, values), in the order asked.
+    pub fn run_f32(
+        &self,
+        input_name: &str,
+        shape: Vec<i64>,
+        input: Vec<f32>,
+        outputs: &[&str],
+    ) -> Result<Vec<(Vec<i64>, Vec<f32>)>> {
+        let err = |e: ort::Error| {
+            DataFusionError::Execution(format!("running model {}: {e}", self.path.display()))
+        };
+        let tensor = Tensor::from_array((shape, input)).map_err(err)?;
+        let mut session = self
+            .session
+            .lock()
+            .map_err(|_| DataFusionError::Internal("model session lock poisoned".into()))?;
+        let results = session
+            .run(ort::inputs![input_name => tensor])
+            .map_err(err)?;
+        outputs
+            .iter()
+            .map(|name| {
+                let value = results.get(*name).ok_or_else(|| {
+                    DataFusionError::Execution(format!(
+                        "model {} has no output '{name}'",
+                        self.path.display()
+                    ))
+                })?;
+                let (shape, data) = value.try_extract_tensor::<f32>().map_err(err)?;
+                Ok((shape.to_vec(), data.to_vec()))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,4 @@
+//! Vision models in SQL.
+
+pub mod classify;
+pub mod preprocess;
