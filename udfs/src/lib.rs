@@ -10,6 +10,7 @@ pub mod image;
 pub mod io;
 pub mod models;
 pub mod on_error;
+pub mod vector;
 pub mod vision;
 
 use std::sync::Arc;
@@ -26,6 +27,10 @@ pub fn all_functions(
         AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf(),
         ScalarUDF::new_from_impl(bytes::octet_length::OctetLength::default()),
         ScalarUDF::new_from_impl(image::decode_image::DecodeImage::default()),
-        ScalarUDF::new_from_impl(vision::classify::Classify::new(models)),
+        ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
+        ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(models)),
     ]
+    .into_iter()
+    .chain(vector::functions())
+    .collect()
 }

@@ -6,21 +6,16 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float32Array, ListArray, StringArray, StructArray,
-};
+use datafusion::arrow::array::{ArrayRef, Float32Array, ListArray, StringArray, StructArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
-use image::DynamicImage;
 
-use super::preprocess::preprocess_into;
-use crate::image::decode::{DEFAULT_MAX_PIXELS, decode};
-use crate::image::{from_array, is_image_type};
+use super::run::run_image_model;
+use crate::image::is_image_type;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{LoadedImageModel, ModelRegistry};
 
@@ -150,59 +145,11 @@ fn constant_k(arg: &ColumnarValue) -> Result<usize> {
     }
 }
 
-/// The images of a column: decoded structs as they are, bytes decoded here.
-fn image_at(images: &dyn Array, row: usize) -> Result<Option<DynamicImage>> {
-    if images.is_null(row) {
-        return Ok(None);
-    }
-    if is_image_type(images.data_type()) {
-        return from_array(images, row);
-    }
-    let bytes = images.as_binary::<i32>().value(row);
-    match decode(bytes, DEFAULT_MAX_PIXELS) {
-        Ok(image) => Ok(Some(image)),
-        Err(e) => exec_err!("{NAME}: row {row}: {e}"),
-    }
-}
-
-/// Softmax probabilities per row (None for NULL rows), in model-sized mini-batches.
+/// Softmax probabilities per row (None for NULL rows).
 fn classify_rows(model: &LoadedImageModel, images: &ArrayRef) -> Result<Vec<Option<Vec<f32>>>> {
-    let images = match images.data_type() {
-        DataType::LargeBinary | DataType::BinaryView => cast(images, &DataType::Binary)?,
-        _ => Arc::clone(images),
-    };
-    let spec = &model.spec;
-    let size = i64::from(spec.input_size);
-    let mut results = vec![None; images.len()];
-    let rows: Vec<usize> = (0..images.len()).filter(|&r| images.is_valid(r)).collect();
-    for chunk in rows.chunks(spec.batch_size.max(1)) {
-        let mut tensor = Vec::new();
-        for &row in chunk {
-            if let Some(image) = image_at(images.as_ref(), row)? {
-                preprocess_into(&image, spec, &mut tensor);
-            }
-        }
-        let shape = vec![chunk.len() as i64, 3, size, size];
-        let outputs = model
-            .session
-            .run_f32(&spec.input, shape, tensor, &[spec.logits.as_str()])?;
-        let Some((_, logits)) = outputs.into_iter().next() else {
-            return exec_err!("{NAME}: model returned no logits");
-        };
-        let classes = model.labels.len();
-        if logits.len() != chunk.len() * classes {
-            return exec_err!(
-                "{NAME}: model {} gave {} logits for {} images of {classes} classes",
-                model.entry.name,
-                logits.len(),
-                chunk.len()
-            );
-        }
-        for (i, &row) in chunk.iter().enumerate() {
-            results[row] = Some(softmax(&logits[i * classes..(i + 1) * classes]));
-        }
-    }
-    Ok(results)
+    let logits = model.spec.logits.clone();
+    let rows = run_image_model(NAME, model, images, &logits, model.labels.len())?;
+    Ok(rows.into_iter().map(|r| r.map(|l| softmax(&l))).collect())
 }
 
 /// Probabilities from logits (numerically stable).

@@ -1,4 +1,6 @@
 //! Vision models in SQL.
 
 pub mod classify;
+pub mod embed_image;
 pub mod preprocess;
+pub mod run;

@@ -1,0 +1,160 @@
+//! `embed_image(image [, model])`: an image embedding, the L2-normalised pooled features of an
+//! image classifier (EfficientNet-Lite0: 1280 floats), as `FixedSizeList<Float32, N>`.
+//!
+//! "Photos like this one": `ORDER BY cosine_distance(embed_image(content), <query embedding>)`.
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, FixedSizeListArray, Float32Array};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use super::classify::DEFAULT_MODEL;
+use super::run::run_image_model;
+use crate::image::is_image_type;
+use crate::io::download::DOC_SECTION_MEDIA;
+use crate::models::ModelRegistry;
+
+const NAME: &str = "embed_image";
+/// Width of EfficientNet-Lite0's `features` output.
+const FEATURES: i32 = 1280;
+
+/// The `embed_image` function; holds the engine's model registry.
+#[derive(Debug)]
+pub struct EmbedImage {
+    signature: Signature,
+    models: Arc<ModelRegistry>,
+}
+
+impl PartialEq for EmbedImage {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.models, &other.models)
+    }
+}
+impl Eq for EmbedImage {}
+impl std::hash::Hash for EmbedImage {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        NAME.hash(state);
+    }
+}
+
+impl EmbedImage {
+    pub fn new(models: Arc<ModelRegistry>) -> Self {
+        let signature = Signature::user_defined(Volatility::Immutable)
+            .with_parameter_names(vec!["image", "model"])
+            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
+        Self { signature, models }
+    }
+}
+
+fn embedding_type() -> DataType {
+    DataType::FixedSizeList(
+        Arc::new(Field::new("item", DataType::Float32, true)),
+        FEATURES,
+    )
+}
+
+impl ScalarUDFImpl for EmbedImage {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        match arg_types {
+            [image] | [image, _] => {
+                let image = match image {
+                    t if is_image_type(t) => t.clone(),
+                    DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
+                        DataType::Binary
+                    }
+                    other => {
+                        return plan_err!("{NAME} expects an image struct or binary, got {other}");
+                    }
+                };
+                let mut coerced = vec![image];
+                if arg_types.len() == 2 {
+                    coerced.push(DataType::Utf8);
+                }
+                Ok(coerced)
+            }
+            _ => plan_err!("{NAME} expects (image [, model])"),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(embedding_type())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let model_name = match args.args.get(1) {
+            Some(ColumnarValue::Scalar(
+                ScalarValue::Utf8(Some(s))
+                | ScalarValue::Utf8View(Some(s))
+                | ScalarValue::LargeUtf8(Some(s)),
+            )) => s.clone(),
+            Some(_) => return plan_err!("{NAME}: model must be a constant string"),
+            None => DEFAULT_MODEL.to_string(),
+        };
+        let Some(images) = args.args.first() else {
+            return plan_err!("{NAME} expects an image");
+        };
+        let images = images.to_array(args.number_rows)?;
+        let model = self.models.image_model(&model_name)?;
+        let Some(features) = model.spec.features.clone() else {
+            return plan_err!("{NAME}: model {model_name} has no features output");
+        };
+        let rows = run_image_model(NAME, &model, &images, &features, FEATURES as usize)?;
+        let valid: Vec<bool> = rows.iter().map(Option::is_some).collect();
+        let values: Vec<f32> = rows
+            .into_iter()
+            .flat_map(|r| r.map_or_else(|| vec![0.0; FEATURES as usize], l2_normalised))
+            .collect();
+        let field = Arc::new(Field::new("item", DataType::Float32, true));
+        let array: ArrayRef = Arc::new(FixedSizeListArray::try_new(
+            field,
+            FEATURES,
+            Arc::new(Float32Array::from(values)),
+            Some(NullBuffer::from(valid)),
+        )?);
+        Ok(ColumnarValue::Array(array))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOCUMENTATION)
+    }
+}
+
+fn l2_normalised(mut v: Vec<f32>) -> Vec<f32> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        v.iter_mut().for_each(|x| *x /= norm);
+    }
+    v
+}
+
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DOC_SECTION_MEDIA,
+        "An L2-normalised image embedding: the pooled features of an image classifier \
+         (EfficientNet-Lite0 by default, 1280 floats).",
+        "embed_image(image [, model])",
+    )
+    .with_sql_example(
+        "SELECT path FROM photos ORDER BY cosine_distance(embed_image(content), \
+         (SELECT embed_image(content) FROM photos WHERE path = 'cat.jpg')) LIMIT 10",
+    )
+    .with_argument(
+        "image",
+        "An image struct (decode_image) or encoded image bytes.",
+    )
+    .with_argument("model", "An image classifier with a features output.")
+    .build()
+});

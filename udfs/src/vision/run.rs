@@ -1,0 +1,79 @@
+//! Running an image model over a column: the seam every image-model function shares
+//! (and the streaming inference operator will drive): rows → preprocessed tensor in the
+//! model's batch size → one output per row.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, exec_err};
+use image::DynamicImage;
+
+use super::preprocess::preprocess_into;
+use crate::image::decode::{DEFAULT_MAX_PIXELS, decode};
+use crate::image::{from_array, is_image_type};
+use crate::models::LoadedImageModel;
+
+/// Row `row` of an image column: a decoded struct as it is, encoded bytes decoded here.
+fn image_at(function: &str, images: &dyn Array, row: usize) -> Result<Option<DynamicImage>> {
+    if images.is_null(row) {
+        return Ok(None);
+    }
+    if is_image_type(images.data_type()) {
+        return from_array(images, row);
+    }
+    match decode(images.as_binary::<i32>().value(row), DEFAULT_MAX_PIXELS) {
+        Ok(image) => Ok(Some(image)),
+        Err(e) => exec_err!("{function}: row {row}: {e}"),
+    }
+}
+
+/// Output `output` (width `width` per image) of `model` for every row; None for NULL rows.
+/// Images run in mini-batches of the model's batch size; `function` names errors.
+pub fn run_image_model(
+    function: &str,
+    model: &LoadedImageModel,
+    images: &ArrayRef,
+    output: &str,
+    width: usize,
+) -> Result<Vec<Option<Vec<f32>>>> {
+    let images = match images.data_type() {
+        DataType::LargeBinary | DataType::BinaryView => cast(images, &DataType::Binary)?,
+        _ => Arc::clone(images),
+    };
+    let spec = &model.spec;
+    let size = i64::from(spec.input_size);
+    let mut results = vec![None; images.len()];
+    let rows: Vec<usize> = (0..images.len()).filter(|&r| images.is_valid(r)).collect();
+    for chunk in rows.chunks(spec.batch_size.max(1)) {
+        let mut tensor = Vec::with_capacity(chunk.len() * 3 * (size * size) as usize);
+        for &row in chunk {
+            if let Some(image) = image_at(function, images.as_ref(), row)? {
+                preprocess_into(&image, spec, &mut tensor);
+            }
+        }
+        let shape = vec![chunk.len() as i64, 3, size, size];
+        let outputs = model
+            .session
+            .run_f32(&spec.input, shape, tensor, &[output])?;
+        let Some((_, values)) = outputs.into_iter().next() else {
+            return exec_err!(
+                "{function}: model {} returned no '{output}'",
+                model.entry.name
+            );
+        };
+        if values.len() != chunk.len() * width {
+            return exec_err!(
+                "{function}: model {} gave {} values of '{output}' for {} images, expected {width} each",
+                model.entry.name,
+                values.len(),
+                chunk.len()
+            );
+        }
+        for (i, &row) in chunk.iter().enumerate() {
+            results[row] = Some(values[i * width..(i + 1) * width].to_vec());
+        }
+    }
+    Ok(results)
+}
