@@ -1,21 +1,73 @@
 //! Image → model tensor, as a model's manifest entry describes it: resize the shorter side
-//! (bilinear, antialiased), centre crop, channel order, (v - mean) / std, NCHW.
+//! (bilinear convolution, antialiased like PIL), centre crop, channel order, (v - mean) / std,
+//! NCHW.
+//!
+//! The resize and the crop are one step: only the crop window is resampled (SIMD, via
+//! `fast_image_resize`), at the scale the full resize would have used.
 
-use image::imageops::{self, FilterType};
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 use image::{DynamicImage, RgbImage};
 
 use crate::models::ImageSpec;
+
+thread_local! {
+    /// Resizers keep scratch buffers: one per thread, reused across images.
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
+
+/// Where the crop window lies in the source image, in source pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Window {
+    left: f64,
+    top: f64,
+    width: f64,
+    height: f64,
+}
+
+/// The source window that resizing the shorter side to `shorter` (other side rounded) and
+/// centre-cropping `size` (origin rounded down) keeps.
+fn crop_window(width: u32, height: u32, shorter: u32, size: u32) -> Window {
+    let (nw, nh) = if width <= height {
+        (shorter, scaled(height, shorter, width))
+    } else {
+        (scaled(width, shorter, height), shorter)
+    };
+    let sx = f64::from(width) / f64::from(nw);
+    let sy = f64::from(height) / f64::from(nh);
+    let x0 = f64::from((nw - size) / 2);
+    let y0 = f64::from((nh - size) / 2);
+    Window {
+        left: x0 * sx,
+        top: y0 * sy,
+        width: f64::from(size) * sx,
+        height: f64::from(size) * sy,
+    }
+}
+
+fn scaled(side: u32, target: u32, other: u32) -> u32 {
+    let value = (f64::from(side) * f64::from(target) / f64::from(other.max(1))).round();
+    (value as u32).max(target)
+}
+
+fn as_rgb(image: &DynamicImage) -> Cow<'_, RgbImage> {
+    match image {
+        DynamicImage::ImageRgb8(rgb) => Cow::Borrowed(rgb),
+        other => Cow::Owned(other.to_rgb8()),
+    }
+}
 
 /// Writes `image` preprocessed for `spec` into `out` (3 x size x size floats, NCHW).
 pub fn preprocess_into(image: &DynamicImage, spec: &ImageSpec, out: &mut Vec<f32>) {
     let size = spec.input_size;
     let shorter = spec.resize_shorter.unwrap_or(size).max(size);
-    let rgb = image.to_rgb8();
-    let resized = resize_shorter(&rgb, shorter);
-    // Crop origin rounded down, as the reference preprocessing does.
-    let x0 = (resized.width() - size) / 2;
-    let y0 = (resized.height() - size) / 2;
-    let crop = imageops::crop_imm(&resized, x0, y0, size, size).to_image();
+    let rgb = as_rgb(image);
+    let (width, height) = rgb.dimensions();
+    let window = crop_window(width, height, shorter, size);
+    let crop = resample(&rgb, window, size);
     let order: [usize; 3] = if spec.channel_order.eq_ignore_ascii_case("bgr") {
         [2, 1, 0]
     } else {
@@ -25,31 +77,41 @@ pub fn preprocess_into(image: &DynamicImage, spec: &ImageSpec, out: &mut Vec<f32
     let start = out.len();
     out.resize(start + 3 * plane, 0.0);
     let tensor = &mut out[start..];
-    for (i, pixel) in crop.pixels().enumerate() {
+    for (i, pixel) in crop.chunks_exact(3).enumerate() {
         for (c, &source) in order.iter().enumerate() {
-            let v = f32::from(pixel.0[source]);
+            let v = f32::from(pixel[source]);
             tensor[c * plane + i] = (v - spec.mean[c]) / spec.std[c];
         }
     }
 }
 
-/// Scales so the shorter side is `shorter`, the other side rounded.
-fn resize_shorter(image: &RgbImage, shorter: u32) -> RgbImage {
-    let (w, h) = image.dimensions();
-    let (nw, nh) = if w <= h {
-        (shorter, scaled(h, shorter, w))
-    } else {
-        (scaled(w, shorter, h), shorter)
-    };
-    if (nw, nh) == (w, h) {
-        return image.clone();
-    }
-    imageops::resize(image, nw, nh, FilterType::Triangle)
-}
-
-fn scaled(side: u32, target: u32, other: u32) -> u32 {
-    let value = (f64::from(side) * f64::from(target) / f64::from(other.max(1))).round();
-    (value as u32).max(target)
+/// Resamples `window` of `rgb` to `size` x `size` RGB8 pixels.
+fn resample(rgb: &RgbImage, window: Window, size: u32) -> Vec<u8> {
+    let (width, height) = rgb.dimensions();
+    let resized = ImageRef::new(width, height, rgb.as_raw(), PixelType::U8x3)
+        .ok()
+        .and_then(|source| {
+            let mut target = Image::new(size, size, PixelType::U8x3);
+            let options = ResizeOptions::new()
+                .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+                .crop(window.left, window.top, window.width, window.height);
+            RESIZER
+                .with(|r| r.borrow_mut().resize(&source, &mut target, &options))
+                .ok()
+                .map(|()| target.into_vec())
+        });
+    // A buffer that does not fit (impossible for an RgbImage) falls back to the slow path.
+    resized.unwrap_or_else(|| {
+        let crop = image::imageops::crop_imm(
+            rgb,
+            window.left as u32,
+            window.top as u32,
+            window.width as u32,
+            window.height as u32,
+        )
+        .to_image();
+        image::imageops::resize(&crop, size, size, image::imageops::FilterType::Triangle).into_raw()
+    })
 }
 
 #[cfg(test)]
@@ -68,6 +130,21 @@ mod tests {
             std: [128.0; 3],
             batch_size: 1,
         }
+    }
+
+    #[test]
+    fn window_matches_resize_then_centre_crop() {
+        // 600x400 → 384x256, crop 224 at (80, 16) → source (125, 25) size 350.
+        let w = crop_window(600, 400, 256, 224);
+        assert_eq!(
+            w,
+            Window {
+                left: 125.0,
+                top: 25.0,
+                width: 350.0,
+                height: 350.0
+            }
+        );
     }
 
     #[test]

@@ -1,0 +1,139 @@
+//! `SELECT classify(content) FROM read_media(...)` against the model alone on pre-made
+//! tensors (same ONNX session, same batch size), in one run. The ratio pipeline / model-only
+//! is the share of time spent in the model: the goal is 0.9 and more.
+//!
+//! N photos (~500x375 JPEGs made from the fixtures, `MEDIASQL_BENCH_IMAGES`, default 256).
+//! `cargo bench --profile dev --bench classify` (image decoding and preprocessing are built
+//! optimised in the dev profile; ONNX Runtime is a native library).
+
+// A bench is a harness: failing fast on setup errors is what we want.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use futures::TryStreamExt;
+use image::imageops::FilterType;
+use mediasql::config::Config;
+use mediasql::{Engine, Output};
+use mediasql_udfs::models::{ModelRegistry, default_models_dir};
+use mediasql_udfs::vision::preprocess::preprocess_into;
+
+fn make_images(dir: &Path, count: usize) -> PathBuf {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests/fixtures/images");
+    let sources: Vec<image::DynamicImage> = ["chelsea.jpg", "coffee.jpg", "astronaut.jpg"]
+        .iter()
+        .map(|n| image::open(fixtures.join(n)).expect("fixture"))
+        .collect();
+    let root = dir.join("images");
+    std::fs::create_dir_all(&root).expect("bench dir");
+    for i in 0..count {
+        let source = &sources[i % sources.len()];
+        // Vary the crop a little so every file is different.
+        let cropped = source.crop_imm((i % 7) as u32, (i % 5) as u32, 400, 280);
+        let photo = cropped.resize_exact(500, 375, FilterType::Triangle);
+        photo
+            .save_with_format(root.join(format!("{i:05}.jpg")), image::ImageFormat::Jpeg)
+            .expect("write jpeg");
+    }
+    root
+}
+
+fn main() {
+    let count: usize = std::env::var("MEDIASQL_BENCH_IMAGES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(256);
+    let dir = std::env::temp_dir().join(format!("mediasql-classify-{}", std::process::id()));
+    let root = make_images(&dir, count);
+
+    // Model only: the same session, pre-made tensors in the model's batch size.
+    let registry = ModelRegistry::new(default_models_dir()).expect("registry");
+    let model = registry.image_model("efficientnet_lite0").expect("model");
+    let spec = &model.spec;
+    let batch = spec.batch_size;
+    let mut tensors = Vec::new();
+    let paths: Vec<PathBuf> = (0..count)
+        .map(|i| root.join(format!("{i:05}.jpg")))
+        .collect();
+    for chunk in paths.chunks(batch) {
+        let mut tensor = Vec::new();
+        for path in chunk {
+            preprocess_into(&image::open(path).expect("decode"), spec, &mut tensor);
+        }
+        tensors.push((chunk.len(), tensor));
+    }
+    let size = i64::from(spec.input_size);
+    let run_model = || {
+        for (n, tensor) in &tensors {
+            let shape = vec![*n as i64, 3, size, size];
+            model
+                .session
+                .run_f32(&spec.input, shape, tensor.clone(), &[spec.logits.as_str()])
+                .expect("run");
+        }
+    };
+    run_model(); // warm-up
+    let start = Instant::now();
+    run_model();
+    let model_only = start.elapsed().as_secs_f64();
+
+    // The SQL pipeline: list, read, decode, preprocess, run, top-1.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let engine = Engine::new(&Config::default()).expect("engine");
+    let sql = format!(
+        "SELECT path, classify(content) FROM read_media('{}')",
+        root.to_string_lossy()
+    );
+    let run_sql = || {
+        runtime.block_on(async {
+            let session = engine.session();
+            let mut rows = 0;
+            for output in session.execute_sql(&sql).await.expect("query") {
+                if let Output::Rows(stream) = output {
+                    let batches: Vec<_> = stream.try_collect().await.expect("rows");
+                    rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
+                }
+            }
+            assert_eq!(rows, count);
+        })
+    };
+    run_sql(); // warm-up (loads the session in the engine's registry)
+    let start = Instant::now();
+    run_sql();
+    let pipeline = start.elapsed().as_secs_f64();
+
+    // Decode + preprocess alone, on one thread.
+    let start = Instant::now();
+    let mut decode_secs = 0.0;
+    for path in &paths {
+        let bytes = std::fs::read(path).expect("read");
+        let t = Instant::now();
+        let image = image::load_from_memory(&bytes).expect("decode");
+        decode_secs += t.elapsed().as_secs_f64();
+        let mut tensor = Vec::new();
+        preprocess_into(&image, spec, &mut tensor);
+    }
+    let prepare = start.elapsed().as_secs_f64();
+
+    let rate = |secs: f64| count as f64 / secs;
+    println!(
+        "  decode: {:.2} ms/image, decode + preprocess: {:.2} ms/image (one thread)",
+        decode_secs * 1000.0 / count as f64,
+        prepare * 1000.0 / count as f64
+    );
+    println!("classify bench: {count} JPEGs 500x375, batch {batch}");
+    println!(
+        "  model only (pre-made tensors): {:.1} images/s",
+        rate(model_only)
+    );
+    println!(
+        "  SELECT classify(content):      {:.1} images/s",
+        rate(pipeline)
+    );
+    println!(
+        "  ratio (pipeline / model only): {:.2}",
+        model_only / pipeline
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
