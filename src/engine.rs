@@ -29,6 +29,7 @@ pub const SCHEMA: &str = "public";
 pub struct Engine {
     ctx: SessionContext,
     parser: Arc<PostgresCompatibilityParser>,
+    models: Arc<ModelRegistry>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -61,7 +62,7 @@ impl Engine {
         let ctx = SessionContext::new_with_state(state);
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
         let models = Arc::new(ModelRegistry::new(config.models_dir.clone())?);
-        for udf in mediasql_udfs::all_functions(Arc::clone(&stores), models) {
+        for udf in mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models)) {
             ctx.register_udf(udf);
         }
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
@@ -74,13 +75,14 @@ impl Engine {
         Ok(Self {
             ctx,
             parser: Arc::new(PostgresCompatibilityParser::new()),
+            models,
         })
     }
 
     /// A new session (one per connection): its own settings, the engine's tables.
     pub fn session(&self) -> Session {
         let ctx = SessionContext::new_with_state(self.ctx.state());
-        Session::new(ctx, Arc::clone(&self.parser))
+        Session::new(ctx, Arc::clone(&self.parser), Arc::clone(&self.models))
     }
 
     /// The shared context (tables registered here are seen by every session).

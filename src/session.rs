@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::{Array, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
 use datafusion::execution::SendableRecordBatchStream;
@@ -18,6 +18,7 @@ use datafusion::sql::parser::{DFParserBuilder, Statement};
 use datafusion::sql::sqlparser::ast::{self, Set};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use mediasql_udfs::models::ModelRegistry;
 
 /// What running one statement gives.
 pub enum Output {
@@ -48,6 +49,7 @@ enum SessionCommand {
     Set(String, String),
     Show(String),
     ShowAll,
+    ShowModels,
     Begin,
     Commit,
     Rollback,
@@ -58,14 +60,20 @@ enum SessionCommand {
 pub struct Session {
     ctx: SessionContext,
     parser: Arc<PostgresCompatibilityParser>,
+    models: Arc<ModelRegistry>,
     vars: Mutex<BTreeMap<String, String>>,
 }
 
 impl Session {
-    pub(crate) fn new(ctx: SessionContext, parser: Arc<PostgresCompatibilityParser>) -> Self {
+    pub(crate) fn new(
+        ctx: SessionContext,
+        parser: Arc<PostgresCompatibilityParser>,
+        models: Arc<ModelRegistry>,
+    ) -> Self {
         Self {
             ctx,
             parser,
+            models,
             vars: Mutex::new(default_settings()),
         }
     }
@@ -138,6 +146,7 @@ impl Session {
             let schema = match command {
                 SessionCommand::Show(name) => show_schema(&name),
                 SessionCommand::ShowAll => show_all_schema(),
+                SessionCommand::ShowModels => show_models_schema(),
                 _ => Arc::new(Schema::empty()),
             };
             return Ok(Prepared {
@@ -252,6 +261,7 @@ impl Session {
                 )?;
                 rows(batch)?
             }
+            SessionCommand::ShowModels => rows(self.models_batch()?)?,
             SessionCommand::Begin => Output::TransactionStart("BEGIN".into()),
             SessionCommand::Commit => Output::TransactionEnd("COMMIT".into()),
             SessionCommand::Rollback => Output::TransactionEnd("ROLLBACK".into()),
@@ -268,6 +278,41 @@ fn affected_rows(batches: &[RecordBatch]) -> u64 {
         .and_then(|c| c.as_any().downcast_ref::<UInt64Array>())
         .filter(|c| !c.is_empty())
         .map_or(0, |c| c.value(0))
+}
+
+impl Session {
+    /// `SHOW MODELS`: every registered model, its main file, that file's pinned sha256 and
+    /// whether it is loaded.
+    fn models_batch(&self) -> Result<RecordBatch> {
+        let entries = self.models.entries();
+        let file = |e: &mediasql_udfs::models::ModelEntry| e.file("model").ok().cloned();
+        let names = StringArray::from_iter_values(entries.iter().map(|e| e.name.as_str()));
+        let kinds = StringArray::from_iter_values(entries.iter().map(|e| e.kind.as_str()));
+        let files: StringArray = entries.iter().map(|e| file(e).map(|f| f.path)).collect();
+        let hashes: StringArray = entries.iter().map(|e| file(e).map(|f| f.sha256)).collect();
+        let loaded =
+            BooleanArray::from_iter(entries.iter().map(|e| Some(self.models.is_loaded(&e.name))));
+        Ok(RecordBatch::try_new(
+            show_models_schema(),
+            vec![
+                Arc::new(names),
+                Arc::new(kinds),
+                Arc::new(files),
+                Arc::new(hashes),
+                Arc::new(loaded),
+            ],
+        )?)
+    }
+}
+
+fn show_models_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("kind", DataType::Utf8, false),
+        Field::new("file", DataType::Utf8, true),
+        Field::new("sha256", DataType::Utf8, true),
+        Field::new("loaded", DataType::Boolean, false),
+    ]))
 }
 
 fn rows(batch: RecordBatch) -> Result<Output> {
@@ -346,6 +391,7 @@ fn session_command(statement: &Statement) -> Option<SessionCommand> {
                 .join(" ");
             match name.as_str() {
                 "all" => Some(SessionCommand::ShowAll),
+                "models" => Some(SessionCommand::ShowModels),
                 "transaction isolation level" => {
                     Some(SessionCommand::Show("transaction_isolation".into()))
                 }

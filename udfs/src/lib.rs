@@ -10,6 +10,7 @@ pub mod image;
 pub mod io;
 pub mod models;
 pub mod on_error;
+pub mod text;
 pub mod vector;
 pub mod vision;
 
@@ -28,7 +29,8 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(bytes::octet_length::OctetLength::default()),
         ScalarUDF::new_from_impl(image::decode_image::DecodeImage::default()),
         ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
-        ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(models)),
+        ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
+        ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),
     ]
     .into_iter()
     .chain(vector::functions())

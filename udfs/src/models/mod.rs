@@ -7,6 +7,7 @@
 //! tensor → Arrow; the streaming inference operator (a later issue) drives the same seam.
 
 mod onnx;
+mod text;
 mod verify;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::Deserialize;
 
 pub use onnx::OnnxSession;
+pub use text::LoadedTextModel;
 
 /// The manifest shipped with the binary.
 const MANIFEST: &str = include_str!("manifest.toml");
@@ -113,6 +115,7 @@ pub struct ModelRegistry {
     dir: PathBuf,
     entries: Vec<ModelEntry>,
     image_models: Mutex<HashMap<String, Arc<LoadedImageModel>>>,
+    text_models: Mutex<HashMap<String, Arc<LoadedTextModel>>>,
 }
 
 /// The default models directory: `MEDIASQL_MODELS`, else `~/.cache/mediasql/models`.
@@ -135,6 +138,7 @@ impl ModelRegistry {
             dir: dir.into(),
             entries: manifest.model,
             image_models: Mutex::default(),
+            text_models: Mutex::default(),
         })
     }
 
@@ -165,6 +169,46 @@ impl ModelRegistry {
         self.image_models
             .lock()
             .is_ok_and(|models| models.contains_key(name))
+            || self
+                .text_models
+                .lock()
+                .is_ok_and(|models| models.contains_key(name))
+    }
+
+    /// The text embedding model `name`, loading it on first use.
+    pub fn text_model(&self, name: &str) -> Result<Arc<LoadedTextModel>> {
+        let mut models = self
+            .text_models
+            .lock()
+            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
+        if let Some(model) = models.get(name) {
+            return Ok(Arc::clone(model));
+        }
+        let entry = self.entry(name)?.clone();
+        if entry.kind != ModelKind::TextEmbedding {
+            return plan_err!(
+                "model '{name}' is a {}, not a text embedding model",
+                entry.kind.as_str()
+            );
+        }
+        let mut files = HashMap::new();
+        for role in [
+            "model",
+            "tokenizer",
+            "config",
+            "special_tokens_map",
+            "tokenizer_config",
+        ] {
+            let path = self.verified_file(&entry, role)?;
+            let bytes = std::fs::read(&path).map_err(|e| {
+                DataFusionError::Execution(format!("model {name}: reading {}: {e}", path.display()))
+            })?;
+            files.insert(role, bytes);
+        }
+        let env = onnx::environment(&self.dir)?;
+        let model = Arc::new(LoadedTextModel::load(entry, files, env)?);
+        models.insert(name.to_string(), Arc::clone(&model));
+        Ok(model)
     }
 
     /// The verified path of `entry`'s `role` file.

@@ -41,7 +41,7 @@ fn library_path(models_dir: &Path) -> Result<PathBuf> {
     })
 }
 
-fn environment(models_dir: &Path) -> Result<Environment> {
+pub(crate) fn environment(models_dir: &Path) -> Result<Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
         let path = library_path(models_dir).map_err(|e| e.strip_backtrace())?;
         let builder = ort::init_from(&path)
@@ -69,7 +69,7 @@ impl std::fmt::Debug for OnnxSession {
 }
 
 /// Threads one model call may use: the machine's cores.
-fn intra_threads() -> usize {
+pub(crate) fn intra_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -1,0 +1,191 @@
+//! `embed_text(text [, model])`: a sentence embedding (default all-MiniLM-L6-v2, 384 floats,
+//! L2-normalised) as `FixedSizeList<Float32, 384>`.
+//!
+//! ```sql
+//! SELECT chunk FROM chunks ORDER BY cosine_distance(embedding, embed_text('a cat')) LIMIT 5;
+//! ```
+
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, FixedSizeListArray, Float32Array};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+
+use crate::io::download::DOC_SECTION_MEDIA;
+use crate::models::ModelRegistry;
+
+const NAME: &str = "embed_text";
+/// The model used when none is named.
+pub const DEFAULT_MODEL: &str = "all_minilm_l6_v2";
+/// all-MiniLM-L6-v2's embedding width.
+const DIM: i32 = 384;
+
+/// The `embed_text` function; holds the engine's model registry.
+#[derive(Debug)]
+pub struct EmbedText {
+    signature: Signature,
+    models: Arc<ModelRegistry>,
+}
+
+impl PartialEq for EmbedText {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.models, &other.models)
+    }
+}
+impl Eq for EmbedText {}
+impl std::hash::Hash for EmbedText {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        NAME.hash(state);
+    }
+}
+
+impl EmbedText {
+    pub fn new(models: Arc<ModelRegistry>) -> Self {
+        let signature = Signature::user_defined(Volatility::Immutable)
+            .with_parameter_names(vec!["text", "model"])
+            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
+        Self { signature, models }
+    }
+}
+
+impl ScalarUDFImpl for EmbedText {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let is_text = |t: &DataType| {
+            matches!(
+                t,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+            )
+        };
+        match arg_types {
+            [t] if is_text(t) => Ok(vec![DataType::Utf8]),
+            [t, m] if is_text(t) && is_text(m) => Ok(vec![DataType::Utf8, DataType::Utf8]),
+            [t, ..] if !is_text(t) => plan_err!("{NAME} expects text, got {t}"),
+            _ => plan_err!("{NAME} expects (text [, model])"),
+        }
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::FixedSizeList(
+            Arc::new(Field::new("item", DataType::Float32, true)),
+            DIM,
+        ))
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let model_name = match args.args.get(1) {
+            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(s)))) => s.clone(),
+            Some(_) => return plan_err!("{NAME}: model must be a constant string"),
+            None => DEFAULT_MODEL.to_string(),
+        };
+        let Some(texts) = args.args.first() else {
+            return plan_err!("{NAME} expects text");
+        };
+        let texts = cast(&texts.to_array(args.number_rows)?, &DataType::Utf8)?;
+        let texts = texts.as_string::<i32>();
+        let rows: Vec<usize> = (0..texts.len()).filter(|&r| texts.is_valid(r)).collect();
+        let mut embeddings = vec![None; texts.len()];
+        if !rows.is_empty() {
+            let model = self.models.text_model(&model_name)?;
+            let inputs: Vec<&str> = rows.iter().map(|&r| texts.value(r)).collect();
+            for (row, embedding) in rows.iter().zip(model.embed(&inputs)?) {
+                if embedding.len() != DIM as usize {
+                    return exec_err!(
+                        "{NAME}: model {model_name} gave {} values, expected {DIM}",
+                        embedding.len()
+                    );
+                }
+                embeddings[*row] = Some(embedding);
+            }
+        }
+        let valid: Vec<bool> = embeddings.iter().map(Option::is_some).collect();
+        let values: Vec<f32> = embeddings
+            .into_iter()
+            .flat_map(|e| e.unwrap_or_else(|| vec![0.0; DIM as usize]))
+            .collect();
+        let field = Arc::new(Field::new("item", DataType::Float32, true));
+        let array: ArrayRef = Arc::new(FixedSizeListArray::try_new(
+            field,
+            DIM,
+            Arc::new(Float32Array::from(values)),
+            Some(NullBuffer::from(valid)),
+        )?);
+        Ok(ColumnarValue::Array(array))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        Some(&DOCUMENTATION)
+    }
+}
+
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
+        DOC_SECTION_MEDIA,
+        "A sentence embedding (all-MiniLM-L6-v2 by default: 384 floats, L2-normalised; texts \
+         longer than 256 tokens are truncated). Texts of similar length share model batches.",
+        "embed_text(text [, model])",
+    )
+    .with_sql_example("SELECT cosine_similarity(embed_text('a cat'), embed_text('a kitten'))")
+    .with_argument("text", "A string column or literal.")
+    .with_argument("model", "A registered text embedding model.")
+    .build()
+});
+
+#[cfg(test)]
+mod tests {
+    use crate::models::{ModelRegistry, default_models_dir};
+
+    /// MODELS.md's reference embeddings: cosine > 0.9999 for every sentence.
+    /// Needs the installed model and ONNX Runtime (scripts/install-models.sh).
+    #[test]
+    fn matches_reference_embeddings() {
+        let reference: serde_json::Value =
+            serde_json::from_str(include_str!("testdata/all-MiniLM-L6-v2.json")).unwrap();
+        let sentences: Vec<&str> = reference["sentences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        let registry = ModelRegistry::new(default_models_dir()).unwrap();
+        let model = registry.text_model(super::DEFAULT_MODEL).unwrap();
+        let ours = model.embed(&sentences).unwrap();
+        for (i, expected) in reference["embeddings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .enumerate()
+        {
+            let expected: Vec<f64> = expected
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_f64().unwrap())
+                .collect();
+            let dot: f64 = ours[i]
+                .iter()
+                .zip(&expected)
+                .map(|(a, b)| f64::from(*a) * b)
+                .sum();
+            let norm: f64 = expected.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let cosine = dot / norm;
+            assert!(
+                cosine > 0.9999,
+                "sentence {i} {:?}: cosine {cosine}",
+                sentences[i]
+            );
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Text functions: embeddings (and, next, chunking).
+
+pub mod embed_text;
