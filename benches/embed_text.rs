@@ -19,9 +19,35 @@ use mediasql::{Engine, Output};
 use mediasql_udfs::models::{ModelRegistry, default_models_dir};
 
 const WORDS: &[&str] = &[
-    "the", "harbor", "kites", "purple", "quiet", "dawn", "revenue", "rose", "percent", "cat",
-    "sofa", "kitten", "couch", "market", "ships", "fog", "lighthouse", "keeper", "counted",
-    "seven", "over", "flew", "model", "engine", "query", "table", "photo", "sound", "page",
+    "the",
+    "harbor",
+    "kites",
+    "purple",
+    "quiet",
+    "dawn",
+    "revenue",
+    "rose",
+    "percent",
+    "cat",
+    "sofa",
+    "kitten",
+    "couch",
+    "market",
+    "ships",
+    "fog",
+    "lighthouse",
+    "keeper",
+    "counted",
+    "seven",
+    "over",
+    "flew",
+    "model",
+    "engine",
+    "query",
+    "table",
+    "photo",
+    "sound",
+    "page",
 ];
 
 /// Deterministic sentences of 4 to 80 words.
@@ -90,7 +116,16 @@ fn main() {
 
     let rate = |secs: f64| count as f64 / secs;
     println!("embed_text bench: {count} sentences of 4-80 words");
-    println!("  model only (length-sorted, batch 64): {:.1} sentences/s", rate(model_only));
-    println!("  SELECT embed_text(s):                 {:.1} sentences/s", rate(pipeline));
-    println!("  ratio (pipeline / model only):        {:.2}", model_only / pipeline);
+    println!(
+        "  model only (length-sorted, batch 64): {:.1} sentences/s",
+        rate(model_only)
+    );
+    println!(
+        "  SELECT embed_text(s):                 {:.1} sentences/s",
+        rate(pipeline)
+    );
+    println!(
+        "  ratio (pipeline / model only):        {:.2}",
+        model_only / pipeline
+    );
 }

@@ -31,6 +31,7 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),
+        ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
     ]
     .into_iter()
     .chain(vector::functions())

@@ -1,3 +1,4 @@
-//! Text functions: embeddings (and, next, chunking).
+//! Text functions: embeddings and chunking.
 
+pub mod chunk_text;
 pub mod embed_text;
