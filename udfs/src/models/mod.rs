@@ -6,6 +6,7 @@
 //! plug in through [`ImageModel`]-style traits: an ideal batch size, rows → tensor, run,
 //! tensor → Arrow; the streaming inference operator (a later issue) drives the same seam.
 
+mod function;
 mod onnx;
 mod text;
 mod verify;
@@ -17,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::Deserialize;
 
+pub use function::{ModelFunctionBase, model_name};
 pub use onnx::OnnxSession;
-pub use text::LoadedTextModel;
+pub use text::{LoadedTextModel, l2_normalised};
 
 /// The manifest shipped with the binary.
 const MANIFEST: &str = include_str!("manifest.toml");

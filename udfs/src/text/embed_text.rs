@@ -11,13 +11,13 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, FixedSizeListArray, Flo
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::ModelRegistry;
+use crate::models::{ModelFunctionBase, ModelRegistry, model_name};
 
 const NAME: &str = "embed_text";
 /// The model used when none is named.
@@ -26,30 +26,12 @@ pub const DEFAULT_MODEL: &str = "all_minilm_l6_v2";
 const DIM: i32 = 384;
 
 /// The `embed_text` function; holds the engine's model registry.
-#[derive(Debug)]
-pub struct EmbedText {
-    signature: Signature,
-    models: Arc<ModelRegistry>,
-}
-
-impl PartialEq for EmbedText {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.models, &other.models)
-    }
-}
-impl Eq for EmbedText {}
-impl std::hash::Hash for EmbedText {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct EmbedText(ModelFunctionBase);
 
 impl EmbedText {
     pub fn new(models: Arc<ModelRegistry>) -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["text", "model"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature, models }
+        Self(ModelFunctionBase::new(&["text", "model"], models))
     }
 }
 
@@ -59,7 +41,7 @@ impl ScalarUDFImpl for EmbedText {
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        &self.0.signature
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -85,11 +67,7 @@ impl ScalarUDFImpl for EmbedText {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = match args.args.get(1) {
-            Some(ColumnarValue::Scalar(ScalarValue::Utf8(Some(s)))) => s.clone(),
-            Some(_) => return plan_err!("{NAME}: model must be a constant string"),
-            None => DEFAULT_MODEL.to_string(),
-        };
+        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
         let Some(texts) = args.args.first() else {
             return plan_err!("{NAME} expects text");
         };
@@ -98,7 +76,7 @@ impl ScalarUDFImpl for EmbedText {
         let rows: Vec<usize> = (0..texts.len()).filter(|&r| texts.is_valid(r)).collect();
         let mut embeddings = vec![None; texts.len()];
         if !rows.is_empty() {
-            let model = self.models.text_model(&model_name)?;
+            let model = self.0.models.text_model(&model_name)?;
             let inputs: Vec<&str> = rows.iter().map(|&r| texts.value(r)).collect();
             for (row, embedding) in rows.iter().zip(model.embed(&inputs)?) {
                 if embedding.len() != DIM as usize {

@@ -11,36 +11,21 @@ use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
 use super::run::run_image_model;
 use crate::image::is_image_type;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{LoadedImageModel, ModelRegistry};
+use crate::models::{LoadedImageModel, ModelFunctionBase, ModelRegistry, model_name};
 
 const NAME: &str = "classify";
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "efficientnet_lite0";
 
 /// The `classify` function; holds the engine's model registry.
-#[derive(Debug)]
-pub struct Classify {
-    signature: Signature,
-    models: Arc<ModelRegistry>,
-}
-
-impl PartialEq for Classify {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.models, &other.models)
-    }
-}
-impl Eq for Classify {}
-impl std::hash::Hash for Classify {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Classify(ModelFunctionBase);
 
 fn prediction_fields() -> Fields {
     Fields::from(vec![
@@ -51,10 +36,7 @@ fn prediction_fields() -> Fields {
 
 impl Classify {
     pub fn new(models: Arc<ModelRegistry>) -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["image", "model", "top_k"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature, models }
+        Self(ModelFunctionBase::new(&["image", "model", "top_k"], models))
     }
 }
 
@@ -64,7 +46,7 @@ impl ScalarUDFImpl for Classify {
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        &self.0.signature
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -101,10 +83,7 @@ impl ScalarUDFImpl for Classify {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = match args.args.get(1) {
-            Some(arg) => constant_string(arg, "model")?,
-            None => DEFAULT_MODEL.to_string(),
-        };
+        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
         let top_k = match args.args.get(2) {
             Some(arg) => Some(constant_k(arg)?),
             None => None,
@@ -113,7 +92,7 @@ impl ScalarUDFImpl for Classify {
             return plan_err!("{NAME} expects an image");
         };
         let images = images.to_array(args.number_rows)?;
-        let model = self.models.image_model(&model_name)?;
+        let model = self.0.models.image_model(&model_name)?;
         let probabilities = classify_rows(&model, &images)?;
         let array = match top_k {
             None => top1_array(&model, &probabilities)?,
@@ -124,17 +103,6 @@ impl ScalarUDFImpl for Classify {
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
-    }
-}
-
-fn constant_string(arg: &ColumnarValue, name: &str) -> Result<String> {
-    match arg {
-        ColumnarValue::Scalar(
-            ScalarValue::Utf8(Some(s))
-            | ScalarValue::LargeUtf8(Some(s))
-            | ScalarValue::Utf8View(Some(s)),
-        ) => Ok(s.clone()),
-        _ => plan_err!("{NAME}: {name} must be a constant string"),
     }
 }
 

@@ -8,46 +8,28 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{ArrayRef, FixedSizeListArray, Float32Array};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
 use super::classify::DEFAULT_MODEL;
 use super::run::run_image_model;
 use crate::image::is_image_type;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::ModelRegistry;
+use crate::models::{ModelFunctionBase, ModelRegistry, l2_normalised, model_name};
 
 const NAME: &str = "embed_image";
 /// Width of EfficientNet-Lite0's `features` output.
 const FEATURES: i32 = 1280;
 
 /// The `embed_image` function; holds the engine's model registry.
-#[derive(Debug)]
-pub struct EmbedImage {
-    signature: Signature,
-    models: Arc<ModelRegistry>,
-}
-
-impl PartialEq for EmbedImage {
-    fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.models, &other.models)
-    }
-}
-impl Eq for EmbedImage {}
-impl std::hash::Hash for EmbedImage {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        NAME.hash(state);
-    }
-}
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct EmbedImage(ModelFunctionBase);
 
 impl EmbedImage {
     pub fn new(models: Arc<ModelRegistry>) -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["image", "model"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature, models }
+        Self(ModelFunctionBase::new(&["image", "model"], models))
     }
 }
 
@@ -64,7 +46,7 @@ impl ScalarUDFImpl for EmbedImage {
     }
 
     fn signature(&self) -> &Signature {
-        &self.signature
+        &self.0.signature
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
@@ -94,20 +76,12 @@ impl ScalarUDFImpl for EmbedImage {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = match args.args.get(1) {
-            Some(ColumnarValue::Scalar(
-                ScalarValue::Utf8(Some(s))
-                | ScalarValue::Utf8View(Some(s))
-                | ScalarValue::LargeUtf8(Some(s)),
-            )) => s.clone(),
-            Some(_) => return plan_err!("{NAME}: model must be a constant string"),
-            None => DEFAULT_MODEL.to_string(),
-        };
+        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
         let Some(images) = args.args.first() else {
             return plan_err!("{NAME} expects an image");
         };
         let images = images.to_array(args.number_rows)?;
-        let model = self.models.image_model(&model_name)?;
+        let model = self.0.models.image_model(&model_name)?;
         let Some(features) = model.spec.features.clone() else {
             return plan_err!("{NAME}: model {model_name} has no features output");
         };
@@ -130,14 +104,6 @@ impl ScalarUDFImpl for EmbedImage {
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
-
-fn l2_normalised(mut v: Vec<f32>) -> Vec<f32> {
-    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if norm > 0.0 {
-        v.iter_mut().for_each(|x| *x /= norm);
-    }
-    v
 }
 
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
