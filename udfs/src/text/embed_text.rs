@@ -7,8 +7,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, FixedSizeListArray, Float32Array};
-use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, exec_err, plan_err};
@@ -18,6 +17,7 @@ use datafusion::logical_expr::{
 
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{ModelFunctionBase, ModelRegistry, model_name};
+use crate::vector::embeddings_array;
 
 const NAME: &str = "embed_text";
 /// The model used when none is named.
@@ -88,19 +88,7 @@ impl ScalarUDFImpl for EmbedText {
                 embeddings[*row] = Some(embedding);
             }
         }
-        let valid: Vec<bool> = embeddings.iter().map(Option::is_some).collect();
-        let values: Vec<f32> = embeddings
-            .into_iter()
-            .flat_map(|e| e.unwrap_or_else(|| vec![0.0; DIM as usize]))
-            .collect();
-        let field = Arc::new(Field::new("item", DataType::Float32, true));
-        let array: ArrayRef = Arc::new(FixedSizeListArray::try_new(
-            field,
-            DIM,
-            Arc::new(Float32Array::from(values)),
-            Some(NullBuffer::from(valid)),
-        )?);
-        Ok(ColumnarValue::Array(array))
+        Ok(ColumnarValue::Array(embeddings_array(embeddings, DIM)?))
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -8,7 +8,10 @@ pub mod l2_distance;
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, FixedSizeListArray, Float32Array, Float64Array,
+};
+use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type};
 use datafusion::common::{Result, exec_err, plan_err};
@@ -151,6 +154,29 @@ pub const DOC_SECTION_VECTOR: datafusion::logical_expr::DocSection =
         label: "Vector functions",
         description: Some("Similarity and distance between embeddings."),
     };
+
+/// Embeddings (None = NULL) of width `dim` as `FixedSizeList<Float32, dim>`.
+pub fn embeddings_array(rows: Vec<Option<Vec<f32>>>, dim: i32) -> Result<ArrayRef> {
+    let width = usize::try_from(dim).unwrap_or_default();
+    if let Some(bad) = rows.iter().flatten().find(|r| r.len() != width) {
+        return exec_err!(
+            "embedding of {} values where {dim} were expected",
+            bad.len()
+        );
+    }
+    let valid: Vec<bool> = rows.iter().map(Option::is_some).collect();
+    let values: Vec<f32> = rows
+        .into_iter()
+        .flat_map(|r| r.unwrap_or_else(|| vec![0.0; width]))
+        .collect();
+    let field = Arc::new(Field::new("item", DataType::Float32, true));
+    Ok(Arc::new(FixedSizeListArray::try_new(
+        field,
+        dim,
+        Arc::new(Float32Array::from(values)),
+        Some(NullBuffer::from(valid)),
+    )?))
+}
 
 /// Every vector function.
 pub fn functions() -> Vec<ScalarUDF> {

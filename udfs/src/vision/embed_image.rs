@@ -5,8 +5,6 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{ArrayRef, FixedSizeListArray, Float32Array};
-use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{DataType, Field};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
@@ -18,6 +16,7 @@ use super::run::run_image_model;
 use crate::image::is_image_type;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{ModelFunctionBase, ModelRegistry, l2_normalised, model_name};
+use crate::vector::embeddings_array;
 
 const NAME: &str = "embed_image";
 /// Width of EfficientNet-Lite0's `features` output.
@@ -86,19 +85,10 @@ impl ScalarUDFImpl for EmbedImage {
             return plan_err!("{NAME}: model {model_name} has no features output");
         };
         let rows = run_image_model(NAME, &model, &images, &features, FEATURES as usize)?;
-        let valid: Vec<bool> = rows.iter().map(Option::is_some).collect();
-        let values: Vec<f32> = rows
-            .into_iter()
-            .flat_map(|r| r.map_or_else(|| vec![0.0; FEATURES as usize], l2_normalised))
-            .collect();
-        let field = Arc::new(Field::new("item", DataType::Float32, true));
-        let array: ArrayRef = Arc::new(FixedSizeListArray::try_new(
-            field,
-            FEATURES,
-            Arc::new(Float32Array::from(values)),
-            Some(NullBuffer::from(valid)),
-        )?);
-        Ok(ColumnarValue::Array(array))
+        let normalised = rows.into_iter().map(|r| r.map(l2_normalised)).collect();
+        Ok(ColumnarValue::Array(embeddings_array(
+            normalised, FEATURES,
+        )?))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
