@@ -10,6 +10,7 @@ pub mod image;
 pub mod io;
 pub mod models;
 pub mod on_error;
+pub mod pdf;
 pub mod text;
 pub mod vector;
 pub mod vision;
@@ -32,6 +33,7 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
+        ScalarUDF::new_from_impl(pdf::pdf_text::PdfText::default()),
     ]
     .into_iter()
     .chain(vector::functions())

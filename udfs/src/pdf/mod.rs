@@ -1,0 +1,3 @@
+//! PDF functions.
+
+pub mod pdf_text;
