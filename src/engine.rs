@@ -1,7 +1,6 @@
 //! Builds the engine: one shared `SessionContext` holding the media tables, the functions,
 //! `pg_catalog` and the memory pool; each connection gets its own [`Session`] over it.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result};
@@ -94,6 +93,3 @@ impl Engine {
 fn default_partitions() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
-
-/// Table options as given in a config file or on the command line.
-pub type TableOptions = HashMap<String, String>;
