@@ -13,7 +13,7 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BinaryBuilder, StructArray, UInt8Builder, UInt32Builder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Fields, UInt8Type, UInt32Type};
-use datafusion::common::{Result, exec_err};
+use datafusion::common::{Result, exec_err, plan_err};
 use image::DynamicImage;
 
 static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
@@ -33,6 +33,16 @@ pub fn image_type() -> DataType {
 /// Whether `dt` is the image struct.
 pub fn is_image_type(dt: &DataType) -> bool {
     matches!(dt, DataType::Struct(fields) if *fields == *FIELDS)
+}
+
+/// The type an image argument of `function` is coerced to: the image struct as it is, any
+/// binary to `Binary` (decoded by the function).
+pub fn coerce_image_arg(function: &str, arg: &DataType) -> Result<DataType> {
+    match arg {
+        t if is_image_type(t) => Ok(t.clone()),
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView => Ok(DataType::Binary),
+        other => plan_err!("{function} expects an image struct or binary, got {other}"),
+    }
 }
 
 /// Images (None = NULL) as an image struct array.

@@ -9,15 +9,15 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{ModelFunctionBase, ModelRegistry, model_name};
-use crate::vector::embeddings_array;
+use crate::vector::{embedding_type, embeddings_array};
 
 const NAME: &str = "embed_text";
 /// The model used when none is named.
@@ -60,10 +60,7 @@ impl ScalarUDFImpl for EmbedText {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::FixedSizeList(
-            Arc::new(Field::new("item", DataType::Float32, true)),
-            DIM,
-        ))
+        Ok(embedding_type(DIM))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -79,16 +76,12 @@ impl ScalarUDFImpl for EmbedText {
             let model = self.0.models.text_model(&model_name)?;
             let inputs: Vec<&str> = rows.iter().map(|&r| texts.value(r)).collect();
             for (row, embedding) in rows.iter().zip(model.embed(&inputs)?) {
-                if embedding.len() != DIM as usize {
-                    return exec_err!(
-                        "{NAME}: model {model_name} gave {} values, expected {DIM}",
-                        embedding.len()
-                    );
-                }
                 embeddings[*row] = Some(embedding);
             }
         }
-        Ok(ColumnarValue::Array(embeddings_array(embeddings, DIM)?))
+        Ok(ColumnarValue::Array(embeddings_array(
+            NAME, embeddings, DIM,
+        )?))
     }
 
     fn documentation(&self) -> Option<&Documentation> {

@@ -155,12 +155,17 @@ pub const DOC_SECTION_VECTOR: datafusion::logical_expr::DocSection =
         description: Some("Similarity and distance between embeddings."),
     };
 
-/// Embeddings (None = NULL) of width `dim` as `FixedSizeList<Float32, dim>`.
-pub fn embeddings_array(rows: Vec<Option<Vec<f32>>>, dim: i32) -> Result<ArrayRef> {
+/// The type of embeddings of width `dim`: `FixedSizeList<Float32, dim>`.
+pub fn embedding_type(dim: i32) -> DataType {
+    DataType::FixedSizeList(Arc::new(Field::new("item", DataType::Float32, true)), dim)
+}
+
+/// Embeddings (None = NULL) of width `dim` as [`embedding_type`]; `function` names errors.
+pub fn embeddings_array(function: &str, rows: Vec<Option<Vec<f32>>>, dim: i32) -> Result<ArrayRef> {
     let width = usize::try_from(dim).unwrap_or_default();
     if let Some(bad) = rows.iter().flatten().find(|r| r.len() != width) {
         return exec_err!(
-            "embedding of {} values where {dim} were expected",
+            "{function}: the model gave {} values, expected {dim}",
             bad.len()
         );
     }

@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
 };
 
 use super::run::run_image_model;
-use crate::image::is_image_type;
+use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{LoadedImageModel, ModelFunctionBase, ModelRegistry, model_name};
 
@@ -53,14 +53,7 @@ impl ScalarUDFImpl for Classify {
         let Some(image) = arg_types.first() else {
             return plan_err!("{NAME} expects (image [, model] [, top_k])");
         };
-        let image = match image {
-            t if is_image_type(t) => t.clone(),
-            DataType::Binary | DataType::LargeBinary | DataType::BinaryView => DataType::Binary,
-            other => {
-                return plan_err!("{NAME} expects an image struct or binary, got {other}");
-            }
-        };
-        let mut coerced = vec![image];
+        let mut coerced = vec![coerce_image_arg(NAME, image)?];
         if arg_types.len() > 1 {
             coerced.push(DataType::Utf8);
         }

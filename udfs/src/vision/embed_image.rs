@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::datatypes::{DataType, Field};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
@@ -13,10 +13,10 @@ use datafusion::logical_expr::{
 
 use super::classify::DEFAULT_MODEL;
 use super::run::run_image_model;
-use crate::image::is_image_type;
+use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{ModelFunctionBase, ModelRegistry, l2_normalised, model_name};
-use crate::vector::embeddings_array;
+use crate::vector::{embedding_type, embeddings_array};
 
 const NAME: &str = "embed_image";
 /// Width of EfficientNet-Lite0's `features` output.
@@ -32,13 +32,6 @@ impl EmbedImage {
     }
 }
 
-fn embedding_type() -> DataType {
-    DataType::FixedSizeList(
-        Arc::new(Field::new("item", DataType::Float32, true)),
-        FEATURES,
-    )
-}
-
 impl ScalarUDFImpl for EmbedImage {
     fn name(&self) -> &str {
         NAME
@@ -51,16 +44,7 @@ impl ScalarUDFImpl for EmbedImage {
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         match arg_types {
             [image] | [image, _] => {
-                let image = match image {
-                    t if is_image_type(t) => t.clone(),
-                    DataType::Binary | DataType::LargeBinary | DataType::BinaryView => {
-                        DataType::Binary
-                    }
-                    other => {
-                        return plan_err!("{NAME} expects an image struct or binary, got {other}");
-                    }
-                };
-                let mut coerced = vec![image];
+                let mut coerced = vec![coerce_image_arg(NAME, image)?];
                 if arg_types.len() == 2 {
                     coerced.push(DataType::Utf8);
                 }
@@ -71,7 +55,7 @@ impl ScalarUDFImpl for EmbedImage {
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(embedding_type())
+        Ok(embedding_type(FEATURES))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -87,7 +71,7 @@ impl ScalarUDFImpl for EmbedImage {
         let rows = run_image_model(NAME, &model, &images, &features, FEATURES as usize)?;
         let normalised = rows.into_iter().map(|r| r.map(l2_normalised)).collect();
         Ok(ColumnarValue::Array(embeddings_array(
-            normalised, FEATURES,
+            NAME, normalised, FEATURES,
         )?))
     }
 
