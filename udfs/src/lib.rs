@@ -1,9 +1,10 @@
 //! mediasql's SQL functions. One function per file, named after it; each file holds the
 //! function's `ScalarUDFImpl`, its documentation, its signature and its unit tests.
 //!
-//! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (decoding and
-//! the image representation), [`vision`] (image models), [`models`] (registry, ONNX Runtime). Later issues add `image`, `audio`, `text`, `vision`,
-//! `vector` and `models`.
+//! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (the image
+//! representation, decoding and transforms), [`vision`] (image models), [`text`] (chunking,
+//! text embeddings), [`pdf`] (PDF text), [`vector`] (distances), [`models`] (registry, ONNX
+//! Runtime).
 
 pub mod bytes;
 pub mod image;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
+use image::function::ImageFunction;
 
 /// Every scalar function of this crate, ready to register on a `SessionContext`.
 pub fn all_functions(
@@ -29,6 +31,13 @@ pub fn all_functions(
         AsyncScalarUDF::new(Arc::new(io::download::Download::new(stores))).into_scalar_udf(),
         ScalarUDF::new_from_impl(bytes::octet_length::OctetLength::default()),
         ScalarUDF::new_from_impl(image::decode_image::DecodeImage::default()),
+        ImageFunction::<image::resize::Resize>::udf(),
+        ImageFunction::<image::crop::Crop>::udf(),
+        ImageFunction::<image::thumbnail::Thumbnail>::udf(),
+        ImageFunction::<image::encode_image::EncodeImage>::udf(),
+        ImageFunction::<image::image_hash::ImageHash>::udf(),
+        image::image_width::image_width(),
+        image::image_height::image_height(),
         ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),

@@ -4,8 +4,17 @@
 //! holding 8-bit pixels row by row (1 = gray, 3 = RGB, 4 = RGBA). Functions that take an image
 //! also take raw encoded bytes and decode them themselves.
 
+pub mod crop;
 pub mod decode;
 pub mod decode_image;
+mod dimension;
+pub mod encode_image;
+pub mod function;
+pub mod image_hash;
+pub mod image_height;
+pub mod image_width;
+pub mod resize;
+pub mod thumbnail;
 
 use std::sync::{Arc, LazyLock};
 
@@ -15,6 +24,8 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Fields, UInt8Type, UInt32Type};
 use datafusion::common::{Result, exec_err, plan_err};
 use image::DynamicImage;
+
+use decode::{DEFAULT_MAX_PIXELS, decode};
 
 static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     Fields::from(vec![
@@ -117,6 +128,18 @@ pub fn from_array(array: &dyn Array, row: usize) -> Result<Option<DynamicImage>>
     };
     match image {
         Some(image) => Ok(Some(image)),
-        None => exec_err!("row {row}: not a valid image ({w}x{h}, {c} channels)"),
+        None => exec_err!("not a valid image struct ({w}x{h}, {c} channels)"),
     }
+}
+
+/// Row `row` of an image column (struct or `Binary` bytes, decoded here); None for NULL.
+/// The error is the row's own message, for the caller to prefix with its name and row.
+pub fn image_at(images: &dyn Array, row: usize) -> Result<Option<DynamicImage>, String> {
+    if images.is_null(row) {
+        return Ok(None);
+    }
+    if is_image_type(images.data_type()) {
+        return from_array(images, row).map_err(|e| e.to_string());
+    }
+    decode(images.as_binary::<i32>().value(row), DEFAULT_MAX_PIXELS).map(Some)
 }

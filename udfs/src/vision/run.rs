@@ -8,26 +8,10 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err};
-use image::DynamicImage;
 
 use super::preprocess::preprocess_into;
-use crate::image::decode::{DEFAULT_MAX_PIXELS, decode};
-use crate::image::{from_array, is_image_type};
+use crate::image::image_at;
 use crate::models::LoadedImageModel;
-
-/// Row `row` of an image column: a decoded struct as it is, encoded bytes decoded here.
-fn image_at(function: &str, images: &dyn Array, row: usize) -> Result<Option<DynamicImage>> {
-    if images.is_null(row) {
-        return Ok(None);
-    }
-    if is_image_type(images.data_type()) {
-        return from_array(images, row);
-    }
-    match decode(images.as_binary::<i32>().value(row), DEFAULT_MAX_PIXELS) {
-        Ok(image) => Ok(Some(image)),
-        Err(e) => exec_err!("{function}: row {row}: {e}"),
-    }
-}
 
 /// Output `output` (width `width` per image) of `model` for every row; None for NULL rows.
 /// Images run in mini-batches of the model's batch size; `function` names errors.
@@ -49,8 +33,10 @@ pub fn run_image_model(
     for chunk in rows.chunks(spec.batch_size.max(1)) {
         let mut tensor = Vec::with_capacity(chunk.len() * 3 * (size * size) as usize);
         for &row in chunk {
-            if let Some(image) = image_at(function, images.as_ref(), row)? {
-                preprocess_into(&image, spec, &mut tensor);
+            match image_at(images.as_ref(), row) {
+                Ok(Some(image)) => preprocess_into(&image, spec, &mut tensor),
+                Ok(None) => {}
+                Err(e) => return exec_err!("{function}: row {row}: {e}"),
             }
         }
         let shape = vec![chunk.len() as i64, 3, size, size];
