@@ -58,6 +58,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Where model files and the ONNX Runtime library are (`MEDIASQL_MODELS`).
     pub models_dir: PathBuf,
+    /// Where `CREATE MODEL` keeps user models (default `<models_dir>/user`).
+    pub user_models_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             target_partitions: None,
             max_connections: 100,
             models_dir: mediasql_udfs::models::default_models_dir(),
+            user_models_dir: None,
         }
     }
 }
@@ -82,6 +85,7 @@ struct ConfigFile {
     target_partitions: Option<usize>,
     max_connections: Option<usize>,
     models_dir: Option<PathBuf>,
+    user_models_dir: Option<PathBuf>,
     #[serde(default)]
     s3: HashMap<String, String>,
     #[serde(default)]
@@ -115,6 +119,7 @@ impl Config {
         if let Some(dir) = file.models_dir {
             config.models_dir = dir;
         }
+        config.user_models_dir = file.user_models_dir;
         config.s3 = file.s3;
         let mut names: Vec<_> = file.tables.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));

@@ -60,7 +60,14 @@ impl Engine {
         );
         let ctx = SessionContext::new_with_state(state);
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
-        let models = Arc::new(ModelRegistry::new(config.models_dir.clone())?);
+        let user_models = config
+            .user_models_dir
+            .clone()
+            .unwrap_or_else(|| config.models_dir.join("user"));
+        let models = Arc::new(ModelRegistry::with_user_dir(
+            config.models_dir.clone(),
+            user_models,
+        )?);
         for udf in mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models)) {
             ctx.register_udf(udf);
         }

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod model_ddl;
 pub mod server;
 pub mod session;
 

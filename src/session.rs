@@ -14,11 +14,13 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::SessionContext;
-use datafusion::sql::parser::{DFParserBuilder, Statement};
+use datafusion::sql::parser::{DFParserBuilder, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{self, Set};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::models::ModelRegistry;
+
+use crate::model_ddl::{self, ModelStatement};
 
 /// What running one statement gives.
 pub enum Output {
@@ -30,6 +32,13 @@ pub enum Output {
     TransactionStart(String),
     /// `COMMIT`/`ROLLBACK`: the transaction block ended.
     TransactionEnd(String),
+}
+
+/// One parsed statement: SQL for DataFusion (or the session), or a model statement.
+#[derive(Debug, Clone)]
+pub enum Statement {
+    Sql(SqlStatement),
+    Model(ModelStatement),
 }
 
 /// A statement parsed and planned once, executed with parameters many times.
@@ -89,6 +98,17 @@ impl Session {
     /// options); plain SQL is then re-parsed by the Postgres compatibility parser, which
     /// rewrites what psql and drivers send (`::regclass`, `OPERATOR(pg_catalog.~)`...).
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
+        if let Some(model) = model_ddl::parse(sql) {
+            return Ok(vec![Statement::Model(model?)]);
+        }
+        Ok(self
+            .parse_sql(sql)?
+            .into_iter()
+            .map(Statement::Sql)
+            .collect())
+    }
+
+    fn parse_sql(&self, sql: &str) -> Result<Vec<SqlStatement>> {
         let parsed = DFParserBuilder::new(sql)
             .with_dialect(&PostgreSqlDialect {})
             .build()
@@ -100,7 +120,7 @@ impl Session {
                 Ok(rewritten) => {
                     return Ok(rewritten
                         .into_iter()
-                        .map(|s| Statement::Statement(Box::new(s)))
+                        .map(|s| SqlStatement::Statement(Box::new(s)))
                         .collect());
                 }
                 Err(_) => return Err(e),
@@ -108,11 +128,11 @@ impl Session {
         };
         let all_plain = statements
             .iter()
-            .all(|s| matches!(s, Statement::Statement(_)));
+            .all(|s| matches!(s, SqlStatement::Statement(_)));
         if all_plain && let Ok(rewritten) = self.parser.parse(sql) {
             return Ok(rewritten
                 .into_iter()
-                .map(|s| Statement::Statement(Box::new(s)))
+                .map(|s| SqlStatement::Statement(Box::new(s)))
                 .collect());
         }
         Ok(statements.into_iter().collect())
@@ -129,6 +149,10 @@ impl Session {
 
     /// Runs one statement.
     pub async fn execute(&self, statement: &Statement) -> Result<Output> {
+        let statement = match statement {
+            Statement::Model(model) => return Ok(Output::Command(model.execute(&self.models)?)),
+            Statement::Sql(statement) => statement,
+        };
         if let Some(command) = session_command(statement) {
             return self.run_command(command);
         }
@@ -142,7 +166,18 @@ impl Session {
 
     /// Parses and plans one statement for the extended protocol.
     pub async fn prepare(&self, statement: Statement) -> Result<Prepared> {
-        if let Some(command) = session_command(&statement) {
+        let sql = match &statement {
+            Statement::Model(_) => {
+                return Ok(Prepared {
+                    statement,
+                    plan: None,
+                    schema: Arc::new(Schema::empty()),
+                    param_types: Vec::new(),
+                });
+            }
+            Statement::Sql(sql) => sql.clone(),
+        };
+        if let Some(command) = session_command(&sql) {
             let schema = match command {
                 SessionCommand::Show(name) => show_schema(&name),
                 SessionCommand::ShowAll => show_all_schema(),
@@ -156,11 +191,7 @@ impl Session {
                 param_types: Vec::new(),
             });
         }
-        let plan = self
-            .ctx
-            .state()
-            .statement_to_plan(statement.clone())
-            .await?;
+        let plan = self.ctx.state().statement_to_plan(sql).await?;
         let types = plan.get_parameter_types()?;
         let mut param_types = vec![None; types.len()];
         for (name, data_type) in types {
@@ -285,6 +316,7 @@ impl Session {
     /// whether it is loaded.
     fn models_batch(&self) -> Result<RecordBatch> {
         let entries = self.models.entries();
+        let entries = entries.as_slice();
         let file = |e: &mediasql_udfs::models::ModelEntry| e.file("model").ok().cloned();
         let names = StringArray::from_iter_values(entries.iter().map(|e| e.name.as_str()));
         let kinds = StringArray::from_iter_values(entries.iter().map(|e| e.kind.as_str()));
@@ -368,8 +400,8 @@ fn default_settings() -> BTreeMap<String, String> {
 
 /// Recognises the statements a session answers itself. `SET`/`SHOW` of `datafusion.*`
 /// settings go to DataFusion.
-fn session_command(statement: &Statement) -> Option<SessionCommand> {
-    let Statement::Statement(s) = statement else {
+fn session_command(statement: &SqlStatement) -> Option<SessionCommand> {
+    let SqlStatement::Statement(s) = statement else {
         return None;
     };
     match s.as_ref() {

@@ -163,6 +163,8 @@ impl TestEnv {
         let config = Config {
             s3: self.s3_options(),
             target_partitions: Some(2),
+            // Each engine keeps its CREATE MODELs apart from the user's and other tests'.
+            user_models_dir: Some(temp_dir("user-models")),
             ..Config::default()
         };
         let engine = Engine::new(&config).expect("engine");
@@ -173,6 +175,16 @@ impl TestEnv {
         engine.context().sql(&view).await.expect("test_env view");
         engine
     }
+}
+
+/// A new empty directory under the system temp dir, unique to this process and call.
+pub fn temp_dir(what: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mediasql-{what}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

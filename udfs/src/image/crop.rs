@@ -38,9 +38,8 @@ impl ImageOp for Crop {
         let y = offset(args, 1, "y")?;
         let width = pixels(args, 2, "width")?;
         let height = pixels(args, 3, "height")?;
-        let fits = |start: u32, len: u32, side: u32| {
-            u64::from(start) + u64::from(len) <= u64::from(side)
-        };
+        let fits =
+            |start: u32, len: u32, side: u32| u64::from(start) + u64::from(len) <= u64::from(side);
         if !fits(x, width, image.width()) || !fits(y, height, image.height()) {
             return Err(format!(
                 "region {width}x{height} at ({x}, {y}) is outside the {}x{} image",
@@ -68,12 +67,18 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "crop(image, x, y, width, height [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example("SELECT crop(content, 0, 0, 100, 100) FROM read_media('photos/', 'image')")
-    .with_argument("image", "An image struct (decode_image) or encoded image bytes.")
+    .with_argument(
+        "image",
+        "An image struct (decode_image) or encoded image bytes.",
+    )
     .with_argument("x", "Left edge, pixels from the left (>= 0).")
     .with_argument("y", "Top edge, pixels from the top (>= 0).")
     .with_argument("width", "Region width in pixels (> 0).")
     .with_argument("height", "Region height in pixels (> 0).")
-    .with_argument("on_error", "'raise' (default) or 'null' for rows that fail.")
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for rows that fail.",
+    )
     .build()
 });
 
@@ -82,7 +87,10 @@ mod tests {
     use super::*;
 
     fn args(values: [i64; 4]) -> Vec<ScalarValue> {
-        values.iter().map(|v| ScalarValue::Int64(Some(*v))).collect()
+        values
+            .iter()
+            .map(|v| ScalarValue::Int64(Some(*v)))
+            .collect()
     }
 
     #[test]

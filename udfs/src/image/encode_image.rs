@@ -64,8 +64,9 @@ impl ImageOp for EncodeImage {
     }
 }
 
-static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(
+static DOCUMENTATION: LazyLock<Documentation> =
+    LazyLock::new(|| {
+        Documentation::builder(
         DOC_SECTION_MEDIA,
         "Encodes an image as PNG or JPEG (quality 90) bytes. JPEG drops an alpha channel.",
         "encode_image(image, 'png' | 'jpeg' [, on_error => 'raise' | 'null'])",
@@ -77,7 +78,7 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument("format", "'png' or 'jpeg'.")
     .with_argument("on_error", "'raise' (default) or 'null' for rows that fail.")
     .build()
-});
+    });
 
 #[cfg(test)]
 mod tests {

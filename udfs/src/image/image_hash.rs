@@ -69,8 +69,14 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "SELECT image_hash(content), count(*) FROM read_media('photos/', 'image') GROUP BY 1 \
          HAVING count(*) > 1",
     )
-    .with_argument("image", "An image struct (decode_image) or encoded image bytes.")
-    .with_argument("on_error", "'raise' (default) or 'null' for rows that fail.")
+    .with_argument(
+        "image",
+        "An image struct (decode_image) or encoded image bytes.",
+    )
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for rows that fail.",
+    )
     .build()
 });
 

@@ -23,8 +23,16 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "An image's width in pixels; for encoded bytes read from the header, without decoding.",
         "image_width(image [, on_error => 'raise' | 'null'])",
     )
-    .with_sql_example("SELECT path FROM read_media('photos/', 'image') WHERE image_width(content) > 640")
-    .with_argument("image", "An image struct (decode_image) or encoded image bytes.")
-    .with_argument("on_error", "'raise' (default) or 'null' for unreadable headers.")
+    .with_sql_example(
+        "SELECT path FROM read_media('photos/', 'image') WHERE image_width(content) > 640",
+    )
+    .with_argument(
+        "image",
+        "An image struct (decode_image) or encoded image bytes.",
+    )
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for unreadable headers.",
+    )
     .build()
 });

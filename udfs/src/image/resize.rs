@@ -65,10 +65,16 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "resize(image, width, height [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example("SELECT resize(content, 224, 224) FROM read_media('photos/', 'image')")
-    .with_argument("image", "An image struct (decode_image) or encoded image bytes.")
+    .with_argument(
+        "image",
+        "An image struct (decode_image) or encoded image bytes.",
+    )
     .with_argument("width", "Output width in pixels (> 0).")
     .with_argument("height", "Output height in pixels (> 0).")
-    .with_argument("on_error", "'raise' (default) or 'null' for rows that fail.")
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for rows that fail.",
+    )
     .build()
 });
 
@@ -82,9 +88,22 @@ mod tests {
         let args = [ScalarValue::Int64(Some(10)), ScalarValue::Int64(Some(30))];
         let out = Resize.apply(image.clone(), &args).unwrap();
         assert_eq!((out.width(), out.height()), (10, 30));
-        let huge = [ScalarValue::Int64(Some(100_000)), ScalarValue::Int64(Some(100_000))];
-        assert!(Resize.apply(image.clone(), &huge).unwrap_err().contains("over the limit"));
+        let huge = [
+            ScalarValue::Int64(Some(100_000)),
+            ScalarValue::Int64(Some(100_000)),
+        ];
+        assert!(
+            Resize
+                .apply(image.clone(), &huge)
+                .unwrap_err()
+                .contains("over the limit")
+        );
         let zero = [ScalarValue::Int64(Some(0)), ScalarValue::Int64(Some(1))];
-        assert!(Resize.apply(image, &zero).unwrap_err().contains("width must be positive"));
+        assert!(
+            Resize
+                .apply(image, &zero)
+                .unwrap_err()
+                .contains("width must be positive")
+        );
     }
 }

@@ -46,8 +46,9 @@ impl ImageOp for Thumbnail {
     }
 }
 
-static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-    Documentation::builder(
+static DOCUMENTATION: LazyLock<Documentation> =
+    LazyLock::new(|| {
+        Documentation::builder(
         DOC_SECTION_MEDIA,
         "Shrinks an image so that its longer side is at most max_side pixels, keeping the \
          aspect ratio. Images already small enough are returned unchanged.",
@@ -60,7 +61,7 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     .with_argument("max_side", "The longest side allowed, in pixels (> 0).")
     .with_argument("on_error", "'raise' (default) or 'null' for rows that fail.")
     .build()
-});
+    });
 
 #[cfg(test)]
 mod tests {
@@ -69,9 +70,13 @@ mod tests {
     #[test]
     fn keeps_the_aspect_ratio_and_never_enlarges() {
         let args = [ScalarValue::Int64(Some(100))];
-        let out = Thumbnail.apply(DynamicImage::new_rgb8(400, 200), &args).unwrap();
+        let out = Thumbnail
+            .apply(DynamicImage::new_rgb8(400, 200), &args)
+            .unwrap();
         assert_eq!((out.width(), out.height()), (100, 50));
-        let out = Thumbnail.apply(DynamicImage::new_rgb8(40, 20), &args).unwrap();
+        let out = Thumbnail
+            .apply(DynamicImage::new_rgb8(40, 20), &args)
+            .unwrap();
         assert_eq!((out.width(), out.height()), (40, 20));
     }
 }

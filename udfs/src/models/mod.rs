@@ -9,24 +9,26 @@
 mod function;
 mod onnx;
 mod text;
+mod user;
 mod verify;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use datafusion::common::{DataFusionError, Result, plan_err};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use function::{ModelFunctionBase, model_name};
 pub use onnx::OnnxSession;
 pub use text::{LoadedTextModel, l2_normalised};
+pub use user::CreateModel;
 
 /// The manifest shipped with the binary.
 const MANIFEST: &str = include_str!("manifest.toml");
 
 /// What a model does; decides which functions accept it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
     ImageClassifier,
@@ -47,7 +49,7 @@ impl ModelKind {
 }
 
 /// One file of a model, pinned by sha256.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ModelFile {
     pub role: String,
     pub path: String,
@@ -55,7 +57,7 @@ pub struct ModelFile {
 }
 
 /// How an image model wants its input.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 pub struct ImageSpec {
     /// Input tensor name.
     pub input: String,
@@ -77,9 +79,12 @@ pub struct ImageSpec {
 }
 
 /// A model the registry knows.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ModelEntry {
     pub name: String,
+    /// Made by `CREATE MODEL`: its files live in the user models directory.
+    #[serde(default)]
+    pub user: bool,
     pub kind: ModelKind,
     pub source: String,
     pub licence: String,
@@ -115,7 +120,9 @@ pub struct LoadedImageModel {
 #[derive(Debug)]
 pub struct ModelRegistry {
     dir: PathBuf,
-    entries: Vec<ModelEntry>,
+    /// Where `CREATE MODEL` keeps models, one folder each (default `<dir>/user`).
+    user_dir: PathBuf,
+    entries: RwLock<Vec<ModelEntry>>,
     image_models: Mutex<HashMap<String, Arc<LoadedImageModel>>>,
     text_models: Mutex<HashMap<String, Arc<LoadedTextModel>>>,
 }
@@ -132,13 +139,24 @@ pub fn default_models_dir() -> PathBuf {
 }
 
 impl ModelRegistry {
-    /// The registry of the default models, reading files from `dir`.
+    /// The default models, reading files from `dir`, and the user models in `<dir>/user`.
     pub fn new(dir: impl Into<PathBuf>) -> Result<Self> {
+        let dir = dir.into();
+        let user_dir = dir.join("user");
+        Self::with_user_dir(dir, user_dir)
+    }
+
+    /// The default models from `dir` and the user models kept in `user_dir`.
+    pub fn with_user_dir(dir: impl Into<PathBuf>, user_dir: impl Into<PathBuf>) -> Result<Self> {
         let manifest: Manifest = toml::from_str(MANIFEST)
             .map_err(|e| DataFusionError::Internal(format!("model manifest: {e}")))?;
+        let user_dir = user_dir.into();
+        let mut entries = manifest.model;
+        entries.extend(user::load_entries(&user_dir));
         Ok(Self {
             dir: dir.into(),
-            entries: manifest.model,
+            user_dir,
+            entries: RwLock::new(entries),
             image_models: Mutex::default(),
             text_models: Mutex::default(),
         })
@@ -148,21 +166,41 @@ impl ModelRegistry {
         &self.dir
     }
 
-    /// Every model, in manifest order.
-    pub fn entries(&self) -> &[ModelEntry] {
-        &self.entries
+    /// Every model: the defaults in manifest order, then the user models by name.
+    pub fn entries(&self) -> Vec<ModelEntry> {
+        self.entries.read().map(|e| e.clone()).unwrap_or_default()
     }
 
-    pub fn entry(&self, name: &str) -> Result<&ModelEntry> {
-        match self.entries.iter().find(|e| e.name == name) {
-            Some(entry) => Ok(entry),
+    pub fn entry(&self, name: &str) -> Result<ModelEntry> {
+        let entries = self.entries();
+        match entries.iter().find(|e| e.name == name) {
+            Some(entry) => Ok(entry.clone()),
             None => {
-                let names: Vec<&str> = self.entries.iter().map(|e| e.name.as_str()).collect();
+                let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                 plan_err!(
                     "unknown model '{name}': known models are {}",
                     names.join(", ")
                 )
             }
+        }
+    }
+
+    /// Where `file` of `entry` lives.
+    pub fn file_path(&self, entry: &ModelEntry, file: &ModelFile) -> PathBuf {
+        if entry.user {
+            self.user_dir.join(&file.path)
+        } else {
+            self.dir.join(&file.path)
+        }
+    }
+
+    /// Forgets the loaded session of `name` (after DROP MODEL).
+    fn unload(&self, name: &str) {
+        if let Ok(mut models) = self.image_models.lock() {
+            models.remove(name);
+        }
+        if let Ok(mut models) = self.text_models.lock() {
+            models.remove(name);
         }
     }
 
@@ -186,7 +224,7 @@ impl ModelRegistry {
         if let Some(model) = models.get(name) {
             return Ok(Arc::clone(model));
         }
-        let entry = self.entry(name)?.clone();
+        let entry = self.entry(name)?;
         if entry.kind != ModelKind::TextEmbedding {
             return plan_err!(
                 "model '{name}' is a {}, not a text embedding model",
@@ -216,7 +254,7 @@ impl ModelRegistry {
     /// The verified path of `entry`'s `role` file.
     fn verified_file(&self, entry: &ModelEntry, role: &str) -> Result<PathBuf> {
         let file = entry.file(role)?;
-        let path = self.dir.join(&file.path);
+        let path = self.file_path(entry, file);
         verify::check_sha256(&entry.name, &path, &file.sha256)?;
         Ok(path)
     }
@@ -230,7 +268,7 @@ impl ModelRegistry {
         if let Some(model) = models.get(name) {
             return Ok(Arc::clone(model));
         }
-        let entry = self.entry(name)?.clone();
+        let entry = self.entry(name)?;
         let Some(spec) = entry
             .image
             .clone()

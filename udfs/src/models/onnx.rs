@@ -92,6 +92,17 @@ impl OnnxSession {
         })
     }
 
+    /// The names of the model's inputs and outputs, in the model's order.
+    pub fn io_names(&self) -> Result<(Vec<String>, Vec<String>)> {
+        let session = self
+            .session
+            .lock()
+            .map_err(|_| DataFusionError::Internal("model session lock poisoned".into()))?;
+        let names =
+            |outlets: &[ort::value::Outlet]| outlets.iter().map(|o| o.name().to_string()).collect();
+        Ok((names(session.inputs()), names(session.outputs())))
+    }
+
     /// Runs the model on one float tensor `input` of `shape`; returns the requested outputs
     /// as (shape, values), in the order asked.
     pub fn run_f32(

@@ -8,6 +8,18 @@ use sha2::{Digest, Sha256};
 
 /// Checks `path` against `expected` (hex); the error names the model, the file and the fix.
 pub fn check_sha256(model: &str, path: &Path, expected: &str) -> Result<()> {
+    let actual = sha256_hex(model, path)?;
+    if actual != expected {
+        return Err(DataFusionError::Execution(format!(
+            "model {model}: {} has sha256 {actual}, but the manifest pins {expected}: refusing it",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The sha256 of the file at `path`, as hex; `model` names it in errors.
+pub fn sha256_hex(model: &str, path: &Path) -> Result<String> {
     let mut file = std::fs::File::open(path).map_err(|e| {
         DataFusionError::Execution(format!(
             "model {model}: cannot open {}: {e} (run scripts/install-models.sh)",
@@ -25,18 +37,11 @@ pub fn check_sha256(model: &str, path: &Path, expected: &str) -> Result<()> {
         }
         hasher.update(&buffer[..n]);
     }
-    let actual: String = hasher
+    Ok(hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-    if actual != expected {
-        return Err(DataFusionError::Execution(format!(
-            "model {model}: {} has sha256 {actual}, but the manifest pins {expected}: refusing it",
-            path.display()
-        )));
-    }
-    Ok(())
+        .collect())
 }
 
 #[cfg(test)]

@@ -1,0 +1,180 @@
+//! `CREATE MODEL` and `DROP MODEL`: the statements that add and remove user models.
+//!
+//! ```sql
+//! CREATE MODEL [IF NOT EXISTS] name FROM 'file.onnx'
+//!     [WITH (kind 'image_classifier', labels 'labels.txt' | 'a,b,c', input_size '224',
+//!            resize_shorter '256', mean '0', std '255', channel_order 'rgb',
+//!            input '...', logits '...', features '...', batch_size '16')]
+//! DROP MODEL [IF EXISTS] name
+//! ```
+//!
+//! Neither DataFusion's parser nor sqlparser knows them, so they are recognised here from
+//! their first two words and parsed with sqlparser's token-level API. Each must be sent as a
+//! statement of its own.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use datafusion::common::{DataFusionError, Result};
+use datafusion::sql::sqlparser::ast::Value;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::keywords::Keyword;
+use datafusion::sql::sqlparser::parser::{Parser, ParserError};
+use datafusion::sql::sqlparser::tokenizer::Token;
+use mediasql_udfs::models::{CreateModel, ModelRegistry};
+
+/// A parsed model statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelStatement {
+    Create(CreateModel),
+    Drop { name: String, if_exists: bool },
+}
+
+impl ModelStatement {
+    /// Runs the statement; returns its completion tag.
+    pub fn execute(&self, models: &ModelRegistry) -> Result<String> {
+        match self {
+            Self::Create(request) => {
+                models.create_model(request)?;
+                Ok("CREATE MODEL".into())
+            }
+            Self::Drop { name, if_exists } => {
+                models.drop_model(name, *if_exists)?;
+                Ok("DROP MODEL".into())
+            }
+        }
+    }
+}
+
+/// The model statement `sql` is, None when it is not one.
+pub fn parse(sql: &str) -> Option<Result<ModelStatement>> {
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).try_with_sql(sql).ok()?;
+    let create = if parser.parse_keyword(Keyword::CREATE) {
+        true
+    } else if parser.parse_keyword(Keyword::DROP) {
+        false
+    } else {
+        return None;
+    };
+    if !word(&mut parser, "model") {
+        return None;
+    }
+    let statement = if create {
+        parse_create(&mut parser)
+    } else {
+        parse_drop(&mut parser)
+    };
+    Some(
+        statement
+            .and_then(|s| end(&mut parser).map(|_| s))
+            .map_err(|e| DataFusionError::SQL(Box::new(e), None)),
+    )
+}
+
+/// Consumes the next token when it is the unquoted word `expected`.
+fn word(parser: &mut Parser, expected: &str) -> bool {
+    match parser.peek_token().token {
+        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(expected) => {
+            parser.next_token();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Only `;` may follow.
+fn end(parser: &mut Parser) -> Result<(), ParserError> {
+    while parser.consume_token(&Token::SemiColon) {}
+    match parser.peek_token().token {
+        Token::EOF => Ok(()),
+        other => Err(ParserError::ParserError(format!(
+            "unexpected {other} after a model statement (send it on its own)"
+        ))),
+    }
+}
+
+fn name(parser: &mut Parser) -> Result<String, ParserError> {
+    let ident = parser.parse_identifier()?;
+    Ok(match ident.quote_style {
+        Some(_) => ident.value,
+        None => ident.value.to_ascii_lowercase(),
+    })
+}
+
+fn parse_create(parser: &mut Parser) -> Result<ModelStatement, ParserError> {
+    let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+    let name = name(parser)?;
+    if !parser.parse_keyword(Keyword::FROM) {
+        return parser.expected("FROM 'file.onnx'", parser.peek_token());
+    }
+    let source = PathBuf::from(parser.parse_literal_string()?);
+    let mut options = BTreeMap::new();
+    if parser.parse_keyword(Keyword::WITH) {
+        parser.expect_token(&Token::LParen)?;
+        loop {
+            let key = parser.parse_identifier()?.value.to_ascii_lowercase();
+            let _ = parser.consume_token(&Token::Eq);
+            let value = match parser.parse_value()?.value {
+                Value::SingleQuotedString(s) => s,
+                Value::Number(n, _) => n.to_string(),
+                other => {
+                    return Err(ParserError::ParserError(format!(
+                        "option {key}: expected a string or a number, found {other}"
+                    )));
+                }
+            };
+            options.insert(key, value);
+            if !parser.consume_token(&Token::Comma) {
+                break;
+            }
+        }
+        parser.expect_token(&Token::RParen)?;
+    }
+    Ok(ModelStatement::Create(CreateModel {
+        name,
+        source,
+        options,
+        if_not_exists,
+    }))
+}
+
+fn parse_drop(parser: &mut Parser) -> Result<ModelStatement, ParserError> {
+    let if_exists = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+    Ok(ModelStatement::Drop {
+        name: name(parser)?,
+        if_exists,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_create_and_drop() {
+        let sql = "create model if not exists Colours from 'm.onnx' \
+                   with (labels 'a,b', input_size 32, mean = '1, 2, 3');";
+        let Some(Ok(ModelStatement::Create(c))) = parse(sql) else {
+            panic!("not parsed: {sql}");
+        };
+        assert_eq!(c.name, "colours");
+        assert!(c.if_not_exists);
+        assert_eq!(c.source, PathBuf::from("m.onnx"));
+        assert_eq!(c.options["input_size"], "32");
+        assert_eq!(c.options["mean"], "1, 2, 3");
+        assert_eq!(
+            parse("DROP MODEL IF EXISTS x").unwrap().unwrap(),
+            ModelStatement::Drop {
+                name: "x".into(),
+                if_exists: true
+            }
+        );
+        assert!(parse("DROP TABLE x").is_none());
+        assert!(parse("SELECT 1").is_none());
+        let err = parse("CREATE MODEL x 'm.onnx'").unwrap().unwrap_err();
+        assert!(err.to_string().contains("Expected: FROM"), "{err}");
+        let err = parse("DROP MODEL x; SELECT 1").unwrap().unwrap_err();
+        assert!(err.to_string().contains("send it on its own"), "{err}");
+    }
+}
