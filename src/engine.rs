@@ -59,6 +59,8 @@ impl Engine {
             Arc::new(MediaTableFactory::new(Arc::clone(&stores))),
         );
         let ctx = SessionContext::new_with_state(state);
+        // Per-row errors of media functions name the file (after type coercion).
+        ctx.add_analyzer_rule(Arc::new(mediasql_udfs::sourced::NameSourceFiles));
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
         let user_models = config
             .user_models_dir

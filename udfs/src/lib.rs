@@ -12,6 +12,7 @@ pub mod io;
 pub mod models;
 pub mod on_error;
 pub mod pdf;
+pub mod sourced;
 pub mod text;
 pub mod vector;
 pub mod vision;
