@@ -93,6 +93,11 @@ impl Engine {
         Session::new(ctx, Arc::clone(&self.parser), Arc::clone(&self.models))
     }
 
+    /// The engine's models (defaults and user models, sessions loaded once).
+    pub fn models(&self) -> &Arc<ModelRegistry> {
+        &self.models
+    }
+
     /// The shared context (tables registered here are seen by every session).
     pub fn context(&self) -> &SessionContext {
         &self.ctx

@@ -6,6 +6,7 @@
 //! plug in through [`ImageModel`]-style traits: an ideal batch size, rows → tensor, run,
 //! tensor → Arrow; the streaming inference operator (a later issue) drives the same seam.
 
+mod batch;
 mod function;
 mod onnx;
 mod text;
@@ -19,6 +20,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::{Deserialize, Serialize};
 
+pub use batch::{BatchModel, run_pipelined};
 pub use function::{ModelFunctionBase, model_name};
 pub use onnx::OnnxSession;
 pub use text::{LoadedTextModel, l2_normalised};

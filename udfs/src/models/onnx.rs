@@ -3,6 +3,7 @@
 //! queries (a session runs one call at a time, so calls are serialised per model).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use datafusion::common::{DataFusionError, Result};
@@ -58,6 +59,8 @@ pub(crate) fn environment(models_dir: &Path) -> Result<Environment> {
 pub struct OnnxSession {
     path: PathBuf,
     session: Mutex<Session>,
+    /// Model calls so far (each runs one mini-batch).
+    calls: AtomicU64,
 }
 
 impl std::fmt::Debug for OnnxSession {
@@ -89,7 +92,13 @@ impl OnnxSession {
         Ok(Self {
             path: model.to_path_buf(),
             session: Mutex::new(session),
+            calls: AtomicU64::new(0),
         })
+    }
+
+    /// How many times the model has run.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
     }
 
     /// The names of the model's inputs and outputs, in the model's order.
@@ -120,6 +129,7 @@ impl OnnxSession {
             .session
             .lock()
             .map_err(|_| DataFusionError::Internal("model session lock poisoned".into()))?;
+        self.calls.fetch_add(1, Ordering::Relaxed);
         let results = session
             .run(ort::inputs![input_name => tensor])
             .map_err(err)?;

@@ -107,7 +107,10 @@ fn constant_k(arg: &ColumnarValue) -> Result<usize> {
 }
 
 /// Softmax probabilities per row (None for NULL rows).
-fn classify_rows(model: &LoadedImageModel, images: &ArrayRef) -> Result<Vec<Option<Vec<f32>>>> {
+fn classify_rows(
+    model: &Arc<LoadedImageModel>,
+    images: &ArrayRef,
+) -> Result<Vec<Option<Vec<f32>>>> {
     let logits = model.spec.logits.clone();
     let rows = run_image_model(NAME, model, images, &logits, model.labels.len())?;
     Ok(rows.into_iter().map(|r| r.map(|l| softmax(&l))).collect())

@@ -1,4 +1,5 @@
-//! User models outlive the engine that made them, and are refused once their file changes.
+//! The model registry across queries and restarts: one forward pass serves classify and
+//! embed_image; user models outlive the engine that made them and are refused once changed.
 
 use mediasql::config::Config;
 use mediasql::engine::Engine;
@@ -64,4 +65,25 @@ async fn user_models_survive_a_restart_and_changed_files_are_refused() {
     assert!(err.to_string().contains("refusing it"), "{err}");
     session.execute_sql("DROP MODEL colours").await.unwrap();
     assert!(!user_dir.join("colours").exists());
+}
+
+/// Model calls of `sql` on a fresh engine.
+async fn model_calls(sql: &str) -> u64 {
+    let engine = Engine::new(&Config::default()).unwrap();
+    let session = engine.session();
+    table(&session, sql).await.unwrap();
+    let model = engine.models().image_model("efficientnet_lite0").unwrap();
+    model.session.calls()
+}
+
+#[tokio::test]
+async fn classify_and_embed_image_share_one_forward_pass() {
+    let from = "FROM read_media('sql-tests/fixtures/images/*.jpg') WHERE path NOT LIKE '%corrupt%'";
+    let alone = model_calls(&format!("SELECT classify(content)['label'] {from}")).await;
+    assert!(alone > 0);
+    let both = format!(
+        "SELECT classify(content)['label'], classify(content)['score'], \
+         inner_product(embed_image(content), embed_image(content)) {from}"
+    );
+    assert_eq!(model_calls(&both).await, alone);
 }
