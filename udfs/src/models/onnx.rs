@@ -87,6 +87,9 @@ impl OnnxSession {
             .map_err(err)?
             .with_intra_threads(intra_threads())
             .map_err(|e| err(e.into()))?
+            // Idle model threads must yield the cores to decoding, not spin on them.
+            .with_intra_op_spinning(false)
+            .map_err(|e| err(e.into()))?
             .commit_from_file(model)
             .map_err(err)?;
         Ok(Self {
