@@ -14,6 +14,7 @@ use mediasql_udfs::io::StoreRegistry;
 use mediasql_udfs::models::ModelRegistry;
 
 use crate::catalog::factory::{MediaTableFactory, media_table};
+use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::config::Config;
 use crate::session::Session;
@@ -62,6 +63,7 @@ impl Engine {
         // Per-row errors of media functions name the file (after type coercion).
         ctx.add_analyzer_rule(Arc::new(mediasql_udfs::sourced::NameSourceFiles));
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
+        ctx.register_udtf("pdf_pages", Arc::new(PdfPages::new(Arc::clone(&stores))));
         let user_models = config
             .user_models_dir
             .clone()

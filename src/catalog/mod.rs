@@ -5,10 +5,12 @@
 //! - [`scan::MediaScanExec`]: the physical scan reading headers or bodies as needed.
 //! - [`probe`] / [`audio_header`]: facts from headers without decoding.
 //! - [`factory`]: `CREATE EXTERNAL TABLE ... STORED AS MEDIA`; [`read_media`]: the table function.
+//! - [`pdf_pages`]: the pages of a location's PDFs as rows (a view over the media table).
 
 pub mod audio_header;
 pub mod factory;
 pub mod location;
+pub mod pdf_pages;
 pub mod probe;
 pub mod read_media;
 pub mod scan;

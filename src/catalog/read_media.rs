@@ -52,7 +52,7 @@ impl TableFunctionImpl for ReadMedia {
     }
 }
 
-fn string_arg(expr: &Expr, name: &str) -> Result<String> {
+pub(super) fn string_arg(expr: &Expr, name: &str) -> Result<String> {
     match expr {
         Expr::Literal(
             ScalarValue::Utf8(Some(s))

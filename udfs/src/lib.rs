@@ -44,6 +44,7 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
         ScalarUDF::new_from_impl(pdf::pdf_text::PdfText::default()),
+        ScalarUDF::new_from_impl(pdf::pdf_page_texts::PdfPageTexts::default()),
     ]
     .into_iter()
     .chain(vector::functions())

@@ -30,6 +30,11 @@ impl OnError {
         }
     }
 
+    /// Parses `'raise'` or `'null'`; `function` names the caller in errors.
+    pub fn parse_str(function: &str, s: &str) -> Result<Self> {
+        Self::parse(function, s)
+    }
+
     fn parse(function: &str, s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "raise" => Ok(Self::Raise),

@@ -37,6 +37,7 @@ pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
     "classify",
     "embed_image",
     "pdf_text",
+    "pdf_page_texts",
 ];
 
 /// The column holding media bytes, and the one naming their file.

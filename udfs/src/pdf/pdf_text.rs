@@ -91,9 +91,14 @@ impl ScalarUDFImpl for PdfText {
     }
 }
 
+/// A PDF, parsed; the error says why it is not one.
+pub fn load(bytes: &[u8]) -> std::result::Result<Document, String> {
+    Document::load_mem(bytes).map_err(|e| format!("not a readable PDF: {e}"))
+}
+
 /// The text of every page of a PDF, in page order.
 pub fn text(bytes: &[u8]) -> std::result::Result<String, String> {
-    let document = Document::load_mem(bytes).map_err(|e| format!("not a readable PDF: {e}"))?;
+    let document = load(bytes)?;
     let pages: Vec<u32> = document.get_pages().keys().copied().collect();
     if pages.is_empty() {
         return Ok(String::new());
