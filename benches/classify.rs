@@ -16,6 +16,7 @@ use futures::TryStreamExt;
 use image::imageops::FilterType;
 use mediasql::config::Config;
 use mediasql::{Engine, Output};
+use mediasql_udfs::image::decode::{DEFAULT_MAX_PIXELS, decode_for_size};
 use mediasql_udfs::models::{ModelRegistry, default_models_dir};
 use mediasql_udfs::vision::preprocess::preprocess_into;
 
@@ -135,5 +136,35 @@ fn main() {
         "  ratio (pipeline / model only): {:.2}",
         model_only / pipeline
     );
+    large_photo_decode(2 * spec.resize_shorter.unwrap_or(spec.input_size));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A 12-megapixel camera photo (4032x3024): decoded in full, and at the DCT scale the
+/// model's input allows (what classify and embed_image do).
+fn large_photo_decode(min_shorter: u32) {
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests/fixtures/images/coffee.jpg");
+    let photo =
+        image::open(fixture)
+            .expect("fixture")
+            .resize_exact(4032, 3024, FilterType::Triangle);
+    let mut jpeg = Vec::new();
+    photo
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .expect("encode");
+    let runs = 10;
+    let time = |f: &dyn Fn() -> image::DynamicImage| {
+        let start = Instant::now();
+        for _ in 0..runs {
+            std::hint::black_box(f());
+        }
+        start.elapsed().as_secs_f64() * 1000.0 / runs as f64
+    };
+    let full = time(&|| image::load_from_memory(&jpeg).expect("decode"));
+    let scaled = time(&|| decode_for_size(&jpeg, min_shorter, DEFAULT_MAX_PIXELS).expect("decode"));
+    println!("  4032x3024 JPEG: full decode {full:.1} ms, DCT-scaled for the model {scaled:.1} ms");
 }

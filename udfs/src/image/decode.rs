@@ -33,6 +33,55 @@ pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
     reader.decode().map_err(|e| e.to_string())
 }
 
+/// Decodes `bytes` for a consumer that needs a shorter side of only `min_shorter` pixels (a
+/// model input): a JPEG at least twice that size is decoded at the smallest DCT scale (1/2,
+/// 1/4 or 1/8) that keeps it, skipping most of the decoding work. Anything else: [`decode`].
+pub fn decode_for_size(
+    bytes: &[u8],
+    min_shorter: u32,
+    max_pixels: u64,
+) -> Result<DynamicImage, String> {
+    let Ok(size) = imagesize::blob_size(bytes) else {
+        return decode(bytes, max_pixels);
+    };
+    let shorter = size.width.min(size.height) as u64;
+    let is_jpeg = bytes.starts_with(&[0xFF, 0xD8]);
+    let pixels = size.width as u64 * size.height as u64;
+    if !is_jpeg || shorter < 2 * u64::from(min_shorter) || pixels > max_pixels {
+        return decode(bytes, max_pixels);
+    }
+    decode_jpeg_scaled(bytes, size, min_shorter).or_else(|_| decode(bytes, max_pixels))
+}
+
+/// A JPEG decoded at the DCT scale that keeps its shorter side >= `min_shorter`.
+fn decode_jpeg_scaled(
+    bytes: &[u8],
+    size: imagesize::ImageSize,
+    min_shorter: u32,
+) -> Result<DynamicImage, String> {
+    let shorter = size.width.min(size.height) as f64;
+    let factor = f64::from(min_shorter) / shorter;
+    let request = |side: usize| ((side as f64 * factor).ceil() as u64).min(u16::MAX as u64) as u16;
+    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
+    let (width, height) = decoder
+        .scale(request(size.width), request(size.height))
+        .map_err(|e| e.to_string())?;
+    let pixels = decoder.decode().map_err(|e| e.to_string())?;
+    let info = decoder.info().ok_or("no JPEG header")?;
+    let (w, h) = (u32::from(width), u32::from(height));
+    let image = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => {
+            image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
+        }
+        jpeg_decoder::PixelFormat::L8 => {
+            image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
+        }
+        // CMYK and 16-bit JPEGs are rare: the full decoder handles them.
+        _ => None,
+    };
+    image.ok_or_else(|| "unsupported JPEG pixel format".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +100,27 @@ mod tests {
     fn refuses_a_bomb_from_its_header() {
         let err = decode(&png_header(100_000, 100_000), DEFAULT_MAX_PIXELS).unwrap_err();
         assert!(err.contains("100000x100000"), "{err}");
+    }
+
+    #[test]
+    fn large_jpegs_decode_at_a_reduced_scale() {
+        let photo = include_bytes!("../../../sql-tests/fixtures/images/coffee.jpg");
+        let big = DynamicImage::ImageRgb8(
+            image::load_from_memory(photo)
+                .unwrap()
+                .resize_exact(2400, 1600, image::imageops::FilterType::Triangle)
+                .to_rgb8(),
+        );
+        let mut jpeg = Vec::new();
+        big.write_to(&mut Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+            .unwrap();
+        // 1600 / 4 = 400 >= 256 > 1600 / 8: a quarter of each side.
+        let scaled = decode_for_size(&jpeg, 256, DEFAULT_MAX_PIXELS).unwrap();
+        assert_eq!((scaled.width(), scaled.height()), (600, 400));
+        // Too small to scale: the full image.
+        let full = decode_for_size(photo, 256, DEFAULT_MAX_PIXELS).unwrap();
+        assert_eq!((full.width(), full.height()), (600, 400));
+        assert!(decode_for_size(b"garbage", 256, DEFAULT_MAX_PIXELS).is_err());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Fields, UInt8Type, UInt32Typ
 use datafusion::common::{Result, exec_err, plan_err};
 use image::DynamicImage;
 
-use decode::{DEFAULT_MAX_PIXELS, decode};
+use decode::{DEFAULT_MAX_PIXELS, decode, decode_for_size};
 
 static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     Fields::from(vec![
@@ -142,4 +142,18 @@ pub fn image_at(images: &dyn Array, row: usize) -> Result<Option<DynamicImage>, 
         return from_array(images, row).map_err(|e| e.to_string());
     }
     decode(images.as_binary::<i32>().value(row), DEFAULT_MAX_PIXELS).map(Some)
+}
+
+/// [`image_at`] for a consumer needing a shorter side of only `min_shorter` pixels: large
+/// JPEGs are decoded at a reduced DCT scale (see [`decode_for_size`]).
+pub fn image_at_size(
+    images: &dyn Array,
+    row: usize,
+    min_shorter: u32,
+) -> Result<Option<DynamicImage>, String> {
+    if images.is_null(row) || is_image_type(images.data_type()) {
+        return image_at(images, row);
+    }
+    let bytes = images.as_binary::<i32>().value(row);
+    decode_for_size(bytes, min_shorter, DEFAULT_MAX_PIXELS).map(Some)
 }

@@ -18,7 +18,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err};
 
 use super::preprocess::preprocess_into;
-use crate::image::image_at;
+use crate::image::image_at_size;
 use crate::models::{BatchModel, LoadedImageModel, run_pipelined};
 
 /// Every output of a model run, by output name: one vector per row (None for NULL rows).
@@ -153,8 +153,11 @@ impl BatchModel for ImageBatches<'_> {
         let spec = &self.model.spec;
         let side = spec.input_size as usize;
         let mut tensor = Vec::with_capacity(rows.len() * 3 * side * side);
+        // Decode large JPEGs at a reduced scale, keeping twice the side the resize needs so
+        // that the resize still antialiases as the reference preprocessing does.
+        let shorter = 2 * spec.resize_shorter.unwrap_or(spec.input_size);
         for &row in rows {
-            match image_at(self.images, row) {
+            match image_at_size(self.images, row, shorter) {
                 Ok(Some(image)) => preprocess_into(&image, spec, &mut tensor),
                 Ok(None) => {}
                 Err(e) => return exec_err!("{}: row {row}: {e}", self.function),
