@@ -3,6 +3,7 @@
 # and over the Postgres wire, against local S3 and HTTP servers) and the client tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-build-deps.sh
 bash scripts/install-test-tools.sh
 bash scripts/install-models.sh
 cargo test --workspace

@@ -3,9 +3,10 @@
 //!
 //! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (the image
 //! representation, decoding and transforms), [`vision`] (image models), [`text`] (chunking,
-//! text embeddings), [`pdf`] (PDF text), [`vector`] (distances), [`models`] (registry, ONNX
+//! text embeddings), [`pdf`] (PDF text), [`audio`] (decoding, speech to text), [`vector`] (distances), [`models`] (registry, ONNX
 //! Runtime).
 
+pub mod audio;
 pub mod bytes;
 pub mod image;
 pub mod io;
@@ -41,7 +42,11 @@ pub fn all_functions(
         image::image_height::image_height(),
         ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
-        ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(models)),
+        ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(Arc::clone(&models))),
+        ScalarUDF::new_from_impl(audio::decode_audio::DecodeAudio::default()),
+        ScalarUDF::new_from_impl(audio::audio_duration::AudioDuration::default()),
+        ScalarUDF::new_from_impl(audio::transcribe::Transcribe::new(Arc::clone(&models))),
+        ScalarUDF::new_from_impl(audio::transcribe_segments::TranscribeSegments::new(models)),
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
         ScalarUDF::new_from_impl(pdf::pdf_text::PdfText::default()),
         ScalarUDF::new_from_impl(pdf::pdf_page_texts::PdfPageTexts::default()),

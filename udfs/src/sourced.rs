@@ -38,6 +38,10 @@ pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
     "embed_image",
     "pdf_text",
     "pdf_page_texts",
+    "decode_audio",
+    "audio_duration",
+    "transcribe",
+    "transcribe_segments",
 ];
 
 /// The column holding media bytes, and the one naming their file.

@@ -9,6 +9,7 @@
 mod batch;
 mod function;
 mod onnx;
+mod speech;
 mod text;
 mod user;
 mod verify;
@@ -23,6 +24,7 @@ use serde::{Deserialize, Serialize};
 pub use batch::{BatchModel, run_pipelined};
 pub use function::{ModelFunctionBase, model_name};
 pub use onnx::OnnxSession;
+pub use speech::{LoadedSpeechModel, Segment};
 pub use text::{LoadedTextModel, l2_normalised};
 pub use user::CreateModel;
 
@@ -127,6 +129,7 @@ pub struct ModelRegistry {
     entries: RwLock<Vec<ModelEntry>>,
     image_models: Mutex<HashMap<String, Arc<LoadedImageModel>>>,
     text_models: Mutex<HashMap<String, Arc<LoadedTextModel>>>,
+    speech_models: Mutex<HashMap<String, Arc<LoadedSpeechModel>>>,
 }
 
 /// The default models directory: `MEDIASQL_MODELS`, else `~/.cache/mediasql/models`.
@@ -161,6 +164,7 @@ impl ModelRegistry {
             entries: RwLock::new(entries),
             image_models: Mutex::default(),
             text_models: Mutex::default(),
+            speech_models: Mutex::default(),
         })
     }
 
@@ -204,6 +208,9 @@ impl ModelRegistry {
         if let Ok(mut models) = self.text_models.lock() {
             models.remove(name);
         }
+        if let Ok(mut models) = self.speech_models.lock() {
+            models.remove(name);
+        }
     }
 
     /// Whether `name`'s session is loaded.
@@ -213,6 +220,10 @@ impl ModelRegistry {
             .is_ok_and(|models| models.contains_key(name))
             || self
                 .text_models
+                .lock()
+                .is_ok_and(|models| models.contains_key(name))
+            || self
+                .speech_models
                 .lock()
                 .is_ok_and(|models| models.contains_key(name))
     }
@@ -249,6 +260,29 @@ impl ModelRegistry {
         }
         let env = onnx::environment(&self.dir)?;
         let model = Arc::new(LoadedTextModel::load(entry, files, env)?);
+        models.insert(name.to_string(), Arc::clone(&model));
+        Ok(model)
+    }
+
+    /// The speech-to-text model `name`, loading it on first use.
+    pub fn speech_model(&self, name: &str) -> Result<Arc<LoadedSpeechModel>> {
+        let mut models = self
+            .speech_models
+            .lock()
+            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
+        if let Some(model) = models.get(name) {
+            return Ok(Arc::clone(model));
+        }
+        let entry = self.entry(name)?;
+        if entry.kind != ModelKind::SpeechToText {
+            return plan_err!(
+                "model '{name}' is a {}, not a speech-to-text model",
+                entry.kind.as_str()
+            );
+        }
+        let path = self.verified_file(&entry, "model")?;
+        let states = onnx::intra_threads();
+        let model = Arc::new(LoadedSpeechModel::load(entry, &path, states)?);
         models.insert(name.to_string(), Arc::clone(&model));
         Ok(model)
     }

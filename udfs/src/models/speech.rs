@@ -1,0 +1,162 @@
+//! whisper.cpp speech-to-text models (ggml files) through whisper-rs: one context per model
+//! and a bounded pool of decoding states (each state holds whisper's KV caches, ~tens of MB),
+//! shared by every query. A query waits for a free state rather than making more than the
+//! machine has cores.
+
+use std::path::Path;
+use std::sync::{Condvar, Mutex};
+
+use datafusion::common::{DataFusionError, Result};
+use whisper_rs::{
+    FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
+};
+
+use super::ModelEntry;
+
+/// One piece of a transcript, times in seconds from the start of the audio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub text: String,
+}
+
+#[derive(Default)]
+struct Pool {
+    idle: Vec<WhisperState>,
+    created: usize,
+}
+
+/// A loaded whisper model.
+pub struct LoadedSpeechModel {
+    pub entry: ModelEntry,
+    context: WhisperContext,
+    pool: Mutex<Pool>,
+    freed: Condvar,
+    max_states: usize,
+}
+
+impl std::fmt::Debug for LoadedSpeechModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedSpeechModel")
+            .field("name", &self.entry.name)
+            .finish()
+    }
+}
+
+/// Whisper needs this much audio (shorter input is padded with silence): one second.
+const MIN_SAMPLES: usize = 16_000;
+
+impl LoadedSpeechModel {
+    /// Loads the (verified) ggml file at `path`, allowing `max_states` decodings at once.
+    pub fn load(entry: ModelEntry, path: &Path, max_states: usize) -> Result<Self> {
+        whisper_rs::install_logging_hooks();
+        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(|e| {
+                DataFusionError::Execution(format!("loading model {}: {e}", path.display()))
+            })?;
+        Ok(Self {
+            entry,
+            context,
+            pool: Mutex::default(),
+            freed: Condvar::new(),
+            max_states: max_states.max(1),
+        })
+    }
+
+    /// States this model may use at once.
+    pub fn max_states(&self) -> usize {
+        self.max_states
+    }
+
+    /// Transcribes 16 kHz mono `samples` with `threads` threads. Empty audio gives no
+    /// segments. whisper.cpp walks long audio in 30-second windows itself.
+    pub fn transcribe(
+        &self,
+        samples: &[f32],
+        language: &str,
+        threads: usize,
+    ) -> std::result::Result<Vec<Segment>, String> {
+        if samples.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut padded;
+        let samples = if samples.len() < MIN_SAMPLES {
+            padded = samples.to_vec();
+            padded.resize(MIN_SAMPLES, 0.0);
+            &padded[..]
+        } else {
+            samples
+        };
+        let mut state = self.take_state()?;
+        let result = run(&mut state, samples, language, threads);
+        self.give_back(state);
+        result
+    }
+
+    fn take_state(&self) -> std::result::Result<WhisperState, String> {
+        let mut pool = self.pool.lock().map_err(|_| "whisper pool lock poisoned")?;
+        loop {
+            if let Some(state) = pool.idle.pop() {
+                return Ok(state);
+            }
+            if pool.created < self.max_states {
+                pool.created += 1;
+                drop(pool);
+                return self.context.create_state().map_err(|e| {
+                    if let Ok(mut pool) = self.pool.lock() {
+                        pool.created -= 1;
+                    }
+                    format!("creating a whisper state: {e}")
+                });
+            }
+            pool = self
+                .freed
+                .wait(pool)
+                .map_err(|_| "whisper pool lock poisoned")?;
+        }
+    }
+
+    fn give_back(&self, state: WhisperState) {
+        if let Ok(mut pool) = self.pool.lock() {
+            pool.idle.push(state);
+            self.freed.notify_one();
+        }
+    }
+}
+
+fn run(
+    state: &mut WhisperState,
+    samples: &[f32],
+    language: &str,
+    threads: usize,
+) -> std::result::Result<Vec<Segment>, String> {
+    let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+    params.set_n_threads(threads.max(1) as i32);
+    params.set_language(Some(language));
+    params.set_print_progress(false);
+    params.set_print_realtime(false);
+    params.set_print_timestamps(false);
+    params.set_print_special(false);
+    state
+        .full(params, samples)
+        .map_err(|e| format!("whisper: {e}"))?;
+    let mut segments = Vec::new();
+    for i in 0..state.full_n_segments() {
+        let Some(segment) = state.get_segment(i) else {
+            continue;
+        };
+        let text = segment
+            .to_str_lossy()
+            .map_err(|e| format!("whisper: {e}"))?
+            .trim()
+            .to_string();
+        // Times come in centiseconds.
+        segments.push(Segment {
+            start_s: segment.start_timestamp() as f64 / 100.0,
+            end_s: segment.end_timestamp() as f64 / 100.0,
+            text,
+        });
+    }
+    Ok(segments)
+}
