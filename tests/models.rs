@@ -1,5 +1,6 @@
 //! The model registry across queries and restarts: one forward pass serves classify and
-//! embed_image; user models outlive the engine that made them and are refused once changed.
+//! embed_image; transcripts meet the word error rate bar;
+//! user models outlive the engine that made them and are refused once changed.
 
 use mediasql::config::Config;
 use mediasql::engine::Engine;
@@ -86,4 +87,63 @@ async fn classify_and_embed_image_share_one_forward_pass() {
          inner_product(embed_image(content), embed_image(content)) {from}"
     );
     assert_eq!(model_calls(&both).await, alone);
+}
+
+/// Word error rate of `hypothesis` against `reference`: word-level edit distance over the
+/// reference's length, ignoring case and punctuation.
+fn word_error_rate(hypothesis: &str, reference: &str) -> f64 {
+    let words = |s: &str| -> Vec<String> {
+        s.split_whitespace()
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase()
+            })
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (h, r) = (words(hypothesis), words(reference));
+    let mut row: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, hw) in h.iter().enumerate() {
+            let substitution = previous + usize::from(rw != hw);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[h.len()] as f64 / r.len().max(1) as f64
+}
+
+#[tokio::test]
+async fn transcripts_of_the_fixture_clips_have_at_most_20_percent_word_errors() {
+    const SPOKEN: &str = "seven purple kites flew over the quiet harbor at dawn";
+    assert_eq!(word_error_rate(SPOKEN, SPOKEN), 0.0);
+    assert!(
+        (word_error_rate(
+            "seven verbal kites flew over the quiet harbor at dawn",
+            SPOKEN
+        ) - 0.1)
+            .abs()
+            < 1e-9
+    );
+    let session = Engine::new(&Config::default()).unwrap().session();
+    for clip in ["harbor.wav", "harbor.mp3"] {
+        let sql = format!(
+            "SELECT transcribe(content) FROM read_media('sql-tests/fixtures/audio/{clip}')"
+        );
+        let mut outputs = session.execute_sql(&sql).await.unwrap();
+        let Some(Output::Rows(stream)) = outputs.pop() else {
+            panic!("no rows from {sql}");
+        };
+        let batches = datafusion::physical_plan::common::collect(stream)
+            .await
+            .unwrap();
+        let text = datafusion::arrow::util::display::array_value_to_string(batches[0].column(0), 0)
+            .unwrap();
+        let wer = word_error_rate(&text, SPOKEN);
+        assert!(wer <= 0.2, "{clip}: '{text}' has word error rate {wer}");
+    }
 }

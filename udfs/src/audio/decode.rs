@@ -160,8 +160,9 @@ mod tests {
         let b = decode_mono(mp3, SPEECH_RATE).unwrap();
         assert_eq!(a.rate, SPEECH_RATE);
         assert!((a.duration_s() - 3.3).abs() < 0.5, "{}", a.duration_s());
-        // MP3 adds encoder padding; the durations agree within a frame or two.
-        assert!((a.duration_s() - b.duration_s()).abs() < 0.1);
+        // MP3 adds encoder delay and padding (symphonia 0.5 keeps them): a few frames.
+        let gap = b.duration_s() - a.duration_s();
+        assert!((0.0..0.25).contains(&gap), "{gap}");
         assert!(decode_mono(b"RIFF garbage", SPEECH_RATE).is_err());
         assert!(decode_mono(b"", SPEECH_RATE).unwrap().samples.is_empty());
     }
