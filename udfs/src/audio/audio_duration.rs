@@ -11,9 +11,11 @@ use datafusion::logical_expr::{
 };
 
 use super::decode::decode_native;
+use crate::bytes::coerce_bytes_and_on_error;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
 
+const WHAT: &str = "audio bytes";
 const NAME: &str = "audio_duration";
 
 /// The `audio_duration` function.
@@ -41,17 +43,7 @@ impl ScalarUDFImpl for AudioDuration {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let binary = |t: &DataType| {
-            matches!(
-                t,
-                DataType::Binary | DataType::LargeBinary | DataType::BinaryView
-            )
-        };
-        match arg_types {
-            [b] if binary(b) => Ok(vec![DataType::Binary]),
-            [b, _] if binary(b) => Ok(vec![DataType::Binary, DataType::Utf8]),
-            _ => plan_err!("{NAME} expects (bytes [, on_error]), got {arg_types:?}"),
-        }
+        coerce_bytes_and_on_error(NAME, WHAT, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

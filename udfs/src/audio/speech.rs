@@ -7,11 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::ColumnarValue;
+use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use super::coerce_audio_arg;
 use super::decode::SPEECH_RATE;
-use crate::models::{LoadedSpeechModel, Segment, model_name};
+use crate::models::{LoadedSpeechModel, ModelRegistry, Segment, constant_string, model_name};
 use crate::on_error::OnError;
 
 /// The model used when none is named.
@@ -33,20 +33,36 @@ pub fn coerce_args(function: &str, arg_types: &[DataType]) -> Result<Vec<DataTyp
 }
 
 /// The constant arguments after `audio`.
-pub struct SpeechArgs {
-    pub model: String,
-    pub language: String,
-    pub on_error: OnError,
+struct SpeechArgs {
+    model: String,
+    language: String,
+    on_error: OnError,
 }
 
 impl SpeechArgs {
-    pub fn parse(function: &str, args: &[ColumnarValue]) -> Result<Self> {
+    fn parse(function: &str, args: &[ColumnarValue]) -> Result<Self> {
         Ok(Self {
             model: model_name(function, args.get(1), DEFAULT_MODEL)?,
-            language: model_name(function, args.get(2), "en")?,
+            language: constant_string(function, "language", args.get(2), "en")?,
             on_error: OnError::from_arg(function, args.get(3))?,
         })
     }
+}
+
+/// Both functions' work before shaping their output: the arguments parsed, the model
+/// loaded, every row transcribed.
+pub fn transcribe_args(
+    function: &str,
+    models: &ModelRegistry,
+    args: &ScalarFunctionArgs,
+) -> Result<Vec<Option<Vec<Segment>>>> {
+    let speech = SpeechArgs::parse(function, &args.args)?;
+    let Some(audio) = args.args.first() else {
+        return plan_err!("{function} expects audio");
+    };
+    let audio = audio.to_array(args.number_rows)?;
+    let model = models.speech_model(&speech.model)?;
+    transcribe_rows(function, &model, audio.as_ref(), &speech)
 }
 
 /// One row's segments (None for NULL), or its error.
@@ -54,7 +70,7 @@ type RowResult = std::result::Result<Option<Vec<Segment>>, String>;
 
 /// The segments of every row of `audio` (None for NULL, and for failed rows under
 /// `on_error => 'null'`), rows running in parallel on the model's states.
-pub fn transcribe_rows(
+fn transcribe_rows(
     function: &str,
     model: &LoadedSpeechModel,
     audio: &dyn Array,

@@ -5,12 +5,12 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Float64Builder, ListBuilder, StringBuilder, StructBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
-use super::speech::{PARAMETERS, SpeechArgs, coerce_args, transcribe_rows};
+use super::speech::{PARAMETERS, coerce_args, transcribe_args};
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{ModelFunctionBase, ModelRegistry, Segment};
 
@@ -56,13 +56,7 @@ impl ScalarUDFImpl for TranscribeSegments {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let speech = SpeechArgs::parse(NAME, &args.args)?;
-        let Some(audio) = args.args.first() else {
-            return plan_err!("{NAME} expects audio");
-        };
-        let audio = audio.to_array(args.number_rows)?;
-        let model = self.0.models.speech_model(&speech.model)?;
-        let rows = transcribe_rows(NAME, &model, audio.as_ref(), &speech)?;
+        let rows = transcribe_args(NAME, &self.0.models, &args)?;
         let segment = StructBuilder::new(
             segment_fields(),
             vec![

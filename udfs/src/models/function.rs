@@ -42,6 +42,16 @@ impl Hash for ModelFunctionBase {
 
 /// The `model` argument: a constant string, or `default` when absent.
 pub fn model_name(function: &str, arg: Option<&ColumnarValue>, default: &str) -> Result<String> {
+    constant_string(function, "model", arg, default)
+}
+
+/// The argument `name`: a constant string, or `default` when absent.
+pub fn constant_string(
+    function: &str,
+    name: &str,
+    arg: Option<&ColumnarValue>,
+    default: &str,
+) -> Result<String> {
     match arg {
         None => Ok(default.to_string()),
         Some(ColumnarValue::Scalar(
@@ -49,6 +59,6 @@ pub fn model_name(function: &str, arg: Option<&ColumnarValue>, default: &str) ->
             | ScalarValue::LargeUtf8(Some(s))
             | ScalarValue::Utf8View(Some(s)),
         )) => Ok(s.clone()),
-        Some(_) => plan_err!("{function}: model must be a constant string"),
+        Some(_) => plan_err!("{function}: {name} must be a constant string"),
     }
 }

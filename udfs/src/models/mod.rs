@@ -22,7 +22,7 @@ use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::{Deserialize, Serialize};
 
 pub use batch::{BatchModel, run_pipelined};
-pub use function::{ModelFunctionBase, model_name};
+pub use function::{ModelFunctionBase, constant_string, model_name};
 pub use onnx::OnnxSession;
 pub use speech::{LoadedSpeechModel, Segment};
 pub use text::{LoadedTextModel, l2_normalised};

@@ -16,9 +16,11 @@ use datafusion::logical_expr::{
 };
 use lopdf::Document;
 
+use crate::bytes::coerce_bytes_and_on_error;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
 
+const WHAT: &str = "PDF bytes";
 const NAME: &str = "pdf_text";
 
 /// The `pdf_text` function.
@@ -46,18 +48,7 @@ impl ScalarUDFImpl for PdfText {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let is_binary = |t: &DataType| {
-            matches!(
-                t,
-                DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::Null
-            )
-        };
-        match arg_types {
-            [b] if is_binary(b) => Ok(vec![DataType::Binary]),
-            [b, _] if is_binary(b) => Ok(vec![DataType::Binary, DataType::Utf8]),
-            [other, ..] => plan_err!("{NAME} expects PDF bytes, got {other}"),
-            [] => plan_err!("{NAME} expects PDF bytes"),
-        }
+        coerce_bytes_and_on_error(NAME, WHAT, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
