@@ -18,7 +18,8 @@ use datafusion::catalog::{TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::datasource::{ViewTable, provider_as_source};
 use datafusion::functions::core::expr_fn::get_field;
-use datafusion::logical_expr::{Expr, LogicalPlanBuilder, ScalarUDF, col, lit};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, col, lit};
+use mediasql_udfs::bytes::function::BytesFunction;
 use mediasql_udfs::io::StoreRegistry;
 use mediasql_udfs::pdf::pdf_page_texts::PdfPageTexts;
 
@@ -59,7 +60,7 @@ impl TableFunctionImpl for PdfPages {
             mediasql_udfs::on_error::OnError::parse_str("pdf_pages", &on_error)?;
             pages_args.push(lit(ScalarValue::Utf8(Some(on_error))));
         }
-        let pages = ScalarUDF::new_from_impl(PdfPageTexts::default()).call(pages_args);
+        let pages = BytesFunction::<PdfPageTexts>::udf().call(pages_args);
         let plan =
             LogicalPlanBuilder::scan("pdf_pages", provider_as_source(Arc::new(table)), None)?
                 .project(vec![col("path"), pages.alias("pages")])?

@@ -20,6 +20,7 @@ pub mod vision;
 
 use std::sync::Arc;
 
+use bytes::function::BytesFunction;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 use image::function::ImageFunction;
@@ -44,12 +45,12 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(audio::decode_audio::DecodeAudio::default()),
-        ScalarUDF::new_from_impl(audio::audio_duration::AudioDuration::default()),
+        BytesFunction::<audio::audio_duration::AudioDuration>::udf(),
         ScalarUDF::new_from_impl(audio::transcribe::Transcribe::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(audio::transcribe_segments::TranscribeSegments::new(models)),
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
-        ScalarUDF::new_from_impl(pdf::pdf_text::PdfText::default()),
-        ScalarUDF::new_from_impl(pdf::pdf_page_texts::PdfPageTexts::default()),
+        BytesFunction::<pdf::pdf_text::PdfText>::udf(),
+        BytesFunction::<pdf::pdf_page_texts::PdfPageTexts>::udf(),
     ]
     .into_iter()
     .chain(vector::functions())

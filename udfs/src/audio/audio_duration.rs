@@ -3,77 +3,41 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array};
+use datafusion::arrow::array::{ArrayRef, Float64Array};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
 
 use super::decode::decode_native;
-use crate::bytes::coerce_bytes_and_on_error;
+use crate::bytes::function::BytesOp;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::on_error::OnError;
 
 const WHAT: &str = "audio bytes";
 const NAME: &str = "audio_duration";
 
-/// The `audio_duration` function.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct AudioDuration {
-    signature: Signature,
-}
+/// The `audio_duration` function (see [`crate::bytes::function::BytesFunction`]).
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct AudioDuration;
 
-impl Default for AudioDuration {
-    fn default() -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["bytes", "on_error"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature }
-    }
-}
+impl BytesOp for AudioDuration {
+    type Out = f64;
+    const NAME: &'static str = NAME;
+    const WHAT: &'static str = WHAT;
 
-impl ScalarUDFImpl for AudioDuration {
-    fn name(&self) -> &str {
-        NAME
+    fn return_type() -> DataType {
+        DataType::Float64
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn apply(&self, bytes: &[u8]) -> std::result::Result<f64, String> {
+        decode_native(bytes).map(|audio| audio.duration_s())
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_bytes_and_on_error(NAME, WHAT, arg_types)
+    fn finish(rows: Vec<Option<f64>>) -> Result<ArrayRef> {
+        Ok(Arc::new(Float64Array::from(rows)))
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Float64)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let on_error = OnError::from_arg(NAME, args.args.get(1))?;
-        let Some(bytes) = args.args.first() else {
-            return plan_err!("{NAME} expects audio bytes");
-        };
-        let bytes = bytes.to_array(args.number_rows)?;
-        let bytes = bytes.as_binary::<i32>();
-        let mut out = Vec::with_capacity(bytes.len());
-        for row in 0..bytes.len() {
-            if bytes.is_null(row) {
-                out.push(None);
-                continue;
-            }
-            match (decode_native(bytes.value(row)), on_error) {
-                (Ok(audio), _) => out.push(Some(audio.duration_s())),
-                (Err(_), OnError::Null) => out.push(None),
-                (Err(e), OnError::Raise) => return exec_err!("{NAME}: row {row}: {e}"),
-            }
-        }
-        Ok(ColumnarValue::Array(Arc::new(Float64Array::from(out))))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
     }
 }
 

@@ -1,6 +1,7 @@
 //! Byte-level functions over `content` columns, and the argument shape that functions of
 //! media bytes share.
 
+pub mod function;
 pub mod octet_length;
 
 use datafusion::arrow::datatypes::DataType;

@@ -6,38 +6,21 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Int32Builder, ListBuilder, StringBuilder, StructBuilder,
-};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{ArrayRef, Int32Builder, ListBuilder, StringBuilder, StructBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
 
 use super::pdf_text::load;
-use crate::bytes::coerce_bytes_and_on_error;
+use crate::bytes::function::BytesOp;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::on_error::OnError;
 
 const WHAT: &str = "PDF bytes";
 const NAME: &str = "pdf_page_texts";
 
-/// The `pdf_page_texts` function.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PdfPageTexts {
-    signature: Signature,
-}
-
-impl Default for PdfPageTexts {
-    fn default() -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["bytes", "on_error"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature }
-    }
-}
+/// The `pdf_page_texts` function (see [`crate::bytes::function::BytesFunction`]).
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct PdfPageTexts;
 
 fn page_fields() -> Fields {
     Fields::from(vec![
@@ -46,17 +29,17 @@ fn page_fields() -> Fields {
     ])
 }
 
+fn item() -> Arc<Field> {
+    Arc::new(Field::new("item", DataType::Struct(page_fields()), true))
+}
+
 /// `List<Struct<page: Int32, text: Utf8>>`.
 pub fn pages_type() -> DataType {
-    DataType::List(Arc::new(Field::new(
-        "item",
-        DataType::Struct(page_fields()),
-        true,
-    )))
+    DataType::List(item())
 }
 
 /// (page number, text) of every page, in order.
-pub fn page_texts(bytes: &[u8]) -> std::result::Result<Vec<(u32, String)>, String> {
+pub fn page_texts(bytes: &[u8]) -> std::result::Result<Vec<Page>, String> {
     let document = load(bytes)?;
     Ok(document
         .get_pages()
@@ -68,30 +51,23 @@ pub fn page_texts(bytes: &[u8]) -> std::result::Result<Vec<(u32, String)>, Strin
         .collect())
 }
 
-impl ScalarUDFImpl for PdfPageTexts {
-    fn name(&self) -> &str {
-        NAME
+/// A page: its number and text.
+type Page = (u32, String);
+
+impl BytesOp for PdfPageTexts {
+    type Out = Vec<Page>;
+    const NAME: &'static str = NAME;
+    const WHAT: &'static str = WHAT;
+
+    fn return_type() -> DataType {
+        pages_type()
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn apply(&self, bytes: &[u8]) -> std::result::Result<Vec<Page>, String> {
+        page_texts(bytes)
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_bytes_and_on_error(NAME, WHAT, arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(pages_type())
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let on_error = OnError::from_arg(NAME, args.args.get(1))?;
-        let Some(bytes) = args.args.first() else {
-            return plan_err!("{NAME} expects PDF bytes");
-        };
-        let bytes = cast(&bytes.to_array(args.number_rows)?, &DataType::Binary)?;
-        let bytes = bytes.as_binary::<i32>();
+    fn finish(rows: Vec<Option<Vec<Page>>>) -> Result<ArrayRef> {
         let pages = StructBuilder::new(
             page_fields(),
             vec![
@@ -99,35 +75,25 @@ impl ScalarUDFImpl for PdfPageTexts {
                 Box::new(StringBuilder::new()),
             ],
         );
-        let mut out = ListBuilder::new(pages).with_field(Arc::new(Field::new(
-            "item",
-            DataType::Struct(page_fields()),
-            true,
-        )));
-        for row in 0..bytes.len() {
-            if bytes.is_null(row) {
-                out.append_null();
-                continue;
-            }
-            match (page_texts(bytes.value(row)), on_error) {
-                (Ok(pages), _) => {
+        let mut out = ListBuilder::new(pages).with_field(item());
+        for row in rows {
+            match row {
+                Some(pages) => {
                     append_pages(out.values(), pages);
                     out.append(true);
                 }
-                (Err(_), OnError::Null) => out.append_null(),
-                (Err(e), OnError::Raise) => return exec_err!("{NAME}: row {row}: {e}"),
+                None => out.append_null(),
             }
         }
-        let array: ArrayRef = Arc::new(out.finish());
-        Ok(ColumnarValue::Array(array))
+        Ok(Arc::new(out.finish()))
     }
 
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
     }
 }
 
-fn append_pages(builder: &mut StructBuilder, pages: Vec<(u32, String)>) {
+fn append_pages(builder: &mut StructBuilder, pages: Vec<Page>) {
     for (page, text) in pages {
         if let Some(b) = builder.field_builder::<Int32Builder>(0) {
             b.append_value(page as i32);

@@ -7,78 +7,41 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, AsArray, StringBuilder};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
-};
+use datafusion::common::Result;
+use datafusion::logical_expr::Documentation;
 use lopdf::Document;
 
-use crate::bytes::coerce_bytes_and_on_error;
+use crate::bytes::function::BytesOp;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::on_error::OnError;
 
 const WHAT: &str = "PDF bytes";
 const NAME: &str = "pdf_text";
 
-/// The `pdf_text` function.
-#[derive(Debug, PartialEq, Eq, Hash)]
-pub struct PdfText {
-    signature: Signature,
-}
+/// The `pdf_text` function (see [`crate::bytes::function::BytesFunction`]).
+#[derive(Debug, Default, PartialEq, Eq, Hash)]
+pub struct PdfText;
 
-impl Default for PdfText {
-    fn default() -> Self {
-        let signature = Signature::user_defined(Volatility::Immutable)
-            .with_parameter_names(vec!["bytes", "on_error"])
-            .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
-        Self { signature }
-    }
-}
+impl BytesOp for PdfText {
+    type Out = String;
+    const NAME: &'static str = NAME;
+    const WHAT: &'static str = WHAT;
 
-impl ScalarUDFImpl for PdfText {
-    fn name(&self) -> &str {
-        NAME
+    fn return_type() -> DataType {
+        DataType::Utf8
     }
 
-    fn signature(&self) -> &Signature {
-        &self.signature
+    fn apply(&self, bytes: &[u8]) -> std::result::Result<String, String> {
+        text(bytes)
     }
 
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_bytes_and_on_error(NAME, WHAT, arg_types)
+    fn finish(rows: Vec<Option<String>>) -> Result<ArrayRef> {
+        Ok(Arc::new(StringArray::from(rows)))
     }
 
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let on_error = OnError::from_arg(NAME, args.args.get(1))?;
-        let Some(bytes) = args.args.first() else {
-            return plan_err!("{NAME} expects PDF bytes");
-        };
-        let bytes = cast(&bytes.to_array(args.number_rows)?, &DataType::Binary)?;
-        let bytes = bytes.as_binary::<i32>();
-        let mut out = StringBuilder::new();
-        for row in 0..bytes.len() {
-            if bytes.is_null(row) {
-                out.append_null();
-                continue;
-            }
-            match (text(bytes.value(row)), on_error) {
-                (Ok(text), _) => out.append_value(text),
-                (Err(_), OnError::Null) => out.append_null(),
-                (Err(e), OnError::Raise) => return exec_err!("{NAME}: row {row}: {e}"),
-            }
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        Some(&DOCUMENTATION)
+    fn documentation() -> &'static Documentation {
+        &DOCUMENTATION
     }
 }
 
