@@ -9,13 +9,14 @@
 // A bench is a harness: failing fast on setup errors is what we want.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use futures::TryStreamExt;
 use image::imageops::FilterType;
+use mediasql::Engine;
 use mediasql::config::Config;
-use mediasql::{Engine, Output};
 use mediasql_udfs::image::decode::{DEFAULT_MAX_PIXELS, decode_for_size};
 use mediasql_udfs::models::{ModelRegistry, default_models_dir};
 use mediasql_udfs::vision::preprocess::preprocess_into;
@@ -86,23 +87,7 @@ fn main() {
         "SELECT path, classify(content) FROM read_media('{}')",
         root.to_string_lossy()
     );
-    let run_sql = || {
-        runtime.block_on(async {
-            let session = engine.session();
-            let mut rows = 0;
-            for output in session.execute_sql(&sql).await.expect("query") {
-                if let Output::Rows(stream) = output {
-                    let batches: Vec<_> = stream.try_collect().await.expect("rows");
-                    rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
-                }
-            }
-            assert_eq!(rows, count);
-        })
-    };
-    run_sql(); // warm-up (loads the session in the engine's registry)
-    let start = Instant::now();
-    run_sql();
-    let pipeline = start.elapsed().as_secs_f64();
+    let pipeline = common::timed_query(&runtime, &engine, &sql, count);
 
     // Decode + preprocess alone, on one thread.
     let start = Instant::now();

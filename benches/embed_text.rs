@@ -8,14 +8,15 @@
 // A bench is a harness: failing fast on setup errors is what we want.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use futures::TryStreamExt;
+use mediasql::Engine;
 use mediasql::config::Config;
-use mediasql::{Engine, Output};
 use mediasql_udfs::models::{ModelRegistry, default_models_dir};
 
 const WORDS: &[&str] = &[
@@ -95,24 +96,8 @@ fn main() {
         .context()
         .register_batch("sentences", batch)
         .expect("register");
-    let run_sql = || {
-        runtime.block_on(async {
-            let session = engine.session();
-            let sql = "SELECT embed_text(s) FROM sentences";
-            let mut rows = 0;
-            for output in session.execute_sql(sql).await.expect("query") {
-                if let Output::Rows(stream) = output {
-                    let batches: Vec<_> = stream.try_collect().await.expect("rows");
-                    rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
-                }
-            }
-            assert_eq!(rows, count);
-        })
-    };
-    run_sql(); // warm-up (loads the model in the engine's registry)
-    let start = Instant::now();
-    run_sql();
-    let pipeline = start.elapsed().as_secs_f64();
+    let sql = "SELECT embed_text(s) FROM sentences";
+    let pipeline = common::timed_query(&runtime, &engine, sql, count);
 
     let rate = |secs: f64| count as f64 / secs;
     println!("embed_text bench: {count} sentences of 4-80 words");

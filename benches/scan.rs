@@ -7,12 +7,13 @@
 // A bench is a harness: failing fast on setup errors is what we want.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use futures::TryStreamExt;
+use mediasql::Engine;
 use mediasql::config::Config;
-use mediasql::{Engine, Output};
 
 fn make_files(dir: &Path, count: usize) -> PathBuf {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests/fixtures/images");
@@ -28,18 +29,6 @@ fn make_files(dir: &Path, count: usize) -> PathBuf {
         std::fs::write(sub.join(format!("{i:05}.jpg")), photo).expect("bench file");
     }
     root
-}
-
-async fn run(engine: &Engine, sql: &str) -> usize {
-    let session = engine.session();
-    let mut rows = 0;
-    for output in session.execute_sql(sql).await.expect("query") {
-        if let Output::Rows(stream) = output {
-            let batches: Vec<_> = stream.try_collect().await.expect("rows");
-            rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
-        }
-    }
-    rows
 }
 
 fn scan(c: &mut Criterion) {
@@ -69,8 +58,10 @@ fn scan(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("scan_{count}_files"));
     group.sample_size(10);
     for (name, sql) in &queries {
-        assert_eq!(runtime.block_on(run(&engine, sql)), count);
-        group.bench_function(*name, |b| b.iter(|| runtime.block_on(run(&engine, sql))));
+        assert_eq!(runtime.block_on(common::count_rows(&engine, sql)), count);
+        group.bench_function(*name, |b| {
+            b.iter(|| runtime.block_on(common::count_rows(&engine, sql)))
+        });
     }
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);

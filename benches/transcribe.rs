@@ -9,12 +9,13 @@
 // A bench is a harness: failing fast on setup errors is what we want.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 use std::time::Instant;
 
-use futures::TryStreamExt;
+use mediasql::Engine;
 use mediasql::config::Config;
-use mediasql::{Engine, Output};
 use mediasql_udfs::audio::decode::{SPEECH_RATE, decode_mono};
 use mediasql_udfs::models::default_models_dir;
 use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters};
@@ -65,23 +66,7 @@ fn main() {
         "SELECT transcribe(content) FROM read_media('{}', 'audio')",
         dir.display()
     );
-    let run_sql = || {
-        runtime.block_on(async {
-            let session = engine.session();
-            let mut rows = 0;
-            for output in session.execute_sql(&sql).await.expect("query") {
-                if let Output::Rows(stream) = output {
-                    let batches: Vec<_> = stream.try_collect().await.expect("rows");
-                    rows += batches.iter().map(|b| b.num_rows()).sum::<usize>();
-                }
-            }
-            assert_eq!(rows, count);
-        })
-    };
-    run_sql(); // warm-up (loads the model in the engine's registry)
-    let start = Instant::now();
-    run_sql();
-    let pipeline = start.elapsed().as_secs_f64();
+    let pipeline = common::timed_query(&runtime, &engine, &sql, count);
 
     let rate = |secs: f64| count as f64 / secs;
     println!("transcribe bench: {count} clips of 3.3 s (WAV and MP3), whisper tiny.en");
