@@ -1,6 +1,7 @@
 //! `SELECT classify(content) FROM read_media(...)` against the model alone on pre-made
-//! tensors (same ONNX session, same batch size), in one run. The ratio pipeline / model-only
-//! is the share of time spent in the model: the goal is 0.9 and more.
+//! tensors (same ONNX session, same batch size), in one run: cold (a new engine, model load
+//! inside the time), warm, and with the inference operator off. The ratio pipeline / model
+//! alone is the share of time spent in the model: the goal is 0.9 and more.
 //!
 //! N photos (~500x375 JPEGs made from the fixtures, `MEDIASQL_BENCH_IMAGES`, default 256).
 //! `cargo bench --profile dev --bench classify` (image decoding and preprocessing are built
@@ -82,12 +83,12 @@ fn main() {
 
     // The SQL pipeline: list, read, decode, preprocess, run, top-1.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let engine = Engine::new(&Config::default()).expect("engine");
     let sql = format!(
         "SELECT path, classify(content) FROM read_media('{}')",
         root.to_string_lossy()
     );
-    let pipeline = common::timed_query(&runtime, &engine, &sql, count);
+    let engine = || Engine::new(&Config::default()).expect("engine");
+    let timings = common::time_pipeline(&runtime, engine, &sql, count);
 
     // Decode + preprocess alone, on one thread.
     let start = Instant::now();
@@ -102,25 +103,15 @@ fn main() {
     }
     let prepare = start.elapsed().as_secs_f64();
 
-    let rate = |secs: f64| count as f64 / secs;
+    println!(
+        "classify bench: {count} JPEGs 500x375, batch {batch}, model alone on pre-made tensors"
+    );
     println!(
         "  decode: {:.2} ms/image, decode + preprocess: {:.2} ms/image (one thread)",
         decode_secs * 1000.0 / count as f64,
         prepare * 1000.0 / count as f64
     );
-    println!("classify bench: {count} JPEGs 500x375, batch {batch}");
-    println!(
-        "  model only (pre-made tensors): {:.1} images/s",
-        rate(model_only)
-    );
-    println!(
-        "  SELECT classify(content):      {:.1} images/s",
-        rate(pipeline)
-    );
-    println!(
-        "  ratio (pipeline / model only): {:.2}",
-        model_only / pipeline
-    );
+    common::report("images", count, model_only, &timings);
     large_photo_decode(2 * spec.resize_shorter.unwrap_or(spec.input_size));
     let _ = std::fs::remove_dir_all(&dir);
 }

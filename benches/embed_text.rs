@@ -1,5 +1,6 @@
 //! `SELECT embed_text(s) FROM sentences` against the model alone (the same loaded model called
-//! directly on the same sentences, pre-sorted by length, batch 64), in one run.
+//! directly on the same sentences, pre-sorted by length, batch 64), in one run: cold, warm and
+//! with the inference operator off.
 //!
 //! N mixed-length sentences (`MEDIASQL_BENCH_SENTENCES`, default 1024).
 //! `cargo bench --profile dev --bench embed_text`. The model-only side includes tokenization,
@@ -88,29 +89,21 @@ fn main() {
     let model_only = start.elapsed().as_secs_f64();
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let engine = Engine::new(&Config::default()).expect("engine");
     let schema = Arc::new(Schema::new(vec![Field::new("s", DataType::Utf8, false)]));
     let column = Arc::new(StringArray::from(texts.clone()));
     let batch = RecordBatch::try_new(schema, vec![column]).expect("batch");
-    engine
-        .context()
-        .register_batch("sentences", batch)
-        .expect("register");
+    let engine = || {
+        let engine = Engine::new(&Config::default()).expect("engine");
+        engine
+            .context()
+            .register_batch("sentences", batch.clone())
+            .expect("register");
+        engine
+    };
     let sql = "SELECT embed_text(s) FROM sentences";
-    let pipeline = common::timed_query(&runtime, &engine, sql, count);
-
-    let rate = |secs: f64| count as f64 / secs;
-    println!("embed_text bench: {count} sentences of 4-80 words");
+    let timings = common::time_pipeline(&runtime, engine, sql, count);
     println!(
-        "  model only (length-sorted, batch 64): {:.1} sentences/s",
-        rate(model_only)
+        "embed_text bench: {count} sentences of 4-80 words, model alone on all of them sorted by length, batch 64"
     );
-    println!(
-        "  SELECT embed_text(s):                 {:.1} sentences/s",
-        rate(pipeline)
-    );
-    println!(
-        "  ratio (pipeline / model only):        {:.2}",
-        model_only / pipeline
-    );
+    common::report("sentences", count, model_only, &timings);
 }

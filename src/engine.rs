@@ -17,6 +17,7 @@ use crate::catalog::factory::{MediaTableFactory, media_table};
 use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::config::Config;
+use crate::exec::{LiftModelCalls, MediasqlOptions};
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -45,7 +46,8 @@ impl Engine {
         let session_config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
-            .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions));
+            .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions))
+            .with_option_extension(MediasqlOptions::default());
         let pool: Arc<dyn MemoryPool> = Arc::new(FairSpillPool::new(config.memory_limit));
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(pool)
@@ -54,6 +56,8 @@ impl Engine {
             .with_default_features()
             .with_config(session_config)
             .with_runtime_env(runtime)
+            // Model calls run in InferenceExec (after DataFusion's own rules have shaped the plan).
+            .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
             .build();
         state.table_factories_mut().insert(
             "MEDIA".to_string(),

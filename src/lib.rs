@@ -3,6 +3,9 @@
 //!
 //! - [`catalog`]: media tables (listing, probing, the scan operator, table functions).
 //! - [`engine`] / [`session`]: the shared engine and per-connection sessions.
+//! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
+//! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
+//! - [`pools`]: the CPU and inference thread pools beside the tokio runtime.
 //! - [`server`]: the pgwire front end.
 //! - [`cli`] / [`config`]: the command line and `mediasql.toml`.
 
@@ -10,7 +13,10 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod exec;
+pub mod interrupt;
 pub mod model_ddl;
+pub mod pools;
 pub mod server;
 pub mod session;
 

@@ -11,7 +11,13 @@ fn main() -> ExitCode {
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)
-        .and_then(|runtime| Ok(runtime.block_on(mediasql::cli::run(cli))?));
+        .and_then(|runtime| {
+            let result = runtime.block_on(mediasql::cli::run(cli));
+            // Do not wait on work still running (a model batch): the server has already
+            // given its connections their grace period.
+            runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+            Ok(result?)
+        });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

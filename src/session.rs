@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::config::ExtensionOptions;
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
@@ -20,6 +21,8 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::models::ModelRegistry;
 
+use crate::exec::MediasqlOptions;
+use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 
 /// What running one statement gives.
@@ -71,6 +74,7 @@ pub struct Session {
     parser: Arc<PostgresCompatibilityParser>,
     models: Arc<ModelRegistry>,
     vars: Mutex<BTreeMap<String, String>>,
+    canceller: Canceller,
 }
 
 impl Session {
@@ -84,6 +88,24 @@ impl Session {
             parser,
             models,
             vars: Mutex::new(default_settings()),
+            canceller: Canceller::default(),
+        }
+    }
+
+    /// Cancels the statement running now (a CancelRequest): its rows end with SQLSTATE 57014.
+    pub fn cancel(&self) {
+        self.canceller.cancel();
+    }
+
+    /// The session's `statement_timeout`.
+    fn statement_timeout(&self) -> Result<Option<std::time::Duration>> {
+        let vars = self
+            .vars
+            .lock()
+            .map_err(|_| DataFusionError::Internal("session settings lock poisoned".into()))?;
+        match vars.get("statement_timeout") {
+            Some(value) => parse_timeout(value),
+            None => Ok(None),
         }
     }
 
@@ -259,7 +281,11 @@ impl Session {
                 frame.collect().await?;
                 Ok(Output::Command(tag))
             }
-            None => Ok(Output::Rows(frame.execute_stream().await?)),
+            None => {
+                let timeout = self.statement_timeout()?;
+                let rows = frame.execute_stream().await?;
+                Ok(Output::Rows(self.canceller.guard(rows, timeout)))
+            }
         }
     }
 
@@ -270,11 +296,18 @@ impl Session {
             .map_err(|_| DataFusionError::Internal("session settings lock poisoned".into()))?;
         Ok(match command {
             SessionCommand::Set(name, value) => {
+                if name == "statement_timeout" {
+                    parse_timeout(&value)?;
+                }
                 vars.insert(name, value);
                 Output::Command("SET".into())
             }
             SessionCommand::Show(name) => {
-                let value = vars.get(&name).cloned().ok_or_else(|| {
+                let value = vars
+                    .get(&name)
+                    .cloned()
+                    .or_else(|| self.engine_setting(&name));
+                let value = value.ok_or_else(|| {
                     DataFusionError::Configuration(format!(
                         "unrecognized configuration parameter \"{name}\""
                     ))
@@ -312,6 +345,17 @@ fn affected_rows(batches: &[RecordBatch]) -> u64 {
 }
 
 impl Session {
+    /// A `mediasql.*` setting's value (DataFusion's SHOW knows only its own).
+    fn engine_setting(&self, name: &str) -> Option<String> {
+        let key = name.strip_prefix("mediasql.")?;
+        let state = self.ctx.state();
+        let options = MediasqlOptions::from_config(state.config_options());
+        let entry = options
+            .entries()
+            .into_iter()
+            .find(|e| e.key == key || e.key == name)?;
+        Some(entry.value.unwrap_or_default())
+    }
     /// `SHOW MODELS`: every registered model, its main file, that file's pinned sha256 and
     /// whether it is loaded.
     fn models_batch(&self) -> Result<RecordBatch> {
@@ -421,6 +465,9 @@ fn session_command(statement: &SqlStatement) -> Option<SessionCommand> {
                 .map(|i| i.value.to_ascii_lowercase())
                 .collect::<Vec<_>>()
                 .join(" ");
+            if let Some(setting) = name.strip_prefix("mediasql ") {
+                return Some(SessionCommand::Show(format!("mediasql.{setting}")));
+            }
             match name.as_str() {
                 "all" => Some(SessionCommand::ShowAll),
                 "models" => Some(SessionCommand::ShowModels),
@@ -442,7 +489,7 @@ fn set_command(set: &Set) -> Option<SessionCommand> {
             variable, values, ..
         } => {
             let name = variable.to_string().to_ascii_lowercase();
-            if name.starts_with("datafusion.") {
+            if is_engine_setting(&name) {
                 return None;
             }
             let value = values
@@ -462,6 +509,11 @@ fn set_command(set: &Set) -> Option<SessionCommand> {
         )),
         _ => Some(SessionCommand::Tag("SET")),
     }
+}
+
+/// Settings DataFusion keeps (its own, and the `mediasql.*` config extension).
+fn is_engine_setting(name: &str) -> bool {
+    name.starts_with("datafusion.") || name.starts_with("mediasql.")
 }
 
 fn unquote(s: &str) -> String {

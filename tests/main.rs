@@ -1,5 +1,6 @@
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
+//! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
 //! - `models`: what the model registry keeps across queries and restarts.
 //! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
@@ -7,6 +8,7 @@
 // Tests stop at the first failure: unwrap and panic are the point here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cancel;
 mod common;
 mod models;
 mod slt;

@@ -189,6 +189,11 @@ fn slt_files() -> Vec<PathBuf> {
         .flatten()
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "slt"))
+        // MEDIASQL_SLT=name runs only the files whose name contains it.
+        .filter(|p| {
+            std::env::var("MEDIASQL_SLT")
+                .map_or(true, |only| p.to_string_lossy().contains(only.as_str()))
+        })
         .collect();
     files.sort();
     files

@@ -1,11 +1,14 @@
 //! What the benches share: running SQL on an engine and timing it.
 
+// Not every bench times model pipelines (scan does not).
+#![allow(dead_code)]
+
 use std::time::Instant;
 
 use futures::TryStreamExt;
 use mediasql::{Engine, Output};
 
-/// Rows `sql` returns on a new session of `engine`.
+/// Rows `sql` (one or more statements) returns on a new session of `engine`.
 pub async fn count_rows(engine: &Engine, sql: &str) -> usize {
     let session = engine.session();
     let mut rows = 0;
@@ -18,17 +21,58 @@ pub async fn count_rows(engine: &Engine, sql: &str) -> usize {
     rows
 }
 
-/// Seconds `sql` takes on `engine`, after a warm-up run (which loads the models into the
-/// engine's registry); both runs must return `rows` rows.
-#[allow(dead_code)] // not every bench times a single query
-pub fn timed_query(
+/// Seconds a pipeline takes, three ways.
+pub struct Timings {
+    /// On a new engine: the model loads inside the time.
+    pub cold: f64,
+    /// The second run on that engine, with the inference operator.
+    pub warm: f64,
+    /// The same, with the operator off (`mediasql.inference_exec = false`).
+    pub operator_off: f64,
+}
+
+/// Times `sql` on engines made by `engine`; every run must return `rows` rows.
+pub fn time_pipeline(
     runtime: &tokio::runtime::Runtime,
-    engine: &Engine,
+    engine: impl Fn() -> Engine,
     sql: &str,
     rows: usize,
-) -> f64 {
-    assert_eq!(runtime.block_on(count_rows(engine, sql)), rows);
+) -> Timings {
+    let timed = |engine: &Engine, sql: &str| {
+        let start = Instant::now();
+        assert_eq!(runtime.block_on(count_rows(engine, sql)), rows);
+        start.elapsed().as_secs_f64()
+    };
     let start = Instant::now();
-    assert_eq!(runtime.block_on(count_rows(engine, sql)), rows);
-    start.elapsed().as_secs_f64()
+    let fresh = engine();
+    let cold = start.elapsed().as_secs_f64() + timed(&fresh, sql);
+    let warm = timed(&fresh, sql);
+    let off = format!("SET mediasql.inference_exec = false; {sql}");
+    let operator_off = timed(&fresh, &off);
+    Timings {
+        cold,
+        warm,
+        operator_off,
+    }
+}
+
+/// Prints the pipeline's rates and its ratios to the model alone (`model_only` seconds for
+/// the same `count` items).
+pub fn report(what: &str, count: usize, model_only: f64, t: &Timings) {
+    let rate = |secs: f64| count as f64 / secs;
+    println!(
+        "  model alone:                     {:.2} {what}/s",
+        rate(model_only)
+    );
+    for (name, secs) in [
+        ("SQL, cold (model load included)", t.cold),
+        ("SQL, warm", t.warm),
+        ("SQL, warm, operator off", t.operator_off),
+    ] {
+        println!(
+            "  {name:<32} {:.2} {what}/s, ratio to the model alone {:.2}",
+            rate(secs),
+            model_only / secs
+        );
+    }
 }

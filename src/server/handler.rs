@@ -3,8 +3,10 @@
 //! Each connection gets its own [`Session`] (kept in pgwire's per-connection extensions);
 //! results stream batch by batch from DataFusion to the socket, never collected whole.
 
+use std::collections::HashMap;
 use std::fmt::Debug;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
@@ -37,20 +39,79 @@ pub struct Handlers {
     cancel: Arc<Cancel>,
 }
 
+/// Each connection's session by its process id (for CancelRequests) and by its client's
+/// address (for clients that go away).
+#[derive(Debug, Default)]
+pub struct Sessions(Mutex<HashMap<i32, (SocketAddr, Weak<Session>)>>);
+
+impl Sessions {
+    /// The session of `client`, made on its first statement.
+    fn of<C: ClientInfo>(&self, engine: &Engine, client: &C) -> Arc<Session> {
+        let session = client
+            .session_extensions()
+            .get_or_insert_with(|| engine.session());
+        if let Ok(mut sessions) = self.0.lock() {
+            let (pid, _) = client.pid_and_secret_key();
+            let known = sessions
+                .get(&pid)
+                .is_some_and(|(_, s)| std::ptr::eq(s.as_ptr(), Arc::as_ptr(&session)));
+            if !known {
+                sessions.retain(|_, (_, s)| s.strong_count() > 0);
+                let entry = (client.socket_addr(), Arc::downgrade(&session));
+                sessions.insert(pid, entry);
+            }
+        }
+        session
+    }
+
+    fn cancel(&self, pid: i32) {
+        let session = self.0.lock().ok().and_then(|s| s.get(&pid)?.1.upgrade());
+        if let Some(session) = session {
+            session.cancel();
+        }
+    }
+
+    /// Cancels the statement of the connection from `peer` (its client went away).
+    pub fn cancel_peer(&self, peer: SocketAddr) {
+        let sessions: Vec<Arc<Session>> = match self.0.lock() {
+            Ok(sessions) => sessions
+                .values()
+                .filter(|(addr, _)| *addr == peer)
+                .filter_map(|(_, s)| s.upgrade())
+                .collect(),
+            Err(_) => return,
+        };
+        for session in sessions {
+            session.cancel();
+        }
+    }
+}
+
 impl Handlers {
+    /// The sessions of this server's connections.
+    pub fn sessions(&self) -> Arc<Sessions> {
+        Arc::clone(&self.service.sessions)
+    }
+
     pub fn new(engine: Engine) -> Self {
         let connections = Arc::new(ConnectionManager::new());
+        let sessions = Arc::new(Sessions::default());
         Self {
             service: Arc::new(QueryService {
                 parser: Arc::new(StatementParser {
                     engine: engine.clone(),
+                    sessions: Arc::clone(&sessions),
                 }),
                 engine,
+                sessions: Arc::clone(&sessions),
             }),
             startup: Arc::new(Startup {
                 connections: Arc::clone(&connections),
             }),
-            cancel: Arc::new(Cancel { connections }),
+            cancel: Arc::new(Cancel {
+                connections,
+                sessions,
+            }),
         }
     }
 }
@@ -85,17 +146,25 @@ impl NoopStartupHandler for Startup {
     }
 }
 
-/// Routes CancelRequests to the connection they name.
+/// Routes CancelRequests to the connection they name: pgwire interrupts a statement still
+/// being planned, the session ends the rows of one already streaming.
 pub struct Cancel {
     connections: Arc<ConnectionManager>,
+    sessions: Arc<Sessions>,
 }
 
 #[async_trait]
 impl CancelHandler for Cancel {
     async fn on_cancel_request(&self, request: CancelRequest) {
-        self.connections
+        // pgwire checks the secret key; only a request that names a live connection with
+        // its key reaches the session.
+        if self
+            .connections
             .cancel(request.pid, &request.secret_key)
-            .await;
+            .await
+        {
+            self.sessions.cancel(request.pid);
+        }
     }
 }
 
@@ -103,12 +172,7 @@ impl CancelHandler for Cancel {
 pub struct QueryService {
     engine: Engine,
     parser: Arc<StatementParser>,
-}
-
-fn session_of<C: ClientInfo>(engine: &Engine, client: &C) -> Arc<Session> {
-    client
-        .session_extensions()
-        .get_or_insert_with(|| engine.session())
+    sessions: Arc<Sessions>,
 }
 
 /// A DataFusion error as a Postgres ErrorResponse.
@@ -159,7 +223,7 @@ impl SimpleQueryHandler for QueryService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = session_of(&self.engine, client);
+        let session = self.sessions.of(&self.engine, client);
         let statements = session.parse(query).map_err(|e| pg_error(&e))?;
         let mut responses = Vec::with_capacity(statements.len());
         for statement in &statements {
@@ -182,6 +246,7 @@ impl SimpleQueryHandler for QueryService {
 /// Parses and plans statements for the extended protocol.
 pub struct StatementParser {
     engine: Engine,
+    sessions: Arc<Sessions>,
 }
 
 #[async_trait]
@@ -197,7 +262,7 @@ impl QueryParser for StatementParser {
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
-        let session = session_of(&self.engine, client);
+        let session = self.sessions.of(&self.engine, client);
         let mut statements = session.parse(sql).map_err(|e| pg_error(&e))?;
         if statements.len() > 1 {
             return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
@@ -256,7 +321,7 @@ impl ExtendedQueryHandler for QueryService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        let session = session_of(&self.engine, client);
+        let session = self.sessions.of(&self.engine, client);
         let prepared = &portal.statement.statement;
         let params = bind_parameters(portal)?;
         let output = session

@@ -1,7 +1,8 @@
 //! The Postgres wire front end: `serve(listener, engine, shutdown)`.
 //!
 //! Connections beyond the limit are refused at accept; on shutdown the server stops
-//! accepting, gives open connections a grace period to finish, then closes them.
+//! accepting, gives open connections a grace period to finish, then closes them. A client
+//! that goes away mid-statement has its statement cancelled.
 
 pub mod encode;
 pub mod handler;
@@ -11,13 +12,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use pgwire::tokio::process_socket;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
 
 use crate::engine::Engine;
-use handler::Handlers;
+use handler::{Handlers, Sessions};
 
 /// How long open connections may go on after shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -51,9 +54,17 @@ pub async fn serve(
                 let handlers = Arc::clone(&handlers);
                 connections.spawn(async move {
                     let _permit = permit;
+                    let (socket, watcher) = match watch_hangup(socket, peer, handlers.sessions()) {
+                        Ok(watched) => watched,
+                        Err(e) => {
+                            log::warn!("connection from {peer}: {e}");
+                            return;
+                        }
+                    };
                     if let Err(e) = process_socket(socket, None, handlers).await {
                         log::debug!("connection from {peer} ended: {e}");
                     }
+                    watcher.abort();
                 });
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -65,6 +76,41 @@ pub async fn serve(
         connections.abort_all();
     }
     Ok(())
+}
+
+/// How often a connection's socket is checked for a client that went away.
+const HANGUP_CHECK: Duration = Duration::from_millis(250);
+
+/// Watches a second handle of `socket` for the client closing it, and cancels the statement
+/// of its session when it does: pgwire only notices a closed socket when it next writes,
+/// which a query computing before its first row may not do for minutes. The check peeks
+/// without consuming anything, so the protocol reads stay pgwire's.
+fn watch_hangup(
+    socket: TcpStream,
+    peer: SocketAddr,
+    sessions: Arc<Sessions>,
+) -> std::io::Result<(TcpStream, JoinHandle<()>)> {
+    // Both handles share one non-blocking file description (tokio sets it non-blocking).
+    let socket = socket.into_std()?;
+    let watched = socket.try_clone()?;
+    let socket = TcpStream::from_std(socket)?;
+    let watcher = tokio::spawn(async move {
+        let mut byte = [0u8; 1];
+        loop {
+            tokio::time::sleep(HANGUP_CHECK).await;
+            let gone = match watched.peek(&mut byte) {
+                Ok(0) => true,
+                Ok(_) => false,
+                Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+            };
+            if gone {
+                log::debug!("client {peer} went away: cancelling its statement");
+                sessions.cancel_peer(peer);
+                return;
+            }
+        }
+    });
+    Ok((socket, watcher))
 }
 
 /// Completes on SIGINT or SIGTERM.

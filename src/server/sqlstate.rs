@@ -69,7 +69,9 @@ fn plan_state(message: &str) -> &'static str {
 
 fn execution_state(message: &str) -> &'static str {
     let lower = message.to_ascii_lowercase();
-    if lower.contains("divide by zero") || lower.contains("division by zero") {
+    if lower.starts_with("canceling statement due to") {
+        QUERY_CANCELED
+    } else if lower.contains("divide by zero") || lower.contains("division by zero") {
         DIVISION_BY_ZERO
     } else if lower.contains("already exists") {
         DUPLICATE_TABLE

@@ -63,6 +63,11 @@ impl Sourced {
             signature: Signature::user_defined(Volatility::Immutable),
         }
     }
+
+    /// The function called.
+    pub fn inner(&self) -> &Arc<ScalarUDF> {
+        &self.inner
+    }
 }
 
 /// All but the last element (the path).
@@ -121,22 +126,34 @@ fn name_file(
     let DataFusionError::Execution(message) = &e else {
         return e;
     };
-    let prefix = format!("{name}: row ");
-    let Some((row, rest)) = message
-        .strip_prefix(&prefix)
-        .and_then(|m| m.split_once(": "))
-        .and_then(|(row, rest)| Some((row.parse::<usize>().ok()?, rest)))
-    else {
+    if !message.starts_with(&format!("{name}: row ")) {
+        return e;
+    }
+    match paths.to_array(rows) {
+        Ok(paths) => name_row_file(e, paths.as_ref()),
+        Err(_) => e,
+    }
+}
+
+/// `e` with a `function: row N:` prefix naming row N of `paths` instead, when it has one:
+/// for callers that run a function over rows of their own batch (the inference operator).
+pub fn name_row_file(e: DataFusionError, paths: &dyn Array) -> DataFusionError {
+    let DataFusionError::Execution(message) = &e else {
         return e;
     };
-    let path = paths
-        .to_array(rows)
-        .and_then(|a| Ok(cast(&a, &DataType::Utf8)?))
+    let Some((function, row, rest)) = message.split_once(": row ").and_then(|(f, tail)| {
+        let (row, rest) = tail.split_once(": ")?;
+        let identifier = f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        Some((f, row.parse::<usize>().ok().filter(|_| identifier)?, rest))
+    }) else {
+        return e;
+    };
+    let path = cast(paths, &DataType::Utf8)
         .ok()
         .filter(|a| row < a.len() && a.is_valid(row))
         .map(|a| a.as_string::<i32>().value(row).to_string());
     match path {
-        Some(path) => DataFusionError::Execution(format!("{name}: {path}: {rest}")),
+        Some(path) => DataFusionError::Execution(format!("{function}: {path}: {rest}")),
         None => e,
     }
 }

@@ -1,17 +1,19 @@
-//! What `transcribe` and `transcribe_segments` share: their arguments, and running a whisper
-//! model over the rows of a column, several rows at once on the model's pool of states.
+//! What `transcribe` and `transcribe_segments` share: their arguments, and the speech pass
+//! (decode and resample, then whisper over several rows at once on the model's states).
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::Array;
+use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
+use datafusion::logical_expr::ColumnarValue;
 
 use super::coerce_audio_arg;
 use super::decode::SPEECH_RATE;
-use crate::models::{LoadedSpeechModel, ModelRegistry, Segment, constant_string, model_name};
+use crate::models::{
+    Head, LoadedSpeechModel, ModelCall, ModelKind, ModelPass, ModelRegistry, PassOutput, Prepared,
+    Segment, Stop, constant_string, model_name, output_as, prepared_as,
+};
 use crate::on_error::OnError;
 
 /// The model used when none is named.
@@ -49,49 +51,138 @@ impl SpeechArgs {
     }
 }
 
-/// Both functions' work before shaping their output: the arguments parsed, the model
-/// loaded, every row transcribed.
-pub fn transcribe_args(
-    function: &str,
-    models: &ModelRegistry,
-    args: &ScalarFunctionArgs,
-) -> Result<Vec<Option<Vec<Segment>>>> {
-    let speech = SpeechArgs::parse(function, &args.args)?;
-    let Some(audio) = args.args.first() else {
-        return plan_err!("{function} expects audio");
+/// A call of either function: the shared speech pass, and a head applying `on_error` to
+/// each row's result and shaping the column with `shape`.
+pub fn speech_call(
+    function: &'static str,
+    models: &Arc<ModelRegistry>,
+    args: &[ColumnarValue],
+    shape: fn(Vec<Option<Vec<Segment>>>) -> Result<ArrayRef>,
+) -> Result<ModelCall> {
+    let speech = SpeechArgs::parse(function, args)?;
+    let entry = models.entry(&speech.model)?;
+    if entry.kind != ModelKind::SpeechToText {
+        return plan_err!(
+            "{function}: model '{}' is a {}, not a speech-to-text model",
+            speech.model,
+            entry.kind.as_str()
+        );
+    }
+    let on_error = speech.on_error;
+    let pass = SpeechPass {
+        models: Arc::clone(models),
+        model: speech.model,
+        language: speech.language,
     };
-    let audio = audio.to_array(args.number_rows)?;
-    let model = models.speech_model(&speech.model)?;
-    transcribe_rows(function, &model, audio.as_ref(), &speech)
+    let head: Head = Arc::new(move |output| {
+        let output = output_as::<SpeechOutput>(output, function)?;
+        let rows = output
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, result)| match (result, on_error) {
+                (Ok(segments), _) => Ok(segments.clone()),
+                (Err(_), OnError::Null) => Ok(None),
+                (Err(e), OnError::Raise) => {
+                    exec_err!("{function}: row {}: {e}", output.first_row + i)
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        shape(rows)
+    });
+    Ok(ModelCall {
+        pass: Arc::new(pass),
+        head,
+    })
 }
 
 /// One row's segments (None for NULL), or its error.
 type RowResult = std::result::Result<Option<Vec<Segment>>, String>;
+/// One row's samples (None for NULL), or its decoding error.
+type RowSamples = std::result::Result<Option<Vec<f32>>, String>;
 
-/// The segments of every row of `audio` (None for NULL, and for failed rows under
-/// `on_error => 'null'`), rows running in parallel on the model's states.
+/// A whisper model's pass over one column of audio: decode and resample (prepare), then
+/// transcribe several rows at once on the model's states (run).
+#[derive(Debug)]
+struct SpeechPass {
+    models: Arc<ModelRegistry>,
+    model: String,
+    language: String,
+}
+
+/// Samples per row (None for NULL), or the row's decoding error.
+struct SpeechInput {
+    first_row: usize,
+    rows: Vec<RowSamples>,
+}
+
+/// Segments per row, or the row's error; `on_error` is the heads' to apply.
+struct SpeechOutput {
+    first_row: usize,
+    rows: Vec<RowResult>,
+}
+
+impl ModelPass for SpeechPass {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn key(&self) -> String {
+        format!("speech:{}:{}", self.model, self.language)
+    }
+
+    /// As many clips as the model has states: each runs on its own cores.
+    fn batch_size(&self) -> usize {
+        max_states()
+    }
+
+    fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared> {
+        let rows = (0..input.len())
+            .map(|row| super::samples_at(input.as_ref(), row, SPEECH_RATE))
+            .collect();
+        Ok(Box::new(SpeechInput { first_row, rows }))
+    }
+
+    fn run(&self, prepared: Prepared, stop: &Stop) -> Result<PassOutput> {
+        let input = prepared_as::<SpeechInput>(prepared, &self.model)?;
+        let model = self.models.speech_model(&self.model)?;
+        let rows = transcribe_rows(&model, input.rows, &self.language, stop)?;
+        Ok(Arc::new(SpeechOutput {
+            first_row: input.first_row,
+            rows,
+        }))
+    }
+}
+
+/// Clips transcribed at once: one whisper state per core.
+fn max_states() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The segments of every row, rows running in parallel on the model's states, the cores
+/// shared among them.
 fn transcribe_rows(
-    function: &str,
     model: &LoadedSpeechModel,
-    audio: &dyn Array,
-    args: &SpeechArgs,
-) -> Result<Vec<Option<Vec<Segment>>>> {
-    let rows = audio.len();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let workers = model.max_states().min(rows).max(1);
-    let threads = (cores / workers).max(1);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::with_capacity(rows));
+    rows: Vec<RowSamples>,
+    language: &str,
+    stop: &Stop,
+) -> Result<Vec<RowResult>> {
+    let count = rows.len();
+    let workers = model.max_states().min(count).max(1);
+    let threads = (max_states() / workers).max(1);
+    let work: Mutex<Vec<(usize, RowSamples)>> =
+        Mutex::new(rows.into_iter().enumerate().rev().collect());
+    let results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::with_capacity(count));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
-                loop {
-                    let row = next.fetch_add(1, Ordering::Relaxed);
-                    if row >= rows {
-                        break;
-                    }
-                    let result =
-                        samples_then_transcribe(model, audio, row, &args.language, threads);
+                while let Some((row, samples)) = work.lock().ok().and_then(|mut w| w.pop()) {
+                    let result = samples.and_then(|samples| match samples {
+                        Some(samples) => model
+                            .transcribe(&samples, language, threads, stop)
+                            .map(Some),
+                        None => Ok(None),
+                    });
                     if let Ok(mut results) = results.lock() {
                         results.push((row, result));
                     }
@@ -101,28 +192,8 @@ fn transcribe_rows(
     });
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(row, _)| *row);
-    if results.len() != rows {
-        return exec_err!("{function}: a transcription worker failed");
+    if results.len() != count {
+        return exec_err!("model {}: a transcription worker failed", model.entry.name);
     }
-    results
-        .into_iter()
-        .map(|(row, result)| match (result, args.on_error) {
-            (Ok(segments), _) => Ok(segments),
-            (Err(_), OnError::Null) => Ok(None),
-            (Err(e), OnError::Raise) => exec_err!("{function}: row {row}: {e}"),
-        })
-        .collect()
-}
-
-fn samples_then_transcribe(
-    model: &LoadedSpeechModel,
-    audio: &dyn Array,
-    row: usize,
-    language: &str,
-    threads: usize,
-) -> RowResult {
-    match super::samples_at(audio, row, SPEECH_RATE)? {
-        Some(samples) => model.transcribe(&samples, language, threads).map(Some),
-        None => Ok(None),
-    }
+    Ok(results.into_iter().map(|(_, result)| result).collect())
 }

@@ -4,16 +4,18 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::StringArray;
+use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
-use super::speech::{PARAMETERS, coerce_args, transcribe_args};
+use super::speech::{PARAMETERS, coerce_args, speech_call};
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{ModelFunctionBase, ModelRegistry};
+use crate::models::{
+    InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, Segment, invoke_in_place,
+};
 
 const NAME: &str = "transcribe";
 
@@ -45,22 +47,32 @@ impl ScalarUDFImpl for Transcribe {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = transcribe_args(NAME, &self.0.models, &args)?;
-        let texts: StringArray = rows
-            .into_iter()
-            .map(|segments| {
-                segments.map(|s| {
-                    let parts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
-                    parts.join(" ")
-                })
-            })
-            .collect();
-        Ok(ColumnarValue::Array(Arc::new(texts)))
+        invoke_in_place(self, NAME, args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
+}
+
+impl InferenceFunction for Transcribe {
+    fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
+        speech_call(NAME, &self.0.models, args, texts)
+    }
+}
+
+/// The transcript of each row: its segments' texts joined by spaces.
+fn texts(rows: Vec<Option<Vec<Segment>>>) -> Result<ArrayRef> {
+    let texts: StringArray = rows
+        .into_iter()
+        .map(|segments| {
+            segments.map(|s| {
+                let parts: Vec<&str> = s.iter().map(|s| s.text.as_str()).collect();
+                parts.join(" ")
+            })
+        })
+        .collect();
+    Ok(Arc::new(texts))
 }
 
 static DOCUMENTATION: LazyLock<Documentation> =

@@ -3,16 +3,20 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Float64Builder, ListBuilder, StringBuilder, StructBuilder};
+use datafusion::arrow::array::{
+    ArrayRef, Float64Builder, ListBuilder, StringBuilder, StructBuilder,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
-use super::speech::{PARAMETERS, coerce_args, transcribe_args};
+use super::speech::{PARAMETERS, coerce_args, speech_call};
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{ModelFunctionBase, ModelRegistry, Segment};
+use crate::models::{
+    InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, Segment, invoke_in_place,
+};
 
 const NAME: &str = "transcribe_segments";
 
@@ -56,31 +60,41 @@ impl ScalarUDFImpl for TranscribeSegments {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = transcribe_args(NAME, &self.0.models, &args)?;
-        let segment = StructBuilder::new(
-            segment_fields(),
-            vec![
-                Box::new(Float64Builder::new()),
-                Box::new(Float64Builder::new()),
-                Box::new(StringBuilder::new()),
-            ],
-        );
-        let mut out = ListBuilder::new(segment).with_field(item());
-        for row in rows {
-            match row {
-                Some(segments) => {
-                    append(out.values(), &segments);
-                    out.append(true);
-                }
-                None => out.append_null(),
-            }
-        }
-        Ok(ColumnarValue::Array(Arc::new(out.finish())))
+        invoke_in_place(self, NAME, args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
+}
+
+impl InferenceFunction for TranscribeSegments {
+    fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
+        speech_call(NAME, &self.0.models, args, segment_lists)
+    }
+}
+
+/// Each row's segments as a list of `{start_s, end_s, text}`.
+fn segment_lists(rows: Vec<Option<Vec<Segment>>>) -> Result<ArrayRef> {
+    let segment = StructBuilder::new(
+        segment_fields(),
+        vec![
+            Box::new(Float64Builder::new()),
+            Box::new(Float64Builder::new()),
+            Box::new(StringBuilder::new()),
+        ],
+    );
+    let mut out = ListBuilder::new(segment).with_field(item());
+    for row in rows {
+        match row {
+            Some(segments) => {
+                append(out.values(), &segments);
+                out.append(true);
+            }
+            None => out.append_null(),
+        }
+    }
+    Ok(Arc::new(out.finish()))
 }
 
 fn append(builder: &mut StructBuilder, segments: &[Segment]) {

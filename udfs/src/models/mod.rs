@@ -3,29 +3,35 @@
 //! `scripts/install-models.sh`), each checked against its sha256 before first use.
 //!
 //! Sessions load lazily, once, and are shared by every query and connection. Model functions
-//! plug in through [`ImageModel`]-style traits: an ideal batch size, rows → tensor, run,
-//! tensor → Arrow; the streaming inference operator (a later issue) drives the same seam.
+//! plug in through [`inference`]: a forward pass (batch size, prepare, run) and a head per
+//! function, driven by the engine's inference operator.
 
-mod batch;
 mod function;
+pub mod inference;
+mod loaded;
 mod onnx;
 mod speech;
 mod text;
 mod user;
 mod verify;
 
+use loaded::Loaded;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::{Deserialize, Serialize};
 
-pub use batch::{BatchModel, run_pipelined};
 pub use function::{ModelFunctionBase, constant_string, model_name};
+pub use inference::{
+    Head, InferenceFunction, ModelCall, ModelPass, PassOutput, Prepared, Stop, as_inference,
+    invoke_in_place, output_as, prepared_as,
+};
 pub use onnx::OnnxSession;
 pub use speech::{LoadedSpeechModel, Segment};
-pub use text::{LoadedTextModel, l2_normalised};
+pub use text::{LoadedTextModel, l2_normalised, length_order};
 pub use user::CreateModel;
 
 /// The manifest shipped with the binary.
@@ -127,9 +133,9 @@ pub struct ModelRegistry {
     /// Where `CREATE MODEL` keeps models, one folder each (default `<dir>/user`).
     user_dir: PathBuf,
     entries: RwLock<Vec<ModelEntry>>,
-    image_models: Mutex<HashMap<String, Arc<LoadedImageModel>>>,
-    text_models: Mutex<HashMap<String, Arc<LoadedTextModel>>>,
-    speech_models: Mutex<HashMap<String, Arc<LoadedSpeechModel>>>,
+    image_models: Loaded<LoadedImageModel>,
+    text_models: Loaded<LoadedTextModel>,
+    speech_models: Loaded<LoadedSpeechModel>,
 }
 
 /// The default models directory: `MEDIASQL_MODELS`, else `~/.cache/mediasql/models`.
@@ -162,9 +168,9 @@ impl ModelRegistry {
             dir: dir.into(),
             user_dir,
             entries: RwLock::new(entries),
-            image_models: Mutex::default(),
-            text_models: Mutex::default(),
-            speech_models: Mutex::default(),
+            image_models: Loaded::default(),
+            text_models: Loaded::default(),
+            speech_models: Loaded::default(),
         })
     }
 
@@ -202,41 +208,25 @@ impl ModelRegistry {
 
     /// Forgets the loaded session of `name` (after DROP MODEL).
     fn unload(&self, name: &str) {
-        if let Ok(mut models) = self.image_models.lock() {
-            models.remove(name);
-        }
-        if let Ok(mut models) = self.text_models.lock() {
-            models.remove(name);
-        }
-        if let Ok(mut models) = self.speech_models.lock() {
-            models.remove(name);
-        }
+        self.image_models.remove(name);
+        self.text_models.remove(name);
+        self.speech_models.remove(name);
     }
 
     /// Whether `name`'s session is loaded.
     pub fn is_loaded(&self, name: &str) -> bool {
-        self.image_models
-            .lock()
-            .is_ok_and(|models| models.contains_key(name))
-            || self
-                .text_models
-                .lock()
-                .is_ok_and(|models| models.contains_key(name))
-            || self
-                .speech_models
-                .lock()
-                .is_ok_and(|models| models.contains_key(name))
+        self.image_models.contains(name)
+            || self.text_models.contains(name)
+            || self.speech_models.contains(name)
     }
 
     /// The text embedding model `name`, loading it on first use.
     pub fn text_model(&self, name: &str) -> Result<Arc<LoadedTextModel>> {
-        let mut models = self
-            .text_models
-            .lock()
-            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
-        if let Some(model) = models.get(name) {
-            return Ok(Arc::clone(model));
-        }
+        self.text_models
+            .get_or_load(name, || self.load_text_model(name))
+    }
+
+    fn load_text_model(&self, name: &str) -> Result<LoadedTextModel> {
         let entry = self.entry(name)?;
         if entry.kind != ModelKind::TextEmbedding {
             return plan_err!(
@@ -259,20 +249,16 @@ impl ModelRegistry {
             files.insert(role, bytes);
         }
         let env = onnx::environment(&self.dir)?;
-        let model = Arc::new(LoadedTextModel::load(entry, files, env)?);
-        models.insert(name.to_string(), Arc::clone(&model));
-        Ok(model)
+        LoadedTextModel::load(entry, files, env)
     }
 
     /// The speech-to-text model `name`, loading it on first use.
     pub fn speech_model(&self, name: &str) -> Result<Arc<LoadedSpeechModel>> {
-        let mut models = self
-            .speech_models
-            .lock()
-            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
-        if let Some(model) = models.get(name) {
-            return Ok(Arc::clone(model));
-        }
+        self.speech_models
+            .get_or_load(name, || self.load_speech_model(name))
+    }
+
+    fn load_speech_model(&self, name: &str) -> Result<LoadedSpeechModel> {
         let entry = self.entry(name)?;
         if entry.kind != ModelKind::SpeechToText {
             return plan_err!(
@@ -282,9 +268,7 @@ impl ModelRegistry {
         }
         let path = self.verified_file(&entry, "model")?;
         let states = onnx::intra_threads();
-        let model = Arc::new(LoadedSpeechModel::load(entry, &path, states)?);
-        models.insert(name.to_string(), Arc::clone(&model));
-        Ok(model)
+        LoadedSpeechModel::load(entry, &path, states)
     }
 
     /// The verified path of `entry`'s `role` file.
@@ -297,13 +281,11 @@ impl ModelRegistry {
 
     /// The image classifier `name`, loading it on first use.
     pub fn image_model(&self, name: &str) -> Result<Arc<LoadedImageModel>> {
-        let mut models = self
-            .image_models
-            .lock()
-            .map_err(|_| DataFusionError::Internal("model registry lock poisoned".into()))?;
-        if let Some(model) = models.get(name) {
-            return Ok(Arc::clone(model));
-        }
+        self.image_models
+            .get_or_load(name, || self.load_image_model(name))
+    }
+
+    fn load_image_model(&self, name: &str) -> Result<LoadedImageModel> {
         let entry = self.entry(name)?;
         let Some(spec) = entry
             .image
@@ -323,14 +305,12 @@ impl ModelRegistry {
             .collect();
         let model_path = self.verified_file(&entry, "model")?;
         let session = OnnxSession::load(&self.dir, &model_path)?;
-        let model = Arc::new(LoadedImageModel {
+        Ok(LoadedImageModel {
             entry,
             spec,
             labels,
             session,
-        });
-        models.insert(name.to_string(), Arc::clone(&model));
-        Ok(model)
+        })
     }
 }
 

@@ -3,6 +3,7 @@
 //! shared by every query. A query waits for a free state rather than making more than the
 //! machine has cores.
 
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
@@ -12,6 +13,7 @@ use whisper_rs::{
 };
 
 use super::ModelEntry;
+use super::inference::Stop;
 
 /// One piece of a transcript, times in seconds from the start of the audio.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,7 +78,11 @@ impl LoadedSpeechModel {
         samples: &[f32],
         language: &str,
         threads: usize,
+        stop: &Stop,
     ) -> std::result::Result<Vec<Segment>, String> {
+        if stop.is_stopped() {
+            return Err("stopped: nobody waits for this transcript".into());
+        }
         if samples.is_empty() {
             return Ok(Vec::new());
         }
@@ -89,7 +95,7 @@ impl LoadedSpeechModel {
             samples
         };
         let mut state = self.take_state()?;
-        let result = run(&mut state, samples, language, threads);
+        let result = run(&mut state, samples, language, threads, stop);
         self.give_back(state);
         result
     }
@@ -125,22 +131,42 @@ impl LoadedSpeechModel {
     }
 }
 
+thread_local! {
+    /// The stop of the transcription running on this thread. whisper.cpp calls its abort
+    /// callback on the thread running `full` (ggml's thread 0 is the caller).
+    static RUNNING: RefCell<Option<Stop>> = const { RefCell::new(None) };
+}
+
+/// whisper's abort callback. It must be a function item, which captures nothing: whisper-rs
+/// 0.16's `set_abort_callback_safe` hands its trampoline a pointer to a boxed trait object but
+/// reads it as the closure itself, which is only sound for a closure of size zero.
+fn stopped_here() -> bool {
+    RUNNING.with(|running| running.borrow().as_ref().is_some_and(Stop::is_stopped))
+}
+
 fn run(
     state: &mut WhisperState,
     samples: &[f32],
     language: &str,
     threads: usize,
+    stop: &Stop,
 ) -> std::result::Result<Vec<Segment>, String> {
     let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+    // whisper.cpp asks between its steps whether to go on: a stopped run ends there.
+    RUNNING.with(|running| *running.borrow_mut() = Some(stop.clone()));
+    params.set_abort_callback_safe(stopped_here);
     params.set_n_threads(threads.max(1) as i32);
     params.set_language(Some(language));
     params.set_print_progress(false);
     params.set_print_realtime(false);
     params.set_print_timestamps(false);
     params.set_print_special(false);
-    state
-        .full(params, samples)
-        .map_err(|e| format!("whisper: {e}"))?;
+    let result = state.full(params, samples);
+    RUNNING.with(|running| *running.borrow_mut() = None);
+    if stop.is_stopped() {
+        return Err("stopped: nobody waits for this transcript".into());
+    }
+    result.map_err(|e| format!("whisper: {e}"))?;
     let mut segments = Vec::new();
     for i in 0..state.full_n_segments() {
         let Some(segment) = state.get_segment(i) else {

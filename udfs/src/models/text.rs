@@ -71,15 +71,25 @@ impl LoadedTextModel {
     /// Texts are grouped by length before batching (padding is the hidden cost of text
     /// batches), and results put back in row order.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
+        let order = length_order(texts);
         let sorted: Vec<&str> = order.iter().map(|&i| texts[i]).collect();
+        let embeddings = self.embed_in_order(&sorted)?;
+        let mut out = vec![Vec::new(); texts.len()];
+        for (embedding, &row) in embeddings.into_iter().zip(&order) {
+            out[row] = embedding;
+        }
+        Ok(out)
+    }
+
+    /// Embeddings of `texts`, L2-normalised, batched in the order given (callers sort by
+    /// length first: see [`length_order`]).
+    pub fn embed_in_order(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let mut model = self
             .model
             .lock()
             .map_err(|_| DataFusionError::Internal("model session lock poisoned".into()))?;
         let embeddings = model
-            .embed(&sorted, Some(BATCH_SIZE))
+            .embed(texts, Some(BATCH_SIZE))
             .map_err(|e| DataFusionError::Execution(format!("model {}: {e}", self.entry.name)))?;
         if embeddings.len() != texts.len() {
             return exec_err!(
@@ -89,12 +99,16 @@ impl LoadedTextModel {
                 texts.len()
             );
         }
-        let mut out = vec![Vec::new(); texts.len()];
-        for (embedding, &row) in embeddings.into_iter().zip(&order) {
-            out[row] = l2_normalised(embedding);
-        }
-        Ok(out)
+        Ok(embeddings.into_iter().map(l2_normalised).collect())
     }
+}
+
+/// Indices of `texts` from shortest to longest: texts of similar length share model batches,
+/// so little of each batch is padding.
+pub fn length_order<S: AsRef<str>>(texts: &[S]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| texts[i].as_ref().len());
+    order
 }
 
 /// `v / |v|` (a zero vector stays zero).

@@ -7,7 +7,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, AsArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
@@ -16,7 +16,10 @@ use datafusion::logical_expr::{
 };
 
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{ModelFunctionBase, ModelRegistry, model_name};
+use crate::models::{
+    Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelKind, ModelPass, ModelRegistry,
+    PassOutput, Prepared, Stop, invoke_in_place, length_order, model_name, output_as, prepared_as,
+};
 use crate::vector::{embedding_type, embeddings_array};
 
 const NAME: &str = "embed_text";
@@ -64,28 +67,101 @@ impl ScalarUDFImpl for EmbedText {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
-        let Some(texts) = args.args.first() else {
-            return plan_err!("{NAME} expects text");
-        };
-        let texts = cast(&texts.to_array(args.number_rows)?, &DataType::Utf8)?;
-        let texts = texts.as_string::<i32>();
-        let rows: Vec<usize> = (0..texts.len()).filter(|&r| texts.is_valid(r)).collect();
-        let mut embeddings = vec![None; texts.len()];
-        if !rows.is_empty() {
-            let model = self.0.models.text_model(&model_name)?;
-            let inputs: Vec<&str> = rows.iter().map(|&r| texts.value(r)).collect();
-            for (row, embedding) in rows.iter().zip(model.embed(&inputs)?) {
-                embeddings[*row] = Some(embedding);
-            }
-        }
-        Ok(ColumnarValue::Array(embeddings_array(
-            NAME, embeddings, DIM,
-        )?))
+        invoke_in_place(self, NAME, args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
+    }
+}
+
+impl InferenceFunction for EmbedText {
+    fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
+        let model = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
+        let entry = self.0.models.entry(&model)?;
+        if entry.kind != ModelKind::TextEmbedding {
+            return plan_err!(
+                "{NAME}: model '{model}' is a {}, not a text embedding model",
+                entry.kind.as_str()
+            );
+        }
+        let pass = TextPass {
+            models: Arc::clone(&self.0.models),
+            model,
+        };
+        let head: Head = Arc::new(|output| {
+            let rows = output_as::<TextOutput>(output, NAME)?;
+            embeddings_array(NAME, rows.0.clone(), DIM)
+        });
+        Ok(ModelCall {
+            pass: Arc::new(pass),
+            head,
+        })
+    }
+}
+
+/// Texts held per pass: sorted by length within it, then run in model batches of 64, so
+/// that texts of similar length share a batch.
+const TEXTS_PER_PASS: usize = 256;
+
+/// A text embedding model's forward pass over one column of strings.
+#[derive(Debug)]
+struct TextPass {
+    models: Arc<ModelRegistry>,
+    model: String,
+}
+
+/// The non-NULL texts of a mini-batch, shortest first, with their rows.
+struct SortedTexts {
+    rows: usize,
+    order: Vec<usize>,
+    texts: Vec<String>,
+}
+
+/// Embeddings per row (None for NULL).
+struct TextOutput(Vec<Option<Vec<f32>>>);
+
+impl ModelPass for TextPass {
+    fn model(&self) -> &str {
+        &self.model
+    }
+
+    fn key(&self) -> String {
+        format!("text:{}", self.model)
+    }
+
+    fn batch_size(&self) -> usize {
+        TEXTS_PER_PASS
+    }
+
+    fn prepare(&self, input: &ArrayRef, _first_row: usize) -> Result<Prepared> {
+        let texts = cast(input, &DataType::Utf8)?;
+        let texts = texts.as_string::<i32>();
+        let valid: Vec<usize> = (0..texts.len()).filter(|&r| texts.is_valid(r)).collect();
+        let values: Vec<&str> = valid.iter().map(|&r| texts.value(r)).collect();
+        let order: Vec<usize> = length_order(&values)
+            .into_iter()
+            .map(|i| valid[i])
+            .collect();
+        let sorted = order.iter().map(|&r| texts.value(r).to_string()).collect();
+        Ok(Box::new(SortedTexts {
+            rows: texts.len(),
+            order,
+            texts: sorted,
+        }))
+    }
+
+    fn run(&self, prepared: Prepared, _stop: &Stop) -> Result<PassOutput> {
+        let input = prepared_as::<SortedTexts>(prepared, &self.model)?;
+        let mut rows = vec![None; input.rows];
+        if !input.texts.is_empty() {
+            let model = self.models.text_model(&self.model)?;
+            let texts: Vec<&str> = input.texts.iter().map(String::as_str).collect();
+            for (embedding, &row) in model.embed_in_order(&texts)?.into_iter().zip(&input.order) {
+                rows[row] = Some(embedding);
+            }
+        }
+        Ok(Arc::new(TextOutput(rows)))
     }
 }
 

@@ -14,10 +14,13 @@ use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
-use super::run::run_image_model;
+use super::run::{ImageOutput, ImagePass, image_output};
 use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{LoadedImageModel, ModelFunctionBase, ModelRegistry, model_name};
+use crate::models::{
+    Head, InferenceFunction, LoadedImageModel, ModelCall, ModelFunctionBase, ModelRegistry,
+    invoke_in_place, model_name,
+};
 
 const NAME: &str = "classify";
 /// The model used when none is named.
@@ -76,26 +79,35 @@ impl ScalarUDFImpl for Classify {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
-        let top_k = match args.args.get(2) {
-            Some(arg) => Some(constant_k(arg)?),
-            None => None,
-        };
-        let Some(images) = args.args.first() else {
-            return plan_err!("{NAME} expects an image");
-        };
-        let images = images.to_array(args.number_rows)?;
-        let model = self.0.models.image_model(&model_name)?;
-        let probabilities = classify_rows(&model, &images)?;
-        let array = match top_k {
-            None => top1_array(&model, &probabilities)?,
-            Some(k) => topk_array(&model, &probabilities, k)?,
-        };
-        Ok(ColumnarValue::Array(array))
+        invoke_in_place(self, NAME, args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
+    }
+}
+
+impl InferenceFunction for Classify {
+    fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
+        let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
+        let top_k = match args.get(2) {
+            Some(arg) => Some(constant_k(arg)?),
+            None => None,
+        };
+        let pass = ImagePass::new(NAME, Arc::clone(&self.0.models), &model_name)?;
+        let models = Arc::clone(&self.0.models);
+        let head: Head = Arc::new(move |output| {
+            let model = models.image_model(&model_name)?;
+            let probabilities = classify_rows(&model, image_output(output, NAME)?)?;
+            match top_k {
+                None => top1_array(&model, &probabilities),
+                Some(k) => topk_array(&model, &probabilities, k),
+            }
+        });
+        Ok(ModelCall {
+            pass: Arc::new(pass),
+            head,
+        })
     }
 }
 
@@ -107,12 +119,9 @@ fn constant_k(arg: &ColumnarValue) -> Result<usize> {
 }
 
 /// Softmax probabilities per row (None for NULL rows).
-fn classify_rows(
-    model: &Arc<LoadedImageModel>,
-    images: &ArrayRef,
-) -> Result<Vec<Option<Vec<f32>>>> {
-    let logits = model.spec.logits.clone();
-    let rows = run_image_model(NAME, model, images, &logits, model.labels.len())?;
+fn classify_rows(model: &LoadedImageModel, output: &ImageOutput) -> Result<Vec<Option<Vec<f32>>>> {
+    let name = &model.entry.name;
+    let rows = output.column(NAME, name, &model.spec.logits, model.labels.len())?;
     Ok(rows.into_iter().map(|r| r.map(|l| softmax(&l))).collect())
 }
 

@@ -12,10 +12,13 @@ use datafusion::logical_expr::{
 };
 
 use super::classify::DEFAULT_MODEL;
-use super::run::run_image_model;
+use super::run::{ImagePass, image_output};
 use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{ModelFunctionBase, ModelRegistry, l2_normalised, model_name};
+use crate::models::{
+    Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, invoke_in_place,
+    l2_normalised, model_name,
+};
 use crate::vector::{embedding_type, embeddings_array};
 
 const NAME: &str = "embed_image";
@@ -59,24 +62,31 @@ impl ScalarUDFImpl for EmbedImage {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let model_name = model_name(NAME, args.args.get(1), DEFAULT_MODEL)?;
-        let Some(images) = args.args.first() else {
-            return plan_err!("{NAME} expects an image");
-        };
-        let images = images.to_array(args.number_rows)?;
-        let model = self.0.models.image_model(&model_name)?;
-        let Some(features) = model.spec.features.clone() else {
-            return plan_err!("{NAME}: model {model_name} has no features output");
-        };
-        let rows = run_image_model(NAME, &model, &images, &features, FEATURES as usize)?;
-        let normalised = rows.into_iter().map(|r| r.map(l2_normalised)).collect();
-        Ok(ColumnarValue::Array(embeddings_array(
-            NAME, normalised, FEATURES,
-        )?))
+        invoke_in_place(self, NAME, args)
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
+    }
+}
+
+impl InferenceFunction for EmbedImage {
+    fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
+        let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
+        let pass = ImagePass::new(NAME, Arc::clone(&self.0.models), &model_name)?;
+        let Some(features) = pass.spec().features.clone() else {
+            return plan_err!("{NAME}: model {model_name} has no features output");
+        };
+        let head: Head = Arc::new(move |output| {
+            let output = image_output(output, NAME)?;
+            let rows = output.column(NAME, &model_name, &features, FEATURES as usize)?;
+            let normalised = rows.into_iter().map(|r| r.map(l2_normalised)).collect();
+            embeddings_array(NAME, normalised, FEATURES)
+        });
+        Ok(ModelCall {
+            pass: Arc::new(pass),
+            head,
+        })
     }
 }
 

@@ -1,0 +1,667 @@
+//! [`InferenceExec`]: one model pass over the rows of its input, and the columns of every
+//! model function call answered by that pass.
+//!
+//! - **Batching**: input rows are re-batched across input batches to the pass's batch size
+//!   (`mediasql.batch_size`, else the model's own); the tail is flushed at end of input.
+//! - **Pipeline**: per partition, a driver task pulls input and submits each batch's
+//!   prepare stage (decode, resize, tokenize, resample) to the CPU pool, keeping at most
+//!   `max_in_flight` batches prepared or preparing, and runs the model on the inference
+//!   pool ([`crate::pools`]); while the model runs batch k, batches k+1.. are read and
+//!   decoded. One forward pass serves every call grouped on it (`classify(content)` and
+//!   `embed_image(content)` read the same run).
+//! - **Ordering**: output rows are the input rows in input order, with one column appended
+//!   per call; orderings and partitioning of the input are kept.
+//! - **Partitioning**: one pipeline per input partition.
+//! - **Memory**: each batch in flight (its input rows and its prepared tensor) is reserved
+//!   in DataFusion's memory pool before it is submitted. When a reservation fails, fewer
+//!   batches are kept in flight; only when a single batch does not fit does the query fail
+//!   with a resources error.
+//! - **Errors**: a per-row error of a pass or a call fails the query, naming the row's file
+//!   where the call was given one (see `mediasql_udfs::sourced`); calls with
+//!   `on_error => 'null'` give NULL instead, as they do outside the operator.
+//! - **Cancellation**: dropping the output stream (cancel, LIMIT reached, client gone,
+//!   statement timeout) aborts the driver; queued prepare and model jobs are skipped, and
+//!   at most the batch running on the model finishes.
+//!
+//! EXPLAIN ANALYZE shows `model_rows`, `model_batches`, `batch_fill_pct` (mean fill of
+//! model batches), `prepare_time`, `model_time`, `input_wait_time` (time the model waited
+//! for prepared input) and `peak_bytes_in_flight`.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
+use datafusion::arrow::compute::{concat, concat_batches};
+use datafusion::arrow::datatypes::{FieldRef, Schema, SchemaRef};
+use datafusion::common::tree_node::TreeNodeRecursion;
+use datafusion::common::{Result, exec_err, internal_err};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::equivalence::ProjectionMapping;
+use datafusion::physical_expr::expressions::Column;
+use datafusion::physical_plan::metrics::{
+    BaselineMetrics, Count, ExecutionPlanMetricsSet, Gauge, MetricBuilder, MetricsSet, Time,
+};
+use datafusion::physical_plan::stream::RecordBatchReceiverStream;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, PhysicalExpr,
+    PlanProperties,
+};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
+use mediasql_udfs::sourced::name_row_file;
+use tokio::sync::mpsc::Sender;
+
+use crate::pools;
+
+/// One model function call answered by an [`InferenceExec`]: its output column.
+#[derive(Clone)]
+pub struct InferenceCall {
+    /// The call as planned (shown by EXPLAIN).
+    pub expr: Arc<dyn PhysicalExpr>,
+    /// The output column.
+    pub field: FieldRef,
+    /// Makes the column from the pass output.
+    pub head: Head,
+}
+
+impl fmt::Debug for InferenceCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.expr)
+    }
+}
+
+/// How an operator batches: rows per model call, batches ahead of the model, device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batching {
+    pub batch_size: usize,
+    pub max_in_flight: usize,
+    pub device: String,
+}
+
+/// Runs one model pass over its input (see the module docs).
+#[derive(Debug)]
+pub struct InferenceExec {
+    input: Arc<dyn ExecutionPlan>,
+    pass: Arc<dyn ModelPass>,
+    /// The pass's input column, evaluated on each input batch.
+    argument: Arc<dyn PhysicalExpr>,
+    /// The rows' files, naming them in per-row errors (calls over a media table's content).
+    paths: Option<Arc<dyn PhysicalExpr>>,
+    calls: Vec<InferenceCall>,
+    batching: Batching,
+    schema: SchemaRef,
+    properties: Arc<PlanProperties>,
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl InferenceExec {
+    pub fn try_new(
+        input: Arc<dyn ExecutionPlan>,
+        pass: Arc<dyn ModelPass>,
+        argument: Arc<dyn PhysicalExpr>,
+        paths: Option<Arc<dyn PhysicalExpr>>,
+        calls: Vec<InferenceCall>,
+        batching: Batching,
+    ) -> Result<Self> {
+        let input_schema = input.schema();
+        let fields = input_schema
+            .fields()
+            .iter()
+            .cloned()
+            .chain(calls.iter().map(|c| Arc::clone(&c.field)));
+        let schema = Arc::new(Schema::new_with_metadata(
+            fields.collect::<Vec<_>>(),
+            input_schema.metadata().clone(),
+        ));
+        let columns = input_schema.fields().iter().enumerate().map(|(i, f)| {
+            let column: Arc<dyn PhysicalExpr> = Arc::new(Column::new(f.name(), i));
+            (column, f.name().clone())
+        });
+        let outputs = calls
+            .iter()
+            .map(|c| (Arc::clone(&c.expr), c.field.name().clone()));
+        let mapping = ProjectionMapping::try_new(columns.chain(outputs), &input_schema)?;
+        let properties = PlanProperties::new(
+            input
+                .equivalence_properties()
+                .project(&mapping, Arc::clone(&schema)),
+            input.output_partitioning().clone(),
+            input.pipeline_behavior(),
+            input.boundedness(),
+        );
+        Ok(Self {
+            input,
+            pass,
+            argument,
+            paths,
+            calls,
+            batching,
+            schema,
+            properties: Arc::new(properties),
+            metrics: ExecutionPlanMetricsSet::new(),
+        })
+    }
+
+    pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
+        &self.input
+    }
+
+    /// The model pass this operator runs.
+    pub fn pass(&self) -> &Arc<dyn ModelPass> {
+        &self.pass
+    }
+
+    /// The pass's input column.
+    pub fn argument(&self) -> &Arc<dyn PhysicalExpr> {
+        &self.argument
+    }
+
+    pub fn paths(&self) -> Option<&Arc<dyn PhysicalExpr>> {
+        self.paths.as_ref()
+    }
+
+    pub fn calls(&self) -> &[InferenceCall] {
+        &self.calls
+    }
+
+    pub fn batching(&self) -> &Batching {
+        &self.batching
+    }
+}
+
+impl DisplayAs for InferenceExec {
+    fn fmt_as(&self, t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let calls: Vec<String> = self.calls.iter().map(|c| c.expr.to_string()).collect();
+        let Batching {
+            batch_size,
+            max_in_flight,
+            device,
+        } = &self.batching;
+        let model = self.pass.model();
+        match t {
+            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
+                f,
+                "InferenceExec: model={model}, device={device}, batch_size={batch_size}, \
+                 max_in_flight={max_in_flight}, calls=[{}]",
+                calls.join(", ")
+            ),
+            DisplayFormatType::TreeRender => {
+                writeln!(f, "model={model}")?;
+                writeln!(f, "device={device}")?;
+                writeln!(f, "batch_size={batch_size}")?;
+                writeln!(f, "max_in_flight={max_in_flight}")?;
+                writeln!(f, "calls={}", calls.join(", "))
+            }
+        }
+    }
+}
+
+impl ExecutionPlan for InferenceExec {
+    fn name(&self) -> &str {
+        "InferenceExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        let mut recursion = f(&self.argument)?;
+        for expr in self.paths.iter().chain(self.calls.iter().map(|c| &c.expr)) {
+            if recursion == TreeNodeRecursion::Stop {
+                break;
+            }
+            recursion = f(expr)?;
+        }
+        Ok(recursion)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        if children.len() != 1 {
+            return internal_err!("InferenceExec has one child, got {}", children.len());
+        }
+        Ok(Arc::new(Self::try_new(
+            children.swap_remove(0),
+            Arc::clone(&self.pass),
+            Arc::clone(&self.argument),
+            self.paths.clone(),
+            self.calls.clone(),
+            self.batching.clone(),
+        )?))
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, Arc::clone(&context))?;
+        let reservation = MemoryConsumer::new(format!("InferenceExec[{partition}]"))
+            .register(context.memory_pool());
+        let driver = Driver {
+            pass: Arc::clone(&self.pass),
+            argument: Arc::clone(&self.argument),
+            paths: self.paths.clone(),
+            heads: self.calls.iter().map(|c| Arc::clone(&c.head)).collect(),
+            schema: Arc::clone(&self.schema),
+            max_in_flight: self.batching.max_in_flight.max(1),
+            metrics: InferenceMetrics::new(&self.metrics, partition),
+            filler: Filler {
+                input,
+                rebatcher: Rebatcher::new(self.batching.batch_size.max(1)),
+                input_done: false,
+                held: None,
+                in_flight: VecDeque::new(),
+                reservation,
+            },
+        };
+        let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
+        let tx = builder.tx();
+        builder.spawn(driver.run(tx));
+        Ok(builder.build())
+    }
+}
+
+/// Counters shown by EXPLAIN ANALYZE.
+#[derive(Debug, Clone)]
+struct InferenceMetrics {
+    baseline: BaselineMetrics,
+    model_rows: Count,
+    model_batches: Count,
+    batch_fill_pct: Gauge,
+    prepare_time: Time,
+    model_time: Time,
+    input_wait_time: Time,
+    peak_bytes_in_flight: Gauge,
+}
+
+impl InferenceMetrics {
+    fn new(metrics: &ExecutionPlanMetricsSet, partition: usize) -> Self {
+        let builder = || MetricBuilder::new(metrics);
+        Self {
+            baseline: BaselineMetrics::new(metrics, partition),
+            model_rows: builder().counter("model_rows", partition),
+            model_batches: builder().counter("model_batches", partition),
+            batch_fill_pct: builder().gauge("batch_fill_pct", partition),
+            prepare_time: builder().subset_time("prepare_time", partition),
+            model_time: builder().subset_time("model_time", partition),
+            input_wait_time: builder().subset_time("input_wait_time", partition),
+            peak_bytes_in_flight: builder().gauge("peak_bytes_in_flight", partition),
+        }
+    }
+
+    fn batch_done(&self, rows: usize, batch_size: usize) {
+        self.model_rows.add(rows);
+        self.model_batches.add(1);
+        let capacity = self.model_batches.value() * batch_size.max(1);
+        self.batch_fill_pct
+            .set(self.model_rows.value() * 100 / capacity.max(1));
+    }
+}
+
+/// Rows of the input gathered for one model batch.
+struct Chunk {
+    batch: RecordBatch,
+    argument: ArrayRef,
+    paths: Option<ArrayRef>,
+}
+
+impl Chunk {
+    fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    fn slice(&self, offset: usize, len: usize) -> Self {
+        Self {
+            batch: self.batch.slice(offset, len),
+            argument: self.argument.slice(offset, len),
+            paths: self.paths.as_ref().map(|p| p.slice(offset, len)),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.batch.get_array_memory_size() + self.argument.get_array_memory_size()
+    }
+
+    /// A per-row error with the row's file named, where the rows have files.
+    fn name_file(
+        &self,
+        e: datafusion::error::DataFusionError,
+    ) -> datafusion::error::DataFusionError {
+        match &self.paths {
+            Some(paths) => name_row_file(e, paths.as_ref()),
+            None => e,
+        }
+    }
+}
+
+/// Gathers input rows into chunks of exactly `size` rows (the last may be shorter).
+struct Rebatcher {
+    size: usize,
+    pending: Vec<Chunk>,
+    rows: usize,
+}
+
+impl Rebatcher {
+    fn new(size: usize) -> Self {
+        Self {
+            size,
+            pending: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: Chunk) {
+        if chunk.rows() > 0 {
+            self.rows += chunk.rows();
+            self.pending.push(chunk);
+        }
+    }
+
+    /// A full chunk, or with `flush` whatever is left; None when there is not enough.
+    fn take(&mut self, flush: bool) -> Result<Option<Chunk>> {
+        if self.rows == 0 || (self.rows < self.size && !flush) {
+            return Ok(None);
+        }
+        let wanted = self.size.min(self.rows);
+        let mut parts = Vec::new();
+        let mut taken = 0;
+        while taken < wanted {
+            let Some(first) = self.pending.first() else {
+                break;
+            };
+            let need = wanted - taken;
+            if first.rows() <= need {
+                taken += first.rows();
+                parts.push(self.pending.remove(0));
+            } else {
+                parts.push(first.slice(0, need));
+                let rest = first.slice(need, first.rows() - need);
+                self.pending[0] = rest;
+                taken += need;
+            }
+        }
+        self.rows -= taken;
+        join(parts).map(Some)
+    }
+}
+
+/// One chunk from several (a single part is kept as it is).
+fn join(mut parts: Vec<Chunk>) -> Result<Chunk> {
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    let Some(first) = parts.first() else {
+        return internal_err!("InferenceExec: joining no rows");
+    };
+    let schema = first.batch.schema();
+    let batches: Vec<&RecordBatch> = parts.iter().map(|p| &p.batch).collect();
+    let batch = concat_batches(&schema, batches)?;
+    let arguments: Vec<&dyn Array> = parts.iter().map(|p| p.argument.as_ref()).collect();
+    let argument = concat(&arguments)?;
+    let paths = match parts
+        .iter()
+        .map(|p| p.paths.as_deref())
+        .collect::<Option<Vec<&dyn Array>>>()
+    {
+        Some(paths) => Some(concat(&paths)?),
+        None => None,
+    };
+    Ok(Chunk {
+        batch,
+        argument,
+        paths,
+    })
+}
+
+/// A chunk submitted to the prepare stage.
+struct InFlight {
+    chunk: Chunk,
+    prepared: BoxFuture<'static, Result<Prepared>>,
+    /// Bytes reserved for it.
+    bytes: usize,
+}
+
+/// Keeps the prepare stage fed: pulls input, re-batches it, submits chunks to the CPU pool.
+struct Filler {
+    input: SendableRecordBatchStream,
+    rebatcher: Rebatcher,
+    input_done: bool,
+    /// A chunk waiting for memory to be freed.
+    held: Option<Chunk>,
+    in_flight: VecDeque<InFlight>,
+    reservation: MemoryReservation,
+}
+
+impl Filler {
+    /// The next chunk of input rows, None at the end of input.
+    async fn next_chunk(
+        &mut self,
+        argument: &Arc<dyn PhysicalExpr>,
+        paths: Option<&Arc<dyn PhysicalExpr>>,
+    ) -> Result<Option<Chunk>> {
+        loop {
+            if let Some(chunk) = self.rebatcher.take(self.input_done)? {
+                return Ok(Some(chunk));
+            }
+            if self.input_done {
+                return Ok(None);
+            }
+            match self.input.next().await {
+                Some(batch) => {
+                    let batch = batch?;
+                    let rows = batch.num_rows();
+                    let value = argument.evaluate(&batch)?.into_array(rows)?;
+                    let paths = match paths {
+                        Some(p) => Some(p.evaluate(&batch)?.into_array(rows)?),
+                        None => None,
+                    };
+                    self.rebatcher.push(Chunk {
+                        batch,
+                        argument: value,
+                        paths,
+                    });
+                }
+                None => self.input_done = true,
+            }
+        }
+    }
+
+    /// Submits chunks until `max` are in flight, the input ends, or memory runs short.
+    async fn fill(&mut self, driver: &DriverParts<'_>) -> Result<()> {
+        while self.in_flight.len() < driver.max_in_flight {
+            let chunk = match self.held.take() {
+                Some(chunk) => chunk,
+                None => match self.next_chunk(driver.argument, driver.paths).await? {
+                    Some(chunk) => chunk,
+                    None => return Ok(()),
+                },
+            };
+            let bytes = chunk.bytes() + driver.pass.prepared_bytes(chunk.rows());
+            if let Err(e) = self.reservation.try_grow(bytes) {
+                if self.in_flight.is_empty() {
+                    return Err(e);
+                }
+                // Fewer batches in flight until one finishes and frees its memory.
+                self.held = Some(chunk);
+                return Ok(());
+            }
+            driver
+                .metrics
+                .peak_bytes_in_flight
+                .set_max(self.reservation.size());
+            let prepared = prepare(driver.pass, &chunk, &driver.metrics.prepare_time);
+            self.in_flight.push_back(InFlight {
+                chunk,
+                prepared,
+                bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Submits the prepare stage of `chunk` to the CPU pool.
+fn prepare(
+    pass: &Arc<dyn ModelPass>,
+    chunk: &Chunk,
+    time: &Time,
+) -> BoxFuture<'static, Result<Prepared>> {
+    let pass = Arc::clone(pass);
+    let argument = Arc::clone(&chunk.argument);
+    let time = time.clone();
+    Box::pin(pools::cpu().run(move |_| {
+        let _timer = time.timer();
+        pass.prepare(&argument, 0)
+    }))
+}
+
+/// What the filler needs of the driver.
+struct DriverParts<'a> {
+    pass: &'a Arc<dyn ModelPass>,
+    argument: &'a Arc<dyn PhysicalExpr>,
+    paths: Option<&'a Arc<dyn PhysicalExpr>>,
+    max_in_flight: usize,
+    metrics: &'a InferenceMetrics,
+}
+
+/// One partition's pipeline.
+struct Driver {
+    pass: Arc<dyn ModelPass>,
+    argument: Arc<dyn PhysicalExpr>,
+    paths: Option<Arc<dyn PhysicalExpr>>,
+    heads: Vec<Head>,
+    schema: SchemaRef,
+    max_in_flight: usize,
+    metrics: InferenceMetrics,
+    filler: Filler,
+}
+
+impl Driver {
+    async fn run(mut self, tx: Sender<Result<RecordBatch>>) -> Result<()> {
+        let parts = DriverParts {
+            pass: &self.pass,
+            argument: &self.argument,
+            paths: self.paths.as_ref(),
+            max_in_flight: self.max_in_flight,
+            metrics: &self.metrics,
+        };
+        let batch_size = self.filler.rebatcher.size;
+        self.filler.fill(&parts).await?;
+        while let Some(next) = self.filler.in_flight.pop_front() {
+            let waited = Instant::now();
+            let prepared = next.prepared.await.map_err(|e| next.chunk.name_file(e))?;
+            self.metrics.input_wait_time.add_elapsed(waited);
+            let pass = Arc::clone(&self.pass);
+            let model_time = self.metrics.model_time.clone();
+            let running = pools::inference().run(move |stop| {
+                let _timer = model_time.timer();
+                pass.run(prepared, stop)
+            });
+            // Read and decode ahead while the model runs.
+            self.filler.fill(&parts).await?;
+            let output = running.await.map_err(|e| next.chunk.name_file(e))?;
+            self.metrics.batch_done(next.chunk.rows(), batch_size);
+            let batch = with_columns(&self.schema, &next.chunk, &self.heads, &output)?;
+            self.filler.reservation.shrink(next.bytes);
+            self.metrics.baseline.record_output(batch.num_rows());
+            if tx.send(Ok(batch)).await.is_err() {
+                // The consumer is gone: stop.
+                return Ok(());
+            }
+        }
+        self.metrics.baseline.done();
+        Ok(())
+    }
+}
+
+/// The chunk's input columns and one column per head.
+fn with_columns(
+    schema: &SchemaRef,
+    chunk: &Chunk,
+    heads: &[Head],
+    output: &PassOutput,
+) -> Result<RecordBatch> {
+    let mut columns = chunk.batch.columns().to_vec();
+    for head in heads {
+        let column = head(output).map_err(|e| chunk.name_file(e))?;
+        if column.len() != chunk.rows() {
+            return exec_err!(
+                "InferenceExec: a model function gave {} rows for {}",
+                column.len(),
+                chunk.rows()
+            );
+        }
+        columns.push(column);
+    }
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::Int32Array;
+    use datafusion::arrow::datatypes::{DataType, Field};
+
+    fn chunk(values: std::ops::Range<i32>) -> Chunk {
+        let schema = Arc::new(Schema::new(vec![Field::new("v", DataType::Int32, false)]));
+        let column: ArrayRef = Arc::new(Int32Array::from_iter_values(values));
+        Chunk {
+            batch: RecordBatch::try_new(schema, vec![Arc::clone(&column)]).unwrap(),
+            argument: column,
+            paths: None,
+        }
+    }
+
+    fn values(chunk: &Chunk) -> Vec<i32> {
+        let array = chunk
+            .argument
+            .as_any()
+            .downcast_ref::<Int32Array>()
+            .unwrap();
+        array.values().to_vec()
+    }
+
+    #[test]
+    fn rebatches_across_input_batches_in_order() {
+        let mut rebatcher = Rebatcher::new(4);
+        rebatcher.push(chunk(0..3));
+        assert!(rebatcher.take(false).unwrap().is_none());
+        rebatcher.push(chunk(3..4));
+        rebatcher.push(chunk(4..13));
+        let mut out = Vec::new();
+        while let Some(c) = rebatcher.take(false).unwrap() {
+            out.push(values(&c));
+        }
+        assert_eq!(
+            out,
+            vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9, 10, 11]]
+        );
+        let tail = rebatcher.take(true).unwrap().unwrap();
+        assert_eq!(values(&tail), vec![12]);
+        assert_eq!(tail.batch.num_rows(), 1);
+        assert!(rebatcher.take(true).unwrap().is_none());
+    }
+}

@@ -1,0 +1,373 @@
+//! [`LiftModelCalls`]: moves model function calls out of projections and filters into
+//! [`InferenceExec`]s below them.
+//!
+//! A call is lifted when its function is a model function (directly, or wrapped by
+//! `Sourced` to name files in errors), its arguments after the input are constants, and its
+//! input holds no other model call. Calls are deduplicated by their text and grouped by
+//! (model pass, input, paths): each group becomes one `InferenceExec`, whose forward pass
+//! serves every call of the group, and the projection or filter reads the calls' columns.
+//! Common subexpression elimination can split one projection's calls over two stacked
+//! projections; two operators of the same pass over the same column, one above the other
+//! with only a projection between them, are then merged into the lower one.
+//! Calls that cannot be lifted (a model name from a column, a call inside an aggregate)
+//! run inside their scalar call as before; `SET mediasql.inference_exec = false` lifts none.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{FieldRef, Schema};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{Result, ScalarValue};
+use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::physical_expr::ScalarFunctionExpr;
+use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
+use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
+use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
+use mediasql_udfs::models::{InferenceFunction, ModelCall, as_inference};
+use mediasql_udfs::sourced::Sourced;
+
+use super::MediasqlOptions;
+use super::inference::{Batching, InferenceCall, InferenceExec};
+
+/// The physical optimizer rule (see the module docs).
+#[derive(Debug, Default)]
+pub struct LiftModelCalls;
+
+impl PhysicalOptimizerRule for LiftModelCalls {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let options = MediasqlOptions::from_config(config);
+        if !options.inference_exec {
+            return Ok(plan);
+        }
+        plan.transform_up(|node| lift(node, &options))?
+            .data
+            .transform_up(merge)
+            .map(|t| t.data)
+    }
+
+    fn name(&self) -> &str {
+        "lift_model_calls"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+fn lift(
+    node: Arc<dyn ExecutionPlan>,
+    options: &MediasqlOptions,
+) -> Result<Transformed<Arc<dyn ExecutionPlan>>> {
+    if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+        let roots: Vec<_> = projection.expr().iter().map(|p| &p.expr).collect();
+        let Some((input, columns)) = lift_calls(projection.input(), &roots, options)? else {
+            return Ok(Transformed::no(node));
+        };
+        let exprs = projection
+            .expr()
+            .iter()
+            .map(|p| {
+                Ok(ProjectionExpr {
+                    expr: replace(&p.expr, &columns)?,
+                    alias: p.alias.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Transformed::yes(Arc::new(ProjectionExec::try_new(
+            exprs, input,
+        )?)));
+    }
+    if let Some(filter) = node.downcast_ref::<FilterExec>() {
+        let Some((input, columns)) = lift_calls(filter.input(), &[filter.predicate()], options)?
+        else {
+            return Ok(Transformed::no(node));
+        };
+        let width = filter.input().schema().fields().len();
+        let mut builder = FilterExecBuilder::from(filter)
+            .with_predicate(replace(filter.predicate(), &columns)?)
+            .with_input(input);
+        if filter.projection().is_none() {
+            // The filter's output keeps its columns, not the calls'.
+            builder = builder.apply_projection(Some((0..width).collect()))?;
+        }
+        return Ok(Transformed::yes(Arc::new(builder.build()?)));
+    }
+    Ok(Transformed::no(node))
+}
+
+/// `InferenceExec(upper) → ProjectionExec → InferenceExec(lower)` with the same pass over
+/// the same column becomes `ProjectionExec → InferenceExec(lower + upper's calls)`: one
+/// forward pass instead of two.
+fn merge(node: Arc<dyn ExecutionPlan>) -> Result<Transformed<Arc<dyn ExecutionPlan>>> {
+    let Some(merged) = merged(&node)? else {
+        return Ok(Transformed::no(node));
+    };
+    Ok(Transformed::yes(merged))
+}
+
+fn merged(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    let Some(upper) = node.downcast_ref::<InferenceExec>() else {
+        return Ok(None);
+    };
+    let Some(projection) = upper.input().downcast_ref::<ProjectionExec>() else {
+        return Ok(None);
+    };
+    let Some(lower) = projection.input().downcast_ref::<InferenceExec>() else {
+        return Ok(None);
+    };
+    if upper.pass().key() != lower.pass().key() || upper.batching() != lower.batching() {
+        return Ok(None);
+    }
+    // Upper's expressions as expressions over lower's input: only through columns the
+    // projection passes on unchanged.
+    let width = lower.input().schema().fields().len();
+    let through = |expr: &Arc<dyn PhysicalExpr>| -> Option<Arc<dyn PhysicalExpr>> {
+        let mut passed = true;
+        let mapped = Arc::clone(expr)
+            .transform_down(|e| {
+                let Some(column) = e.downcast_ref::<Column>() else {
+                    return Ok(Transformed::no(e));
+                };
+                let source = projection
+                    .expr()
+                    .get(column.index())
+                    .and_then(|p| p.expr.downcast_ref::<Column>())
+                    .filter(|c| c.index() < width)
+                    .cloned();
+                match source {
+                    Some(source) => Ok(Transformed::yes(Arc::new(source) as _)),
+                    None => {
+                        passed = false;
+                        Ok(Transformed::no(e))
+                    }
+                }
+            })
+            .ok()?
+            .data;
+        passed.then_some(mapped)
+    };
+    let same = |a: Option<&Arc<dyn PhysicalExpr>>, b: Option<&Arc<dyn PhysicalExpr>>| match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => through(a).is_some_and(|a| a.to_string() == b.to_string()),
+        _ => false,
+    };
+    if !same(Some(upper.argument()), Some(lower.argument())) || !same(upper.paths(), lower.paths())
+    {
+        return Ok(None);
+    }
+    let mut calls = lower.calls().to_vec();
+    for call in upper.calls() {
+        let Some(expr) = through(&call.expr) else {
+            return Ok(None);
+        };
+        calls.push(InferenceCall {
+            expr,
+            field: Arc::clone(&call.field),
+            head: Arc::clone(&call.head),
+        });
+    }
+    let first_new = lower.schema().fields().len();
+    let merged = InferenceExec::try_new(
+        Arc::clone(lower.input()),
+        Arc::clone(lower.pass()),
+        Arc::clone(lower.argument()),
+        lower.paths().cloned(),
+        calls,
+        lower.batching().clone(),
+    )?;
+    let mut exprs = projection.expr().to_vec();
+    for (i, call) in upper.calls().iter().enumerate() {
+        exprs.push(ProjectionExpr {
+            expr: Arc::new(Column::new(call.field.name(), first_new + i)),
+            alias: call.field.name().clone(),
+        });
+    }
+    Ok(Some(Arc::new(ProjectionExec::try_new(
+        exprs,
+        Arc::new(merged),
+    )?)))
+}
+
+/// A model call found in an expression.
+struct Lifted {
+    /// The call's text: calls with the same text are one call.
+    text: String,
+    expr: Arc<dyn PhysicalExpr>,
+    function: String,
+    input: Arc<dyn PhysicalExpr>,
+    paths: Option<Arc<dyn PhysicalExpr>>,
+    call: ModelCall,
+    field: FieldRef,
+}
+
+/// Calls sharing one forward pass.
+struct Group {
+    key: String,
+    calls: Vec<Lifted>,
+}
+
+/// Where each lifted call's column is, by the call's text.
+type Columns = HashMap<String, Column>;
+
+/// The model calls of `roots` placed in `InferenceExec`s over `input`, and where their
+/// columns are; None when there is no call to lift.
+fn lift_calls(
+    input: &Arc<dyn ExecutionPlan>,
+    roots: &[&Arc<dyn PhysicalExpr>],
+    options: &MediasqlOptions,
+) -> Result<Option<(Arc<dyn ExecutionPlan>, Columns)>> {
+    let schema = input.schema();
+    let mut groups: Vec<Group> = Vec::new();
+    for root in roots {
+        root.apply(|e| {
+            let Some(lifted) = lifted_call(e, &schema) else {
+                return Ok(TreeNodeRecursion::Continue);
+            };
+            add(&mut groups, lifted);
+            Ok(TreeNodeRecursion::Jump)
+        })?;
+    }
+    if groups.is_empty() {
+        return Ok(None);
+    }
+    let device = options.checked_device()?.to_ascii_lowercase();
+    let mut plan = Arc::clone(input);
+    let mut columns = Columns::new();
+    let mut index = schema.fields().len();
+    for group in groups {
+        let Some(first) = group.calls.first() else {
+            continue;
+        };
+        let (pass, argument, paths) = (
+            Arc::clone(&first.call.pass),
+            Arc::clone(&first.input),
+            first.paths.clone(),
+        );
+        let mut calls = Vec::new();
+        for lifted in group.calls {
+            let name = format!("{}#{index}", lifted.function);
+            let field = Arc::new(lifted.field.as_ref().clone().with_name(&name));
+            columns.insert(lifted.text, Column::new(&name, index));
+            index += 1;
+            calls.push(InferenceCall {
+                expr: lifted.expr,
+                field,
+                head: lifted.call.head,
+            });
+        }
+        let batching = Batching {
+            batch_size: match options.batch_size {
+                0 => pass.batch_size(),
+                n => n,
+            },
+            max_in_flight: options.max_batches_in_flight.max(1),
+            device: device.clone(),
+        };
+        plan = Arc::new(InferenceExec::try_new(
+            plan, pass, argument, paths, calls, batching,
+        )?);
+    }
+    Ok(Some((plan, columns)))
+}
+
+/// Adds `lifted` to the group of its pass, unless the same call is there already.
+fn add(groups: &mut Vec<Group>, lifted: Lifted) {
+    let key = format!(
+        "{} over {} naming {:?}",
+        lifted.call.pass.key(),
+        lifted.input,
+        lifted.paths.as_ref().map(ToString::to_string)
+    );
+    match groups.iter_mut().find(|g| g.key == key) {
+        Some(group) if group.calls.iter().any(|c| c.text == lifted.text) => {}
+        Some(group) => group.calls.push(lifted),
+        None => groups.push(Group {
+            key,
+            calls: vec![lifted],
+        }),
+    }
+}
+
+/// A model function call as the rule sees it.
+struct ModelFunction<'a> {
+    call: &'a ScalarFunctionExpr,
+    function: &'a dyn InferenceFunction,
+    args: &'a [Arc<dyn PhysicalExpr>],
+    /// The rows' files (the last argument of `Sourced` calls).
+    paths: Option<&'a Arc<dyn PhysicalExpr>>,
+}
+
+/// The model function of a call and its arguments, `Sourced` calls unwrapped.
+fn model_function(expr: &Arc<dyn PhysicalExpr>) -> Option<ModelFunction<'_>> {
+    let call = expr.downcast_ref::<ScalarFunctionExpr>()?;
+    let (udf, args, paths): (&ScalarUDF, _, _) = match call.fun().inner().downcast_ref::<Sourced>()
+    {
+        Some(sourced) => {
+            let (paths, args) = call.args().split_last()?;
+            (sourced.inner().as_ref(), args, Some(paths))
+        }
+        None => (call.fun(), call.args(), None),
+    };
+    Some(ModelFunction {
+        call,
+        function: as_inference(udf)?,
+        args,
+        paths,
+    })
+}
+
+/// `expr` as a call to lift, when it is one that can be.
+fn lifted_call(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Lifted> {
+    let ModelFunction {
+        call,
+        function,
+        args,
+        paths,
+    } = model_function(expr)?;
+    let (input, constants) = args.split_first()?;
+    if contains_model_call(input) {
+        return None;
+    }
+    let mut values = vec![ColumnarValue::Scalar(ScalarValue::Null)];
+    for arg in constants {
+        let literal = arg.downcast_ref::<Literal>()?;
+        values.push(ColumnarValue::Scalar(literal.value().clone()));
+    }
+    // A call whose arguments are wrong stays where it is and reports its error when it runs.
+    let model_call = function.model_call(&values).ok()?;
+    Some(Lifted {
+        text: expr.to_string(),
+        expr: Arc::clone(expr),
+        function: call.name().to_string(),
+        input: Arc::clone(input),
+        paths: paths.cloned(),
+        call: model_call,
+        field: expr.return_field(schema).ok()?,
+    })
+}
+
+fn contains_model_call(expr: &Arc<dyn PhysicalExpr>) -> bool {
+    expr.exists(|e| Ok(model_function(e).is_some()))
+        .unwrap_or(true)
+}
+
+/// `expr` with every lifted call replaced by its column.
+fn replace(expr: &Arc<dyn PhysicalExpr>, columns: &Columns) -> Result<Arc<dyn PhysicalExpr>> {
+    Arc::clone(expr)
+        .transform_down(|e| match columns.get(&e.to_string()) {
+            Some(column) => Ok(Transformed::new(
+                Arc::new(column.clone()) as Arc<dyn PhysicalExpr>,
+                true,
+                TreeNodeRecursion::Jump,
+            )),
+            None => Ok(Transformed::no(e)),
+        })
+        .map(|t| t.data)
+}

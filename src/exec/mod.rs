@@ -1,0 +1,15 @@
+//! Model inference as a physical operator.
+//!
+//! - [`InferenceExec`]: runs one model pass over its input's rows, re-batched to the model's
+//!   batch size, decoding ahead of the model on the CPU pool ([`crate::pools`]).
+//! - [`LiftModelCalls`]: the physical optimizer rule that moves model function calls out of
+//!   projections and filters into `InferenceExec`s below them.
+//! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
+
+mod inference;
+mod lift;
+mod options;
+
+pub use inference::InferenceExec;
+pub use lift::LiftModelCalls;
+pub use options::MediasqlOptions;

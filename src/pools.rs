@@ -1,0 +1,217 @@
+//! Thread pools beside the tokio runtime (InfluxDB 3's DedicatedExecutor pattern): the tokio
+//! runtime keeps object-store IO and the wire; CPU-heavy media work runs here, so the
+//! server answers `SELECT 1` while every core runs a model.
+//!
+//! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample), one
+//!   thread fewer than the cores (at least one);
+//! - [`inference`]: model runs. A model call itself uses every core (ONNX Runtime intra-op
+//!   threads that do not spin when idle, whisper threads shared among its states), so the
+//!   pool has one thread per concurrent model call: two, so that one query's model cannot
+//!   shut out another's.
+//!
+//! A job whose result nobody awaits any more (its query was cancelled, reached its LIMIT or
+//! lost its client) is skipped when its turn comes; a job already running is told through
+//! its [`Stop`] (whisper stops between its steps; an ONNX call finishes its batch).
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::task::{Context, Poll};
+
+use datafusion::common::{DataFusionError, Result};
+use futures::FutureExt;
+use mediasql_udfs::models::Stop;
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A fixed set of named threads taking jobs in order.
+pub struct Pool {
+    name: &'static str,
+    jobs: Mutex<Sender<Job>>,
+    threads: usize,
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool")
+            .field("name", &self.name)
+            .field("threads", &self.threads)
+            .finish()
+    }
+}
+
+impl Pool {
+    /// Starts `threads` threads named after `name`. Threads that fail to start are logged;
+    /// at least one must start for jobs to run, else every job fails with an error.
+    pub fn new(name: &'static str, threads: usize) -> Self {
+        let (sender, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        let mut started = 0;
+        for i in 0..threads.max(1) {
+            let receiver = Arc::clone(&receiver);
+            let spawned = std::thread::Builder::new()
+                .name(format!("{name}-{i}"))
+                .spawn(move || work(&receiver));
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => log::error!("starting {name} thread {i}: {e}"),
+            }
+        }
+        Self {
+            name,
+            jobs: Mutex::new(sender),
+            threads: started,
+        }
+    }
+
+    /// Threads running jobs.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Runs `job` on the pool; the future gives its result. Dropping the future before the
+    /// job starts skips the job; dropping it while the job runs sets the job's [`Stop`].
+    pub fn run<T, F>(&self, job: F) -> PoolFuture<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Stop) -> Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T>>();
+        let stop = Stop::default();
+        let job_stop = stop.clone();
+        let name = self.name;
+        let job: Job = Box::new(move || {
+            if job_stop.is_stopped() || tx.is_closed() {
+                return;
+            }
+            let result = catch_unwind(AssertUnwindSafe(|| job(&job_stop))).unwrap_or_else(|_| {
+                Err(DataFusionError::Internal(format!("a {name} job panicked")))
+            });
+            let _ = tx.send(result);
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .map_err(|_| ())
+            .and_then(|jobs| jobs.send(job).map_err(|_| ()));
+        PoolFuture {
+            name,
+            result: sent.ok().map(|()| rx),
+            stop,
+        }
+    }
+}
+
+/// The result of a pool job; dropping it stops the job (see [`Pool::run`]).
+pub struct PoolFuture<T> {
+    name: &'static str,
+    /// None when the job could not be queued.
+    result: Option<oneshot::Receiver<Result<T>>>,
+    stop: Stop,
+}
+
+impl<T> Future for PoolFuture<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T>> {
+        let name = self.name;
+        let Some(result) = self.result.as_mut() else {
+            return Poll::Ready(Err(DataFusionError::Internal(format!(
+                "the {name} pool is gone"
+            ))));
+        };
+        result.poll_unpin(cx).map(|r| {
+            r.unwrap_or_else(|_| {
+                Err(DataFusionError::Internal(format!(
+                    "the {name} pool dropped a job"
+                )))
+            })
+        })
+    }
+}
+
+impl<T> Drop for PoolFuture<T> {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
+fn work(jobs: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(jobs) => jobs.recv(),
+            Err(_) => return,
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+static CPU: LazyLock<Pool> =
+    LazyLock::new(|| Pool::new("mediasql-cpu", cores().saturating_sub(1).max(1)));
+static INFERENCE: LazyLock<Pool> = LazyLock::new(|| Pool::new("mediasql-inference", 2));
+
+/// The pool for CPU work ahead of models.
+pub fn cpu() -> &'static Pool {
+    &CPU
+}
+
+/// The pool running models.
+pub fn inference() -> &'static Pool {
+    &INFERENCE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::common::exec_err;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn runs_jobs_and_skips_abandoned_ones() {
+        let pool = Pool::new("test", 1);
+        assert_eq!(pool.run(|_| Ok(2 + 2)).await.unwrap(), 4);
+        let err = pool.run(|_| -> Result<()> { exec_err!("bad row") }).await;
+        assert!(err.unwrap_err().to_string().contains("bad row"));
+
+        // Block the only thread, queue a job, abandon it: it never runs.
+        let ran = Arc::new(AtomicUsize::new(0));
+        let blocker = pool.run(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        });
+        let counted = Arc::clone(&ran);
+        let abandoned = pool.run(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        });
+        drop(abandoned);
+        blocker.await.unwrap();
+        pool.run(|_| Ok(())).await.unwrap();
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+
+        // A running job sees its stop once its future is dropped.
+        let running = pool.run(|stop| {
+            let start = std::time::Instant::now();
+            while !stop.is_stopped() && start.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(stop.is_stopped())
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(running);
+        let start = std::time::Instant::now();
+        pool.run(|_| Ok(())).await.unwrap();
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+}

@@ -1,0 +1,212 @@
+//! Stopping model work: a CancelRequest, `statement_timeout` and a client that goes away end
+//! a running model query, after which the server's cores fall idle; `SELECT 1` on another
+//! connection answers while a model runs; a `LIMIT` stops the model after a few batches.
+//!
+//! The server runs as its own process (the `mediasql` binary) so that its CPU time can be
+//! read from /proc without the other tests' work in it.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use mediasql::config::Config;
+use mediasql::engine::Engine;
+use mediasql::session::Output;
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::common::{free_port, wait_for_port};
+
+/// Every fixture clip that decodes, 40 times over: minutes of whisper on two cores.
+const LONG_TRANSCRIPTION: &str = "SELECT transcribe(content) \
+     FROM clips, generate_series(1, 40) WHERE path NOT LIKE '%corrupt%'";
+
+/// A `mediasql serve` process with the fixture clips as table `clips`; killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start() -> Self {
+        let port = free_port();
+        let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--table", "clips=sql-tests/fixtures/audio"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mediasql serve");
+        wait_for_port(port, "mediasql serve");
+        Self { child, port }
+    }
+
+    async fn connect(&self) -> (Client, tokio::task::JoinHandle<()>) {
+        let config = format!("host=127.0.0.1 port={} user=tester", self.port);
+        let (client, connection) = tokio_postgres::connect(&config, NoTls)
+            .await
+            .expect("connect");
+        let task = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        (client, task)
+    }
+
+    /// CPU seconds the server has used (utime + stime; Linux ticks are 1/100 s).
+    fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("server stat");
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .expect("stat fields")
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+        ticks / 100.0
+    }
+
+    /// Waits until the server has used under 0.2 s of CPU in one second; fails after `within`.
+    async fn falls_idle(&self, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let before = self.cpu_seconds();
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let used = self.cpu_seconds() - before;
+            if used < 0.2 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server still used {used:.2} s of CPU per second"
+            );
+        }
+    }
+
+    /// Waits until the server is busy (a model is running).
+    async fn gets_busy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let before = self.cpu_seconds();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if self.cpu_seconds() - before > 0.3 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the model query never started");
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sqlstate(e: &tokio_postgres::Error) -> String {
+    e.code().map(|c| c.code().to_string()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn cancel_timeout_and_disconnect_stop_model_work() {
+    let server = Server::start();
+
+    // CancelRequest: 57014 within a second, the session usable, the cores idle.
+    let (client, connection) = server.connect().await;
+    let cancel = client.cancel_token();
+    let query = tokio::spawn(async move {
+        let result = client.simple_query(LONG_TRANSCRIPTION).await;
+        (client, result)
+    });
+    server.gets_busy().await;
+    let asked = Instant::now();
+    cancel.cancel_query(NoTls).await.unwrap();
+    let (client, result) = query.await.unwrap();
+    let err = result.expect_err("the query was cancelled");
+    assert_eq!(sqlstate(&err), "57014", "{err}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    server.falls_idle(Duration::from_secs(3)).await;
+    let messages = client.simple_query("SELECT 1").await.unwrap();
+    let rows = messages
+        .iter()
+        .filter(|m| matches!(m, SimpleQueryMessage::Row(_)))
+        .count();
+    assert_eq!(rows, 1);
+
+    // statement_timeout fires while the model runs.
+    client
+        .simple_query("SET statement_timeout = '1500ms'")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let err = client.simple_query(LONG_TRANSCRIPTION).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "57014", "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+    client
+        .simple_query("SET statement_timeout = 0")
+        .await
+        .unwrap();
+    server.falls_idle(Duration::from_secs(3)).await;
+
+    // While a transcription runs, another connection's SELECT 1 answers at once.
+    let query = tokio::spawn(async move { client.simple_query(LONG_TRANSCRIPTION).await });
+    server.gets_busy().await;
+    let (other, _other_connection) = server.connect().await;
+    let mut fastest = Duration::MAX;
+    for _ in 0..5 {
+        let asked = Instant::now();
+        other.simple_query("SELECT 1").await.unwrap();
+        fastest = fastest.min(asked.elapsed());
+    }
+    assert!(
+        fastest < Duration::from_millis(100),
+        "SELECT 1 took {fastest:?}"
+    );
+
+    // The client goes away mid-query (its socket closes): its query stops.
+    query.abort();
+    connection.abort();
+    drop(other);
+    server.falls_idle(Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn a_limit_stops_the_model_after_a_few_batches() {
+    let session = Engine::new(&Config::default()).unwrap().session();
+    // 5 photos x 100: 500 rows, 16 model batches of 32 if all ran.
+    let sql = "EXPLAIN ANALYZE SELECT classify(content)['label'] \
+               FROM read_media('sql-tests/fixtures/images/*.jpg'), generate_series(1, 100) \
+               WHERE path NOT LIKE '%corrupt%' LIMIT 3";
+    let mut outputs = session.execute_sql(sql).await.unwrap();
+    let Some(Output::Rows(stream)) = outputs.pop() else {
+        panic!("no plan");
+    };
+    let batches = datafusion::physical_plan::common::collect(stream)
+        .await
+        .unwrap();
+    let plan = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .unwrap()
+        .to_string();
+    let line = plan
+        .lines()
+        .find(|l| l.contains("InferenceExec"))
+        .unwrap_or_else(|| panic!("no InferenceExec in {plan}"));
+    let model_batches: usize = line
+        .split("model_batches=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no model_batches in {line}"));
+    assert!(
+        (1..=6).contains(&model_batches),
+        "{model_batches} model batches for LIMIT 3: {line}"
+    );
+}
