@@ -4,10 +4,10 @@
 //!
 //! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample), one
 //!   thread fewer than the cores (at least one);
-//! - [`inference`]: model runs. A model call itself uses every core (ONNX Runtime intra-op
-//!   threads that do not spin when idle, whisper threads shared among its states), so the
-//!   pool has one thread per concurrent model call: two, so that one query's model cannot
-//!   shut out another's.
+//! - [`inference`]: model runs, one at a time. A model call itself uses every core (ONNX
+//!   Runtime intra-op threads that do not spin when idle, whisper threads shared among its
+//!   states), so two at once would only take cores from each other; runs of every query and
+//!   partition queue here in turn, and the time a run is timed is the model's own.
 //!
 //! A job whose result nobody awaits any more (its query was cancelled, reached its LIMIT or
 //! lost its client) is skipped when its turn comes; a job already running is told through
@@ -158,7 +158,7 @@ fn cores() -> usize {
 
 static CPU: LazyLock<Pool> =
     LazyLock::new(|| Pool::new("mediasql-cpu", cores().saturating_sub(1).max(1)));
-static INFERENCE: LazyLock<Pool> = LazyLock::new(|| Pool::new("mediasql-inference", 2));
+static INFERENCE: LazyLock<Pool> = LazyLock::new(|| Pool::new("mediasql-inference", 1));
 
 /// The pool for CPU work ahead of models.
 pub fn cpu() -> &'static Pool {

@@ -13,7 +13,7 @@ use mediasql::engine::Engine;
 use mediasql::session::Output;
 use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
 
-use crate::common::{free_port, wait_for_port};
+use crate::common::{busy_cpu, free_port, timing_the_cpu, wait_for_port};
 
 /// Every fixture clip that decodes, 40 times over: minutes of whisper on two cores.
 const LONG_TRANSCRIPTION: &str = "SELECT transcribe(content) \
@@ -109,6 +109,7 @@ fn sqlstate(e: &tokio_postgres::Error) -> String {
 
 #[tokio::test]
 async fn cancel_timeout_and_disconnect_stop_model_work() {
+    let _alone = timing_the_cpu().await;
     let server = Server::start();
 
     // CancelRequest: 57014 within a second, the session usable, the cores idle.
@@ -180,6 +181,7 @@ async fn cancel_timeout_and_disconnect_stop_model_work() {
 
 #[tokio::test]
 async fn a_limit_stops_the_model_after_a_few_batches() {
+    let _shared = busy_cpu().await;
     let session = Engine::new(&Config::default()).unwrap().session();
     // 5 photos x 100: 500 rows, 16 model batches of 32 if all ran.
     let sql = "EXPLAIN ANALYZE SELECT classify(content)['label'] \

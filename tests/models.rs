@@ -6,7 +6,7 @@ use mediasql::config::Config;
 use mediasql::engine::Engine;
 use mediasql::session::{Output, Session};
 
-use crate::common::temp_dir;
+use crate::common::{busy_cpu, temp_dir};
 
 /// The result of `sql` as a table.
 async fn table(session: &Session, sql: &str) -> datafusion::error::Result<String> {
@@ -23,6 +23,7 @@ const CLASSIFY_COFFEE: &str = "SELECT classify(content, 'colours')['label'] \
 
 #[tokio::test]
 async fn user_models_survive_a_restart_and_changed_files_are_refused() {
+    let _shared = busy_cpu().await;
     let user_dir = temp_dir("restart-models");
     let config = Config {
         user_models_dir: Some(user_dir.clone()),
@@ -79,6 +80,7 @@ async fn model_calls(sql: &str) -> u64 {
 
 #[tokio::test]
 async fn classify_and_embed_image_share_one_forward_pass() {
+    let _shared = busy_cpu().await;
     let from = "FROM read_media('sql-tests/fixtures/images/*.jpg') WHERE path NOT LIKE '%corrupt%'";
     let alone = model_calls(&format!("SELECT classify(content)['label'] {from}")).await;
     assert!(alone > 0);
@@ -119,6 +121,7 @@ fn word_error_rate(hypothesis: &str, reference: &str) -> f64 {
 
 #[tokio::test]
 async fn transcripts_of_the_fixture_clips_have_at_most_20_percent_word_errors() {
+    let _shared = busy_cpu().await;
     const SPOKEN: &str = "seven purple kites flew over the quiet harbor at dawn";
     assert_eq!(word_error_rate(SPOKEN, SPOKEN), 0.0);
     assert!(

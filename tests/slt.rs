@@ -11,7 +11,7 @@ use mediasql::server::{encode, sqlstate};
 use mediasql::{Output, Session};
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
 
-use crate::common::{TestEnv, TestServer};
+use crate::common::{TestEnv, TestServer, busy_cpu};
 
 /// An error with its SQLSTATE, as both runners report it.
 #[derive(Debug)]
@@ -220,6 +220,7 @@ fn accept_any_types(_: &Vec<DefaultColumnType>, _: &Vec<DefaultColumnType>) -> b
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sql_logic_tests() {
+    let _shared = busy_cpu().await;
     let env = TestEnv::start().await;
     let complete = std::env::var_os("MEDIASQL_SLT_COMPLETE").is_some();
     let mut failures = Vec::new();

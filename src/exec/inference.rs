@@ -24,8 +24,9 @@
 //!   at most the batch running on the model finishes.
 //!
 //! EXPLAIN ANALYZE shows `model_rows`, `model_batches`, `batch_fill_pct` (mean fill of
-//! model batches), `prepare_time`, `model_time`, `input_wait_time` (time the model waited
-//! for prepared input) and `peak_bytes_in_flight`.
+//! model batches, over all partitions), `prepare_time`, `model_time`, `input_wait_time`
+//! (time a partition's pipeline waited for prepared input) and `peak_bytes_in_flight`
+//! (summed over partitions).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -96,6 +97,7 @@ pub struct InferenceExec {
     schema: SchemaRef,
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
+    batch_fill: BatchFill,
 }
 
 impl InferenceExec {
@@ -133,6 +135,7 @@ impl InferenceExec {
             input.pipeline_behavior(),
             input.boundedness(),
         );
+        let metrics = ExecutionPlanMetricsSet::new();
         Ok(Self {
             input,
             pass,
@@ -142,7 +145,8 @@ impl InferenceExec {
             batching,
             schema,
             properties: Arc::new(properties),
-            metrics: ExecutionPlanMetricsSet::new(),
+            batch_fill: BatchFill::new(&metrics),
+            metrics,
         })
     }
 
@@ -267,7 +271,7 @@ impl ExecutionPlan for InferenceExec {
             heads: self.calls.iter().map(|c| Arc::clone(&c.head)).collect(),
             schema: Arc::clone(&self.schema),
             max_in_flight: self.batching.max_in_flight.max(1),
-            metrics: InferenceMetrics::new(&self.metrics, partition),
+            metrics: InferenceMetrics::new(&self.metrics, partition, self.batch_fill.clone()),
             filler: Filler {
                 input,
                 rebatcher: Rebatcher::new(self.batching.batch_size.max(1)),
@@ -284,13 +288,39 @@ impl ExecutionPlan for InferenceExec {
     }
 }
 
+/// The mean fill of model batches over every partition (a gauge per partition would be
+/// summed by EXPLAIN ANALYZE).
+#[derive(Debug, Clone)]
+struct BatchFill {
+    gauge: Gauge,
+    rows: Count,
+    capacity: Count,
+}
+
+impl BatchFill {
+    fn new(metrics: &ExecutionPlanMetricsSet) -> Self {
+        Self {
+            gauge: MetricBuilder::new(metrics).global_gauge("batch_fill_pct"),
+            rows: Count::new(),
+            capacity: Count::new(),
+        }
+    }
+
+    fn add(&self, rows: usize, batch_size: usize) {
+        self.rows.add(rows);
+        self.capacity.add(batch_size.max(1));
+        self.gauge
+            .set(self.rows.value() * 100 / self.capacity.value().max(1));
+    }
+}
+
 /// Counters shown by EXPLAIN ANALYZE.
 #[derive(Debug, Clone)]
 struct InferenceMetrics {
     baseline: BaselineMetrics,
     model_rows: Count,
     model_batches: Count,
-    batch_fill_pct: Gauge,
+    batch_fill: BatchFill,
     prepare_time: Time,
     model_time: Time,
     input_wait_time: Time,
@@ -298,13 +328,13 @@ struct InferenceMetrics {
 }
 
 impl InferenceMetrics {
-    fn new(metrics: &ExecutionPlanMetricsSet, partition: usize) -> Self {
+    fn new(metrics: &ExecutionPlanMetricsSet, partition: usize, batch_fill: BatchFill) -> Self {
         let builder = || MetricBuilder::new(metrics);
         Self {
             baseline: BaselineMetrics::new(metrics, partition),
             model_rows: builder().counter("model_rows", partition),
             model_batches: builder().counter("model_batches", partition),
-            batch_fill_pct: builder().gauge("batch_fill_pct", partition),
+            batch_fill,
             prepare_time: builder().subset_time("prepare_time", partition),
             model_time: builder().subset_time("model_time", partition),
             input_wait_time: builder().subset_time("input_wait_time", partition),
@@ -315,9 +345,7 @@ impl InferenceMetrics {
     fn batch_done(&self, rows: usize, batch_size: usize) {
         self.model_rows.add(rows);
         self.model_batches.add(1);
-        let capacity = self.model_batches.value() * batch_size.max(1);
-        self.batch_fill_pct
-            .set(self.model_rows.value() * 100 / capacity.max(1));
+        self.batch_fill.add(rows, batch_size);
     }
 }
 
@@ -341,8 +369,10 @@ impl Chunk {
         }
     }
 
+    /// Bytes of its rows (slices of larger batches count only their part).
     fn bytes(&self) -> usize {
-        self.batch.get_array_memory_size() + self.argument.get_array_memory_size()
+        let sliced = |a: &ArrayRef| a.to_data().get_slice_memory_size().unwrap_or(0);
+        self.batch.columns().iter().map(sliced).sum::<usize>() + sliced(&self.argument)
     }
 
     /// A per-row error with the row's file named, where the rows have files.
@@ -569,7 +599,14 @@ impl Driver {
             metrics: &self.metrics,
         };
         let batch_size = self.filler.rebatcher.size;
+        // The model loads on the inference pool while the first batches are read and
+        // prepared.
+        let pass = Arc::clone(&self.pass);
+        let loading = pools::inference().run(move |_| pass.load());
         self.filler.fill(&parts).await?;
+        if !self.filler.in_flight.is_empty() {
+            loading.await?;
+        }
         while let Some(next) = self.filler.in_flight.pop_front() {
             let waited = Instant::now();
             let prepared = next.prepared.await.map_err(|e| next.chunk.name_file(e))?;

@@ -15,6 +15,20 @@ use object_store::{ObjectStoreExt, PutPayload};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+/// Tests that time the server's CPU take this for writing; tests that keep the cores busy
+/// take it for reading, so that no model work of theirs runs during a timing.
+static CPU: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+
+/// Held while a test measures time or CPU use.
+pub async fn timing_the_cpu() -> tokio::sync::RwLockWriteGuard<'static, ()> {
+    CPU.write().await
+}
+
+/// Held while a test runs models.
+pub async fn busy_cpu() -> tokio::sync::RwLockReadGuard<'static, ()> {
+    CPU.read().await
+}
+
 /// The bucket holding a copy of the fixtures.
 pub const BUCKET: &str = "media";
 

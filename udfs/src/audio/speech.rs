@@ -143,6 +143,10 @@ impl ModelPass for SpeechPass {
         Ok(Box::new(SpeechInput { first_row, rows }))
     }
 
+    fn load(&self) -> Result<()> {
+        self.models.speech_model(&self.model).map(|_| ())
+    }
+
     fn run(&self, prepared: Prepared, stop: &Stop) -> Result<PassOutput> {
         let input = prepared_as::<SpeechInput>(prepared, &self.model)?;
         let model = self.models.speech_model(&self.model)?;

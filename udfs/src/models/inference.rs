@@ -60,6 +60,11 @@ pub trait ModelPass: Send + Sync + fmt::Debug {
     /// The model itself on a prepared mini-batch; a run of several steps ends early (with
     /// an error nobody reads) once `stop` is set.
     fn run(&self, prepared: Prepared, stop: &Stop) -> Result<PassOutput>;
+    /// Loads the model (if it is not yet), so that loading overlaps the first batches'
+    /// preparation instead of delaying the first run.
+    fn load(&self) -> Result<()> {
+        Ok(())
+    }
     /// Bytes a prepared mini-batch of `rows` rows holds, for memory accounting.
     fn prepared_bytes(&self, rows: usize) -> usize {
         let _ = rows;

@@ -285,18 +285,24 @@ impl ModelRegistry {
             .get_or_load(name, || self.load_image_model(name))
     }
 
-    fn load_image_model(&self, name: &str) -> Result<LoadedImageModel> {
+    /// The entry and preprocessing of image classifier `name`, without loading it.
+    pub fn image_spec(&self, name: &str) -> Result<(ModelEntry, ImageSpec)> {
         let entry = self.entry(name)?;
-        let Some(spec) = entry
+        match entry
             .image
             .clone()
             .filter(|_| entry.kind == ModelKind::ImageClassifier)
-        else {
-            return plan_err!(
+        {
+            Some(spec) => Ok((entry, spec)),
+            None => plan_err!(
                 "model '{name}' is a {}, not an image classifier",
                 entry.kind.as_str()
-            );
-        };
+            ),
+        }
+    }
+
+    fn load_image_model(&self, name: &str) -> Result<LoadedImageModel> {
+        let (entry, spec) = self.image_spec(name)?;
         let labels_path = self.verified_file(&entry, "labels")?;
         let labels = std::fs::read_to_string(&labels_path)
             .map_err(|e| DataFusionError::Execution(format!("model {name}: {e}")))?

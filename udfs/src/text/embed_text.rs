@@ -151,6 +151,10 @@ impl ModelPass for TextPass {
         }))
     }
 
+    fn load(&self) -> Result<()> {
+        self.models.text_model(&self.model).map(|_| ())
+    }
+
     fn run(&self, prepared: Prepared, _stop: &Stop) -> Result<PassOutput> {
         let input = prepared_as::<SortedTexts>(prepared, &self.model)?;
         let mut rows = vec![None; input.rows];

@@ -73,15 +73,15 @@ pub fn preprocess_into(image: &DynamicImage, spec: &ImageSpec, out: &mut Vec<f32
     } else {
         [0, 1, 2]
     };
-    let plane = (size * size) as usize;
-    let start = out.len();
-    out.resize(start + 3 * plane, 0.0);
-    let tensor = &mut out[start..];
-    for (i, pixel) in crop.chunks_exact(3).enumerate() {
-        for (c, &source) in order.iter().enumerate() {
-            let v = f32::from(pixel[source]);
-            tensor[c * plane + i] = (v - spec.mean[c]) / spec.std[c];
-        }
+    // One plane after the other, each value from a table of the 256 (v - mean) / std of its
+    // channel: the same floats as computing them, without a division per value.
+    out.reserve(crop.len());
+    for (c, &source) in order.iter().enumerate() {
+        let table: [f32; 256] = std::array::from_fn(|v| (v as f32 - spec.mean[c]) / spec.std[c]);
+        out.extend(
+            crop.chunks_exact(3)
+                .map(|pixel| table[usize::from(pixel[source])]),
+        );
     }
 }
 

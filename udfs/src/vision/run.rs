@@ -7,13 +7,12 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err};
 
 use super::preprocess::preprocess_into;
 use crate::image::image_at_size;
 use crate::models::{
-    ImageSpec, ModelKind, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as,
-    prepared_as,
+    ImageSpec, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as, prepared_as,
 };
 
 /// An image model's forward pass over one column of images (structs or encoded bytes).
@@ -73,17 +72,7 @@ impl ImageOutput {
 impl ImagePass {
     /// The pass of image classifier `model`; `function` names errors.
     pub fn new(function: &'static str, models: Arc<ModelRegistry>, model: &str) -> Result<Self> {
-        let entry = models.entry(model)?;
-        let Some(spec) = entry
-            .image
-            .clone()
-            .filter(|_| entry.kind == ModelKind::ImageClassifier)
-        else {
-            return plan_err!(
-                "{function}: model '{model}' is a {}, not an image classifier",
-                entry.kind.as_str()
-            );
-        };
+        let (_, spec) = models.image_spec(model)?;
         Ok(Self {
             function,
             models,
@@ -170,6 +159,10 @@ impl ModelPass for ImagePass {
             valid,
             outputs,
         }))
+    }
+
+    fn load(&self) -> Result<()> {
+        self.models.image_model(&self.model).map(|_| ())
     }
 
     fn prepared_bytes(&self, rows: usize) -> usize {
