@@ -12,10 +12,12 @@
 //! - **Ordering**: output rows are the input rows in input order, with one column appended
 //!   per call; orderings and partitioning of the input are kept.
 //! - **Partitioning**: one pipeline per input partition.
-//! - **Memory**: each batch in flight (its input rows and its prepared tensor) is reserved
-//!   in DataFusion's memory pool before it is submitted. When a reservation fails, fewer
-//!   batches are kept in flight; only when a single batch does not fit does the query fail
-//!   with a resources error.
+//! - **Memory**: each batch in flight reserves what preparing it makes (the model's input
+//!   tensor; the input rows are accounted by the operator that made them) in DataFusion's
+//!   memory pool before it is submitted. When a reservation fails, fewer batches are kept in
+//!   flight; when not even one fits, the pipeline waits up to 5 s for other operators to
+//!   free memory (meanwhile the operator's other partitions take no more memory, so that
+//!   partitions take turns), then fails with a resources error (SQLSTATE 53200).
 //! - **Errors**: a per-row error of a pass or a call fails the query, naming the row's file
 //!   where the call was given one (see `mediasql_udfs::sourced`); calls with
 //!   `on_error => 'null'` give NULL instead, as they do outside the operator.
@@ -31,6 +33,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
@@ -38,7 +41,7 @@ use datafusion::arrow::compute::{concat, concat_batches};
 use datafusion::arrow::datatypes::{FieldRef, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, exec_err, internal_err};
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::equivalence::ProjectionMapping;
 use datafusion::physical_expr::expressions::Column;
@@ -98,6 +101,8 @@ pub struct InferenceExec {
     properties: Arc<PlanProperties>,
     metrics: ExecutionPlanMetricsSet,
     batch_fill: BatchFill,
+    /// Partitions waiting for memory (shared by this operator's partitions).
+    starved: Arc<AtomicUsize>,
 }
 
 impl InferenceExec {
@@ -147,6 +152,7 @@ impl InferenceExec {
             properties: Arc::new(properties),
             batch_fill: BatchFill::new(&metrics),
             metrics,
+            starved: Arc::default(),
         })
     }
 
@@ -279,6 +285,8 @@ impl ExecutionPlan for InferenceExec {
                 held: None,
                 in_flight: VecDeque::new(),
                 reservation,
+                pool: Arc::clone(context.memory_pool()),
+                starved: Arc::clone(&self.starved),
             },
         };
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
@@ -367,12 +375,6 @@ impl Chunk {
             argument: self.argument.slice(offset, len),
             paths: self.paths.as_ref().map(|p| p.slice(offset, len)),
         }
-    }
-
-    /// Bytes of its rows (slices of larger batches count only their part).
-    fn bytes(&self) -> usize {
-        let sliced = |a: &ArrayRef| a.to_data().get_slice_memory_size().unwrap_or(0);
-        self.batch.columns().iter().map(sliced).sum::<usize>() + sliced(&self.argument)
     }
 
     /// A per-row error with the row's file named, where the rows have files.
@@ -483,6 +485,9 @@ struct Filler {
     held: Option<Chunk>,
     in_flight: VecDeque<InFlight>,
     reservation: MemoryReservation,
+    pool: Arc<dyn MemoryPool>,
+    /// Partitions of this operator waiting for memory with nothing in flight.
+    starved: Arc<AtomicUsize>,
 }
 
 impl Filler {
@@ -520,8 +525,10 @@ impl Filler {
     }
 
     /// Submits chunks until `max` are in flight, the input ends, or memory runs short.
-    async fn fill(&mut self, driver: &DriverParts<'_>) -> Result<()> {
+    /// `running`: a batch of this pipeline is on the model (it holds memory too).
+    async fn fill(&mut self, driver: &DriverParts<'_>, running: bool) -> Result<()> {
         while self.in_flight.len() < driver.max_in_flight {
+            let busy = running || !self.in_flight.is_empty();
             let chunk = match self.held.take() {
                 Some(chunk) => chunk,
                 None => match self.next_chunk(driver.argument, driver.paths).await? {
@@ -529,14 +536,26 @@ impl Filler {
                     None => return Ok(()),
                 },
             };
-            let bytes = chunk.bytes() + driver.pass.prepared_bytes(chunk.rows());
-            if let Err(e) = self.reservation.try_grow(bytes) {
-                if self.in_flight.is_empty() {
-                    return Err(e);
+            // The input rows are accounted by the operator that made them (the scan
+            // reserves file bodies); what preparing adds is the model's input.
+            let bytes = driver.pass.prepared_bytes(chunk.rows());
+            if self.starved.load(Ordering::Relaxed) > 0 {
+                // Another partition waits for memory: let it have the next that is freed.
+                if busy {
+                    self.held = Some(chunk);
+                    return Ok(());
                 }
-                // Fewer batches in flight until one finishes and frees its memory.
-                self.held = Some(chunk);
-                return Ok(());
+                let_starved_go_first(&self.starved).await;
+            }
+            if self.reservation.try_grow(bytes).is_err() {
+                if !busy {
+                    // Other partitions may free theirs: wait a little before failing.
+                    self.grow_when_freed(bytes).await?;
+                } else {
+                    // Fewer batches in flight until one finishes and frees its memory.
+                    self.held = Some(chunk);
+                    return Ok(());
+                }
             }
             driver
                 .metrics
@@ -550,6 +569,38 @@ impl Filler {
             });
         }
         Ok(())
+    }
+}
+
+/// How long a pipeline with nothing in flight waits for memory before failing.
+const MEMORY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Filler {
+    /// Reserves `bytes`, waiting up to [`MEMORY_WAIT`] for other operators to free memory;
+    /// then the pool's resources error.
+    /// While it waits, the operator's other partitions hold back (see `fill`).
+    async fn grow_when_freed(&mut self, bytes: usize) -> Result<()> {
+        let deadline = Instant::now() + MEMORY_WAIT;
+        self.starved.fetch_add(1, Ordering::Relaxed);
+        let result = loop {
+            match self.reservation.try_grow(bytes) {
+                Ok(()) => break Ok(()),
+                // Nothing else holds memory: waiting frees none.
+                Err(e) if self.pool.reserved() <= self.reservation.size() => break Err(e),
+                Err(e) if Instant::now() >= deadline => break Err(e),
+                Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+            }
+        };
+        self.starved.fetch_sub(1, Ordering::Relaxed);
+        result
+    }
+}
+
+/// Waits (a second at most) until no partition waits for memory.
+async fn let_starved_go_first(starved: &AtomicUsize) {
+    let deadline = Instant::now() + std::time::Duration::from_secs(1);
+    while starved.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
 }
 
@@ -602,12 +653,18 @@ impl Driver {
         // The model loads on the inference pool while the first batches are read and
         // prepared.
         let pass = Arc::clone(&self.pass);
-        let loading = pools::inference().run(move |_| pass.load());
-        self.filler.fill(&parts).await?;
-        if !self.filler.in_flight.is_empty() {
-            loading.await?;
-        }
-        while let Some(next) = self.filler.in_flight.pop_front() {
+        let mut loading = Some(pools::inference().run(move |_| pass.load()));
+        loop {
+            if self.filler.in_flight.is_empty() {
+                // Nothing prepared or running: this may wait for memory.
+                self.filler.fill(&parts, false).await?;
+            }
+            let Some(next) = self.filler.in_flight.pop_front() else {
+                break;
+            };
+            if let Some(loading) = loading.take() {
+                loading.await?;
+            }
             let waited = Instant::now();
             let prepared = next.prepared.await.map_err(|e| next.chunk.name_file(e))?;
             self.metrics.input_wait_time.add_elapsed(waited);
@@ -618,7 +675,7 @@ impl Driver {
                 pass.run(prepared, stop)
             });
             // Read and decode ahead while the model runs.
-            self.filler.fill(&parts).await?;
+            self.filler.fill(&parts, true).await?;
             let output = running.await.map_err(|e| next.chunk.name_file(e))?;
             self.metrics.batch_done(next.chunk.rows(), batch_size);
             let batch = with_columns(&self.schema, &next.chunk, &self.heads, &output)?;
