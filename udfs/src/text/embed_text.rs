@@ -102,7 +102,7 @@ impl InferenceFunction for EmbedText {
 
 /// Texts held per pass: sorted by length within it, then run in model batches of 64, so
 /// that texts of similar length share a batch.
-const TEXTS_PER_PASS: usize = 256;
+const TEXTS_PER_PASS: usize = 1024;
 
 /// A text embedding model's forward pass over one column of strings.
 #[derive(Debug)]
