@@ -356,6 +356,7 @@ impl Session {
             .find(|e| e.key == key || e.key == name)?;
         Some(entry.value.unwrap_or_default())
     }
+
     /// `SHOW MODELS`: every registered model, its main file, that file's pinned sha256 and
     /// whether it is loaded.
     fn models_batch(&self) -> Result<RecordBatch> {
