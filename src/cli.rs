@@ -1,5 +1,6 @@
 //! The command line: `serve`, `query`, `demo`.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
@@ -10,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, TableDef, parse_bytes};
 use crate::engine::Engine;
+use crate::exec;
 use crate::server;
 use crate::session::Output;
 
@@ -123,11 +125,13 @@ async fn serve(config: Config) -> Result<()> {
 async fn query(config: &Config, sql: &str) -> Result<()> {
     let engine = Engine::new(config)?;
     let session = engine.session();
+    let mut bar = ProgressBar::start();
     for output in session.execute_sql(sql).await? {
         match output {
             Output::Rows(stream) => {
                 let schema = stream.schema();
                 let batches: Vec<_> = stream.try_collect().await?;
+                bar.stop();
                 let batches = if batches.is_empty() {
                     vec![datafusion::arrow::array::RecordBatch::new_empty(schema)]
                 } else {
@@ -141,6 +145,72 @@ async fn query(config: &Config, sql: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A progress bar on a terminal's stderr while model work runs: rows through models out of
+/// rows listed, rows/s and the time left. Cleared when dropped.
+struct ProgressBar {
+    task: Option<tokio::task::JoinHandle<()>>,
+    bar: indicatif::ProgressBar,
+}
+
+impl ProgressBar {
+    fn start() -> Self {
+        let bar = indicatif::ProgressBar::hidden();
+        if !std::io::stderr().is_terminal() {
+            return Self { task: None, bar };
+        }
+        let shown = bar.clone();
+        let task = tokio::spawn(async move {
+            // Rows listed by media scans give the total; without one, a count and a rate.
+            let with_total = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} rows through models, {per_sec}, {eta} left",
+            );
+            let without = indicatif::ProgressStyle::with_template(
+                "{spinner} {pos} rows through models, {per_sec}",
+            );
+            loop {
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                let (done, listed) = exec::progress::snapshot();
+                if done == 0 {
+                    continue;
+                }
+                let style = if listed >= done {
+                    &with_total
+                } else {
+                    &without
+                };
+                if let Ok(style) = style {
+                    shown.set_style(style.clone());
+                }
+                if shown.is_hidden() {
+                    shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                }
+                shown.set_length(listed.max(done));
+                shown.set_position(done);
+            }
+        });
+        Self {
+            task: Some(task),
+            bar,
+        }
+    }
+}
+
+impl ProgressBar {
+    /// Stops drawing and clears the bar (before results are printed).
+    fn stop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for ProgressBar {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// The demo tables over the bundled fixtures.

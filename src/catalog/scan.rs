@@ -236,6 +236,7 @@ impl ExecutionPlan for MediaScanExec {
             metrics: ScanMetrics::new(&self.metrics, partition),
         };
         let files = Arc::clone(files);
+        crate::exec::progress::listed(files.len());
         let rows = stream::iter(0..files.len())
             .map(move |i| {
                 let reader = reader.clone();

@@ -678,6 +678,7 @@ impl Driver {
             self.filler.fill(&parts, true).await?;
             let output = running.await.map_err(|e| next.chunk.name_file(e))?;
             self.metrics.batch_done(next.chunk.rows(), batch_size);
+            super::progress::done(next.chunk.rows());
             let batch = with_columns(&self.schema, &next.chunk, &self.heads, &output)?;
             self.filler.reservation.shrink(next.bytes);
             self.metrics.baseline.record_output(batch.num_rows());

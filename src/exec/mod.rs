@@ -5,10 +5,12 @@
 //! - [`LiftModelCalls`]: the physical optimizer rule that moves model function calls out of
 //!   projections and filters into `InferenceExec`s below them.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
+//! - [`progress`]: rows listed and rows through models, for `mediasql query`'s progress bar.
 
 mod inference;
 mod lift;
 mod options;
+pub mod progress;
 
 pub use inference::InferenceExec;
 pub use lift::LiftModelCalls;
