@@ -36,8 +36,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
-use datafusion::arrow::compute::{concat, concat_batches};
+use datafusion::arrow::array::{Array, RecordBatch};
 use datafusion::arrow::datatypes::{FieldRef, Schema, SchemaRef};
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{Result, exec_err, internal_err};
@@ -56,9 +55,9 @@ use datafusion::physical_plan::{
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
-use mediasql_udfs::sourced::name_row_file;
 use tokio::sync::mpsc::Sender;
 
+use super::rebatch::{Chunk, Rebatcher};
 use crate::pools;
 
 /// One model function call answered by an [`InferenceExec`]: its output column.
@@ -357,117 +356,6 @@ impl InferenceMetrics {
     }
 }
 
-/// Rows of the input gathered for one model batch.
-struct Chunk {
-    batch: RecordBatch,
-    argument: ArrayRef,
-    paths: Option<ArrayRef>,
-}
-
-impl Chunk {
-    fn rows(&self) -> usize {
-        self.batch.num_rows()
-    }
-
-    fn slice(&self, offset: usize, len: usize) -> Self {
-        Self {
-            batch: self.batch.slice(offset, len),
-            argument: self.argument.slice(offset, len),
-            paths: self.paths.as_ref().map(|p| p.slice(offset, len)),
-        }
-    }
-
-    /// A per-row error with the row's file named, where the rows have files.
-    fn name_file(
-        &self,
-        e: datafusion::error::DataFusionError,
-    ) -> datafusion::error::DataFusionError {
-        match &self.paths {
-            Some(paths) => name_row_file(e, paths.as_ref()),
-            None => e,
-        }
-    }
-}
-
-/// Gathers input rows into chunks of exactly `size` rows (the last may be shorter).
-struct Rebatcher {
-    size: usize,
-    pending: Vec<Chunk>,
-    rows: usize,
-}
-
-impl Rebatcher {
-    fn new(size: usize) -> Self {
-        Self {
-            size,
-            pending: Vec::new(),
-            rows: 0,
-        }
-    }
-
-    fn push(&mut self, chunk: Chunk) {
-        if chunk.rows() > 0 {
-            self.rows += chunk.rows();
-            self.pending.push(chunk);
-        }
-    }
-
-    /// A full chunk, or with `flush` whatever is left; None when there is not enough.
-    fn take(&mut self, flush: bool) -> Result<Option<Chunk>> {
-        if self.rows == 0 || (self.rows < self.size && !flush) {
-            return Ok(None);
-        }
-        let wanted = self.size.min(self.rows);
-        let mut parts = Vec::new();
-        let mut taken = 0;
-        while taken < wanted {
-            let Some(first) = self.pending.first() else {
-                break;
-            };
-            let need = wanted - taken;
-            if first.rows() <= need {
-                taken += first.rows();
-                parts.push(self.pending.remove(0));
-            } else {
-                parts.push(first.slice(0, need));
-                let rest = first.slice(need, first.rows() - need);
-                self.pending[0] = rest;
-                taken += need;
-            }
-        }
-        self.rows -= taken;
-        join(parts).map(Some)
-    }
-}
-
-/// One chunk from several (a single part is kept as it is).
-fn join(mut parts: Vec<Chunk>) -> Result<Chunk> {
-    if parts.len() == 1 {
-        return Ok(parts.remove(0));
-    }
-    let Some(first) = parts.first() else {
-        return internal_err!("InferenceExec: joining no rows");
-    };
-    let schema = first.batch.schema();
-    let batches: Vec<&RecordBatch> = parts.iter().map(|p| &p.batch).collect();
-    let batch = concat_batches(&schema, batches)?;
-    let arguments: Vec<&dyn Array> = parts.iter().map(|p| p.argument.as_ref()).collect();
-    let argument = concat(&arguments)?;
-    let paths = match parts
-        .iter()
-        .map(|p| p.paths.as_deref())
-        .collect::<Option<Vec<&dyn Array>>>()
-    {
-        Some(paths) => Some(concat(&paths)?),
-        None => None,
-    };
-    Ok(Chunk {
-        batch,
-        argument,
-        paths,
-    })
-}
-
 /// A chunk submitted to the prepare stage.
 struct InFlight {
     chunk: Chunk,
@@ -712,51 +600,4 @@ fn with_columns(
         columns.push(column);
     }
     Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::arrow::array::Int32Array;
-    use datafusion::arrow::datatypes::{DataType, Field};
-
-    fn chunk(values: std::ops::Range<i32>) -> Chunk {
-        let schema = Arc::new(Schema::new(vec![Field::new("v", DataType::Int32, false)]));
-        let column: ArrayRef = Arc::new(Int32Array::from_iter_values(values));
-        Chunk {
-            batch: RecordBatch::try_new(schema, vec![Arc::clone(&column)]).unwrap(),
-            argument: column,
-            paths: None,
-        }
-    }
-
-    fn values(chunk: &Chunk) -> Vec<i32> {
-        let array = chunk
-            .argument
-            .as_any()
-            .downcast_ref::<Int32Array>()
-            .unwrap();
-        array.values().to_vec()
-    }
-
-    #[test]
-    fn rebatches_across_input_batches_in_order() {
-        let mut rebatcher = Rebatcher::new(4);
-        rebatcher.push(chunk(0..3));
-        assert!(rebatcher.take(false).unwrap().is_none());
-        rebatcher.push(chunk(3..4));
-        rebatcher.push(chunk(4..13));
-        let mut out = Vec::new();
-        while let Some(c) = rebatcher.take(false).unwrap() {
-            out.push(values(&c));
-        }
-        assert_eq!(
-            out,
-            vec![vec![0, 1, 2, 3], vec![4, 5, 6, 7], vec![8, 9, 10, 11]]
-        );
-        let tail = rebatcher.take(true).unwrap().unwrap();
-        assert_eq!(values(&tail), vec![12]);
-        assert_eq!(tail.batch.num_rows(), 1);
-        assert!(rebatcher.take(true).unwrap().is_none());
-    }
 }

@@ -11,6 +11,7 @@ mod inference;
 mod lift;
 mod options;
 pub mod progress;
+mod rebatch;
 
 pub use inference::InferenceExec;
 pub use lift::LiftModelCalls;
