@@ -60,14 +60,11 @@ pub fn speech_call(
     shape: fn(Vec<Option<Vec<Segment>>>) -> Result<ArrayRef>,
 ) -> Result<ModelCall> {
     let speech = SpeechArgs::parse(function, args)?;
-    let entry = models.entry(&speech.model)?;
-    if entry.kind != ModelKind::SpeechToText {
-        return plan_err!(
-            "{function}: model '{}' is a {}, not a speech-to-text model",
-            speech.model,
-            entry.kind.as_str()
-        );
-    }
+    models.entry_of_kind(
+        &speech.model,
+        ModelKind::SpeechToText,
+        "a speech-to-text model",
+    )?;
     let on_error = speech.on_error;
     let pass = SpeechPass {
         models: Arc::clone(models),

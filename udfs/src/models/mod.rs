@@ -197,6 +197,16 @@ impl ModelRegistry {
         }
     }
 
+    /// The entry of `name`, which must be a model of `kind` (`what` names the kind in the
+    /// error), without loading it.
+    pub fn entry_of_kind(&self, name: &str, kind: ModelKind, what: &str) -> Result<ModelEntry> {
+        let entry = self.entry(name)?;
+        if entry.kind != kind {
+            return plan_err!("model '{name}' is a {}, not {what}", entry.kind.as_str());
+        }
+        Ok(entry)
+    }
+
     /// Where `file` of `entry` lives.
     pub fn file_path(&self, entry: &ModelEntry, file: &ModelFile) -> PathBuf {
         if entry.user {
@@ -227,13 +237,7 @@ impl ModelRegistry {
     }
 
     fn load_text_model(&self, name: &str) -> Result<LoadedTextModel> {
-        let entry = self.entry(name)?;
-        if entry.kind != ModelKind::TextEmbedding {
-            return plan_err!(
-                "model '{name}' is a {}, not a text embedding model",
-                entry.kind.as_str()
-            );
-        }
+        let entry = self.entry_of_kind(name, ModelKind::TextEmbedding, "a text embedding model")?;
         let mut files = HashMap::new();
         for role in [
             "model",
@@ -259,13 +263,7 @@ impl ModelRegistry {
     }
 
     fn load_speech_model(&self, name: &str) -> Result<LoadedSpeechModel> {
-        let entry = self.entry(name)?;
-        if entry.kind != ModelKind::SpeechToText {
-            return plan_err!(
-                "model '{name}' is a {}, not a speech-to-text model",
-                entry.kind.as_str()
-            );
-        }
+        let entry = self.entry_of_kind(name, ModelKind::SpeechToText, "a speech-to-text model")?;
         let path = self.verified_file(&entry, "model")?;
         let states = onnx::intra_threads();
         LoadedSpeechModel::load(entry, &path, states)

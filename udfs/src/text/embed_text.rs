@@ -78,13 +78,9 @@ impl ScalarUDFImpl for EmbedText {
 impl InferenceFunction for EmbedText {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
-        let entry = self.0.models.entry(&model)?;
-        if entry.kind != ModelKind::TextEmbedding {
-            return plan_err!(
-                "{NAME}: model '{model}' is a {}, not a text embedding model",
-                entry.kind.as_str()
-            );
-        }
+        self.0
+            .models
+            .entry_of_kind(&model, ModelKind::TextEmbedding, "a text embedding model")?;
         let pass = TextPass {
             models: Arc::clone(&self.0.models),
             model,
