@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -11,7 +12,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{Config, TableDef, parse_bytes};
 use crate::engine::Engine;
-use crate::exec;
+use crate::exec::progress::Progress;
 use crate::server;
 use crate::session::Output;
 
@@ -125,7 +126,7 @@ async fn serve(config: Config) -> Result<()> {
 async fn query(config: &Config, sql: &str) -> Result<()> {
     let engine = Engine::new(config)?;
     let session = engine.session();
-    let mut bar = ProgressBar::start();
+    let mut bar = ProgressBar::start(Arc::clone(session.progress()));
     for output in session.execute_sql(sql).await? {
         match output {
             Output::Rows(stream) => {
@@ -155,7 +156,7 @@ struct ProgressBar {
 }
 
 impl ProgressBar {
-    fn start() -> Self {
+    fn start(progress: Arc<Progress>) -> Self {
         let bar = indicatif::ProgressBar::hidden();
         if !std::io::stderr().is_terminal() {
             return Self { task: None, bar };
@@ -171,7 +172,7 @@ impl ProgressBar {
             );
             loop {
                 tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-                let (done, listed) = exec::progress::snapshot();
+                let (done, listed) = progress.snapshot();
                 if done == 0 {
                     continue;
                 }

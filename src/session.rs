@@ -22,6 +22,7 @@ use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::models::ModelRegistry;
 
 use crate::exec::MediasqlOptions;
+use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 
@@ -75,6 +76,7 @@ pub struct Session {
     models: Arc<ModelRegistry>,
     vars: Mutex<BTreeMap<String, String>>,
     canceller: Canceller,
+    progress: Arc<Progress>,
 }
 
 impl Session {
@@ -83,13 +85,44 @@ impl Session {
         parser: Arc<PostgresCompatibilityParser>,
         models: Arc<ModelRegistry>,
     ) -> Self {
+        let progress = Arc::new(Progress::default());
+        ctx.state_ref()
+            .write()
+            .config_mut()
+            .set_extension(Arc::clone(&progress));
         Self {
             ctx,
             parser,
             models,
             vars: Mutex::new(default_settings()),
             canceller: Canceller::default(),
+            progress,
         }
+    }
+
+    /// How often a model statement sends progress NOTICEs: `mediasql.progress_interval`,
+    /// none when it is 0 or the client wants no notices (`client_min_messages`).
+    pub fn progress_interval(&self) -> Option<std::time::Duration> {
+        let level = self
+            .vars
+            .lock()
+            .ok()
+            .and_then(|vars| vars.get("client_min_messages").cloned())
+            .unwrap_or_default();
+        let quiet = matches!(
+            level.to_ascii_lowercase().as_str(),
+            "warning" | "error" | "fatal" | "panic"
+        );
+        let state = self.ctx.state_ref();
+        let seconds = MediasqlOptions::from_config(state.read().config_options()).progress_interval;
+        (!quiet && seconds > 0.0)
+            .then(|| std::time::Duration::try_from_secs_f64(seconds).ok())
+            .flatten()
+    }
+
+    /// How far the running statement's model work has got.
+    pub fn progress(&self) -> &Arc<Progress> {
+        &self.progress
     }
 
     /// Cancels the statement running now (a CancelRequest): its rows end with SQLSTATE 57014.
@@ -261,6 +294,7 @@ impl Session {
     }
 
     async fn run_plan(&self, plan: LogicalPlan) -> Result<Output> {
+        self.progress.reset();
         let tag = command_tag(&plan);
         let dml = match &plan {
             LogicalPlan::Dml(dml) => Some(dml.op.to_string().to_ascii_uppercase()),

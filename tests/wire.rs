@@ -213,3 +213,46 @@ async fn psycopg_queries_with_parameters_and_binary_results() {
         "{stdout}\n{stderr}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_query_sends_progress_notices() {
+    let _shared = crate::common::busy_cpu().await;
+    let engine = mediasql::engine::Engine::new(&mediasql::config::Config::default()).unwrap();
+    let server = TestServer::start(engine).await;
+    let config = format!("host=127.0.0.1 port={} user=tester", server.addr.port());
+    let (client, mut connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(Ok(message)) =
+            futures::future::poll_fn(|cx| connection.poll_message(cx)).await
+        {
+            if let tokio_postgres::AsyncMessage::Notice(notice) = message {
+                let _ = tx.send(notice.message().to_string());
+            }
+        }
+    });
+
+    client
+        .batch_execute("SET mediasql.progress_interval = 0.05; SET mediasql.batch_size = 4")
+        .await
+        .unwrap();
+    let sql = "SELECT classify(content)['label'] \
+               FROM read_media('sql-tests/fixtures/images/*.jpg'), generate_series(1, 20) \
+               WHERE path NOT LIKE '%corrupt%'";
+    let rows = client.simple_query(sql).await.unwrap();
+    assert!(rows.len() > 80, "{} messages", rows.len());
+    let first = notices.try_recv().expect("no progress notice");
+    assert!(first.starts_with("models: "), "{first}");
+    assert!(first.contains("rows/s"), "{first}");
+
+    // client_min_messages = warning silences them, as in PostgreSQL.
+    client
+        .batch_execute("SET client_min_messages = warning")
+        .await
+        .unwrap();
+    while notices.try_recv().is_ok() {}
+    client.simple_query(sql).await.unwrap();
+    assert!(notices.try_recv().is_err(), "a notice at warning level");
+}

@@ -44,6 +44,7 @@ use super::location::{MediaFile, MediaLocation};
 use super::probe::{self, Probe};
 use super::table::{ScanOptions, listing_batch};
 use super::{col, media_schema};
+use crate::exec::progress::Progress;
 
 /// How much of each file a scan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,7 +237,9 @@ impl ExecutionPlan for MediaScanExec {
             metrics: ScanMetrics::new(&self.metrics, partition),
         };
         let files = Arc::clone(files);
-        crate::exec::progress::listed(files.len());
+        if let Some(progress) = Progress::of(&context) {
+            progress.listed(files.len());
+        }
         let rows = stream::iter(0..files.len())
             .map(move |i| {
                 let reader = reader.clone();

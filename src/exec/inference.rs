@@ -57,6 +57,7 @@ use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
 use tokio::sync::mpsc::Sender;
 
+use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
 use crate::pools;
 
@@ -277,6 +278,7 @@ impl ExecutionPlan for InferenceExec {
             schema: Arc::clone(&self.schema),
             max_in_flight: self.batching.max_in_flight.max(1),
             metrics: InferenceMetrics::new(&self.metrics, partition, self.batch_fill.clone()),
+            progress: Progress::of(&context),
             filler: Filler {
                 input,
                 rebatcher: Rebatcher::new(self.batching.batch_size.max(1)),
@@ -525,6 +527,7 @@ struct Driver {
     schema: SchemaRef,
     max_in_flight: usize,
     metrics: InferenceMetrics,
+    progress: Option<Arc<Progress>>,
     filler: Filler,
 }
 
@@ -566,7 +569,9 @@ impl Driver {
             self.filler.fill(&parts, true).await?;
             let output = running.await.map_err(|e| next.chunk.name_file(e))?;
             self.metrics.batch_done(next.chunk.rows(), batch_size);
-            super::progress::done(next.chunk.rows());
+            if let Some(progress) = &self.progress {
+                progress.done(next.chunk.rows());
+            }
             let batch = with_columns(&self.schema, &next.chunk, &self.heads, &output)?;
             self.filler.reservation.shrink(next.bytes);
             self.metrics.baseline.record_output(batch.num_rows());

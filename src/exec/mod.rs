@@ -5,7 +5,8 @@
 //! - [`LiftModelCalls`]: the physical optimizer rule that moves model function calls out of
 //!   projections and filters into `InferenceExec`s below them.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
-//! - [`progress`]: rows listed and rows through models, for `mediasql query`'s progress bar.
+//! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
+//!   progress bar and the server's progress NOTICEs.
 
 mod inference;
 mod lift;

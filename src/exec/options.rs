@@ -18,6 +18,8 @@ extensions_options! {
         /// Plan model calls into InferenceExec; false runs them inside the scalar calls
         /// (for comparison: the same results, without the operator's batching and overlap).
         pub inference_exec: bool, default = true
+        /// Seconds between progress NOTICEs of a model query over the wire; 0 = none.
+        pub progress_interval: f64, default = 5.0
     }
 }
 

@@ -1,22 +1,49 @@
-//! How far model queries have got, for a progress bar: rows listed by media scans and rows
-//! through model passes, counted for the whole process (`mediasql query` runs one query).
+//! How far a session's model query has got: rows listed by media scans and rows through
+//! model passes. `mediasql query` draws it as a bar; the server sends it as NOTICEs.
+//!
+//! Each session holds one [`Progress`] in its DataFusion config (an extension), reset when a
+//! statement starts; scans and [`InferenceExec`](super::inference::InferenceExec) find it in
+//! their task context.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-static LISTED: AtomicU64 = AtomicU64::new(0);
-static DONE: AtomicU64 = AtomicU64::new(0);
+use datafusion::execution::TaskContext;
 
-/// A scan partition starts over `files` files.
-pub fn listed(files: usize) {
-    LISTED.fetch_add(files as u64, Ordering::Relaxed);
+/// Counters of one session's running statement.
+#[derive(Debug, Default)]
+pub struct Progress {
+    listed: AtomicU64,
+    done: AtomicU64,
 }
 
-/// A model batch of `rows` rows is done.
-pub fn done(rows: usize) {
-    DONE.fetch_add(rows as u64, Ordering::Relaxed);
-}
+impl Progress {
+    /// The progress of the session that runs `context`'s plan, if it keeps one.
+    pub fn of(context: &TaskContext) -> Option<Arc<Self>> {
+        context.session_config().get_extension::<Self>()
+    }
 
-/// (rows done by models, rows listed by scans) so far.
-pub fn snapshot() -> (u64, u64) {
-    (DONE.load(Ordering::Relaxed), LISTED.load(Ordering::Relaxed))
+    /// A new statement starts.
+    pub fn reset(&self) {
+        self.listed.store(0, Ordering::Relaxed);
+        self.done.store(0, Ordering::Relaxed);
+    }
+
+    /// A scan partition starts over `files` files.
+    pub fn listed(&self, files: usize) {
+        self.listed.fetch_add(files as u64, Ordering::Relaxed);
+    }
+
+    /// A model batch of `rows` rows is done.
+    pub fn done(&self, rows: usize) {
+        self.done.fetch_add(rows as u64, Ordering::Relaxed);
+    }
+
+    /// (rows done by models, rows listed by scans) so far.
+    pub fn snapshot(&self) -> (u64, u64) {
+        (
+            self.done.load(Ordering::Relaxed),
+            self.listed.load(Ordering::Relaxed),
+        )
+    }
 }

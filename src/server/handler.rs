@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use datafusion::arrow::datatypes::Schema;
 use datafusion::common::{DataFusionError, ScalarValue};
 use futures::{Sink, StreamExt, stream};
 use pgwire::api::auth::StartupHandler;
@@ -28,6 +29,7 @@ use pgwire::types::format::FormatOptions;
 use rust_decimal::Decimal;
 
 use super::encode::{encode_batch, pg_fields, pg_type};
+use super::notice::send_rows_with_progress;
 use super::sqlstate;
 use crate::engine::Engine;
 use crate::session::{Output, Prepared, Session};
@@ -188,6 +190,16 @@ fn pg_error(error: &DataFusionError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(error)))
 }
 
+/// The wire fields of a result with `schema`, formatted as `client` asked.
+fn row_fields<C: ClientInfo>(
+    client: &C,
+    schema: &Schema,
+    format: impl Fn(usize) -> FieldFormat,
+) -> Arc<Vec<FieldInfo>> {
+    let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
+    Arc::new(pg_fields(schema, format, &options))
+}
+
 fn response<C: ClientInfo>(
     client: &C,
     output: Output,
@@ -198,8 +210,7 @@ fn response<C: ClientInfo>(
         Output::TransactionStart(tag) => Response::TransactionStart(Tag::new(&tag)),
         Output::TransactionEnd(tag) => Response::TransactionEnd(Tag::new(&tag)),
         Output::Rows(batches) => {
-            let options = Arc::new(FormatOptions::from_client_metadata(client.metadata()));
-            let fields = Arc::new(pg_fields(&batches.schema(), format, &options));
+            let fields = row_fields(client, &batches.schema(), format);
             let row_fields = Arc::clone(&fields);
             let rows = batches.flat_map(move |batch| {
                 let encoded = batch.and_then(|b| encode_batch(&b, &row_fields));
@@ -225,6 +236,22 @@ impl SimpleQueryHandler for QueryService {
     {
         let session = self.sessions.of(&self.engine, client);
         let statements = session.parse(query).map_err(|e| pg_error(&e))?;
+        if let [statement] = statements.as_slice()
+            && let Some(every) = session.progress_interval()
+        {
+            // One statement: its rows are written here, with progress notices among them.
+            return match session.execute(statement).await {
+                Ok(Output::Rows(rows)) => {
+                    let fields = row_fields(client, &rows.schema(), |_| FieldFormat::Text);
+                    let progress = Arc::clone(session.progress());
+                    Ok(vec![
+                        send_rows_with_progress(client, fields, rows, &progress, every).await?,
+                    ])
+                }
+                Ok(output) => Ok(vec![response(client, output, |_| FieldFormat::Text)]),
+                Err(e) => Ok(vec![Response::Error(Box::new(error_info(&e)))]),
+            };
+        }
         let mut responses = Vec::with_capacity(statements.len());
         for statement in &statements {
             match session.execute(statement).await {

@@ -6,6 +6,7 @@
 
 pub mod encode;
 pub mod handler;
+pub mod notice;
 pub mod sqlstate;
 
 use std::future::Future;
