@@ -62,6 +62,9 @@ pub struct EngineArgs {
     /// Memory all queries together may use, e.g. 4GiB.
     #[arg(long)]
     memory_limit: Option<String>,
+    /// Where models run: cpu (default), or cuda in builds with the `cuda` feature.
+    #[arg(long)]
+    device: Option<String>,
 }
 
 impl EngineArgs {
@@ -75,6 +78,9 @@ impl EngineArgs {
         }
         if let Some(limit) = &self.memory_limit {
             config.memory_limit = parse_bytes(limit)?;
+        }
+        if let Some(device) = &self.device {
+            config.device = mediasql_udfs::models::Device::parse(device)?;
         }
         Ok(config)
     }

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use datafusion::common::{DataFusionError, Result};
+use mediasql_udfs::models::Device;
 use serde::Deserialize;
 
 /// The default address: loopback only.
@@ -60,6 +61,8 @@ pub struct Config {
     pub models_dir: PathBuf,
     /// Where `CREATE MODEL` keeps user models (default `<models_dir>/user`).
     pub user_models_dir: Option<PathBuf>,
+    /// Where models run (`cpu`; `cuda` in builds with the `cuda` feature).
+    pub device: Device,
 }
 
 impl Default for Config {
@@ -73,6 +76,7 @@ impl Default for Config {
             max_connections: 100,
             models_dir: mediasql_udfs::models::default_models_dir(),
             user_models_dir: None,
+            device: Device::Cpu,
         }
     }
 }
@@ -86,6 +90,7 @@ struct ConfigFile {
     max_connections: Option<usize>,
     models_dir: Option<PathBuf>,
     user_models_dir: Option<PathBuf>,
+    device: Option<String>,
     #[serde(default)]
     s3: HashMap<String, String>,
     #[serde(default)]
@@ -120,6 +125,9 @@ impl Config {
             config.models_dir = dir;
         }
         config.user_models_dir = file.user_models_dir;
+        if let Some(device) = file.device {
+            config.device = Device::parse(&device)?;
+        }
         config.s3 = file.s3;
         let mut names: Vec<_> = file.tables.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
@@ -162,6 +170,14 @@ pub fn parse_bytes(text: &str) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_the_device() {
+        let config = Config::from_toml("device = \"CPU\"\n").unwrap();
+        assert_eq!(config.device, Device::Cpu);
+        let error = Config::from_toml("device = \"tpu\"\n").unwrap_err();
+        assert!(error.to_string().contains("unknown device 'tpu'"), "{error}");
+    }
 
     #[test]
     fn reads_tables_and_sizes() {

@@ -47,7 +47,10 @@ impl Engine {
             .with_information_schema(true)
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
             .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions))
-            .with_option_extension(MediasqlOptions::default());
+            .with_option_extension(MediasqlOptions {
+                device: config.device.to_string(),
+                ..MediasqlOptions::default()
+            });
         let pool: Arc<dyn MemoryPool> = Arc::new(FairSpillPool::new(config.memory_limit));
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(pool)
@@ -72,10 +75,10 @@ impl Engine {
             .user_models_dir
             .clone()
             .unwrap_or_else(|| config.models_dir.join("user"));
-        let models = Arc::new(ModelRegistry::with_user_dir(
-            config.models_dir.clone(),
-            user_models,
-        )?);
+        let models = Arc::new(
+            ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
+                .on_device(config.device),
+        );
         for udf in mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models)) {
             ctx.register_udf(udf);
         }

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{FieldRef, Schema};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::ScalarFunctionExpr;
 use datafusion::physical_expr::expressions::{Column, Literal};
@@ -237,7 +237,7 @@ fn lift_calls(
     if groups.is_empty() {
         return Ok(None);
     }
-    let device = options.checked_device()?.to_ascii_lowercase();
+    let device = options.checked_device()?;
     let mut plan = Arc::clone(input);
     let mut columns = Columns::new();
     let mut index = schema.fields().len();
@@ -250,6 +250,14 @@ fn lift_calls(
             Arc::clone(&first.input),
             first.paths.clone(),
         );
+        if pass.device() != device {
+            return plan_err!(
+                "mediasql.device is '{device}' but this server runs {} on '{}' \
+                 (start it with --device {device})",
+                pass.model(),
+                pass.device()
+            );
+        }
         let mut calls = Vec::new();
         for lifted in group.calls {
             let name = format!("{}#{index}", lifted.function);
@@ -268,7 +276,7 @@ fn lift_calls(
                 n => n,
             },
             max_in_flight: options.max_batches_in_flight.max(1),
-            device: device.clone(),
+            device: device.to_string(),
         };
         plan = Arc::new(InferenceExec::try_new(
             plan, pass, argument, paths, calls, batching,

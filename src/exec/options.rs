@@ -4,7 +4,8 @@
 //! [`InferenceExec`]: super::InferenceExec
 
 use datafusion::common::config::{ConfigExtension, ConfigOptions};
-use datafusion::common::{Result, extensions_options, plan_err};
+use datafusion::common::{DataFusionError, Result, extensions_options};
+use mediasql_udfs::models::Device;
 
 extensions_options! {
     /// mediasql's session settings.
@@ -13,7 +14,8 @@ extensions_options! {
         pub batch_size: usize, default = 0
         /// Prepared batches each inference operator keeps ahead of its model.
         pub max_batches_in_flight: usize, default = 2
-        /// Where models run: 'cpu' (builds with the `cuda` feature add 'cuda').
+        /// Where models run: the server's device ('cpu', or 'cuda' for a server started
+        /// with `--device cuda` from a build with the `cuda` feature).
         pub device: String, default = "cpu".to_string()
         /// Plan model calls into InferenceExec; false runs them inside the scalar calls
         /// (for comparison: the same results, without the operator's batching and overlap).
@@ -27,24 +29,15 @@ impl ConfigExtension for MediasqlOptions {
     const PREFIX: &'static str = "mediasql";
 }
 
-/// The devices this build can run models on.
-pub const DEVICES: &[&str] = &["cpu"];
-
 impl MediasqlOptions {
     /// The settings of `config` (defaults when the extension is not registered).
     pub fn from_config(config: &ConfigOptions) -> Self {
         config.extensions.get::<Self>().cloned().unwrap_or_default()
     }
 
-    /// The device, checked against what this build supports.
-    pub fn checked_device(&self) -> Result<&str> {
-        let device = self.device.trim();
-        if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(device)) {
-            return Ok(device);
-        }
-        plan_err!(
-            "mediasql.device '{device}' is not available in this build (devices: {})",
-            DEVICES.join(", ")
-        )
+    /// The device asked for, checked against what this build supports.
+    pub fn checked_device(&self) -> Result<Device> {
+        Device::parse(&self.device)
+            .map_err(|e| DataFusionError::Plan(format!("mediasql.device: {}", e.message())))
     }
 }

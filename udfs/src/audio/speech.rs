@@ -11,8 +11,8 @@ use datafusion::logical_expr::ColumnarValue;
 use super::coerce_audio_arg;
 use super::decode::SPEECH_RATE;
 use crate::models::{
-    Head, LoadedSpeechModel, ModelCall, ModelKind, ModelPass, ModelRegistry, PassOutput, Prepared,
-    Segment, Stop, constant_string, model_name, output_as, prepared_as,
+    Device, Head, LoadedSpeechModel, ModelCall, ModelKind, ModelPass, ModelRegistry, PassOutput,
+    Prepared, Segment, Stop, constant_string, model_name, output_as, prepared_as,
 };
 use crate::on_error::OnError;
 
@@ -131,6 +131,10 @@ impl ModelPass for SpeechPass {
     /// As many clips as the model has states: each runs on its own cores.
     fn batch_size(&self) -> usize {
         max_states()
+    }
+
+    fn device(&self) -> Device {
+        self.models.device()
     }
 
     fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared> {

@@ -24,6 +24,8 @@ use datafusion::arrow::compute::concat;
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
 
+use super::Device;
+
 /// A prepared mini-batch: what `prepare` hands to `run` (a tensor, sorted texts, samples).
 pub type Prepared = Box<dyn Any + Send>;
 /// What one forward pass gives for its mini-batch; read by every head grouped on the pass.
@@ -52,8 +54,10 @@ pub trait ModelPass: Send + Sync + fmt::Debug {
     fn model(&self) -> &str;
     /// Passes with equal keys over the same input compute the same outputs.
     fn key(&self) -> String;
-    /// Rows per model call that suit the model (per device).
+    /// Rows per model call that suit the model on its device.
     fn batch_size(&self) -> usize;
+    /// Where the model runs.
+    fn device(&self) -> Device;
     /// The CPU work ahead of the model (fetch, decode, resize, tokenize, resample) for the
     /// rows of `input`. Per-row errors name the row as `first_row + i`.
     fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared>;

@@ -6,6 +6,7 @@
 //! plug in through [`inference`]: a forward pass (batch size, prepare, run) and a head per
 //! function, driven by the engine's inference operator.
 
+mod device;
 mod function;
 pub mod inference;
 mod loaded;
@@ -24,6 +25,7 @@ use std::sync::{Arc, RwLock};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use serde::{Deserialize, Serialize};
 
+pub use device::Device;
 pub use function::{ModelFunctionBase, constant_string, model_name};
 pub use inference::{
     Head, InferenceFunction, ModelCall, ModelPass, PassOutput, Prepared, Stop, as_inference,
@@ -136,6 +138,8 @@ pub struct ModelRegistry {
     image_models: Loaded<LoadedImageModel>,
     text_models: Loaded<LoadedTextModel>,
     speech_models: Loaded<LoadedSpeechModel>,
+    /// Where this registry's models run.
+    device: Device,
 }
 
 /// The default models directory: `MEDIASQL_MODELS`, else `~/.cache/mediasql/models`.
@@ -171,7 +175,19 @@ impl ModelRegistry {
             image_models: Loaded::default(),
             text_models: Loaded::default(),
             speech_models: Loaded::default(),
+            device: Device::Cpu,
         })
+    }
+
+    /// The same registry, loading its models on `device`.
+    pub fn on_device(mut self, device: Device) -> Self {
+        self.device = device;
+        self
+    }
+
+    /// Where models run.
+    pub fn device(&self) -> Device {
+        self.device
     }
 
     pub fn dir(&self) -> &Path {
@@ -252,8 +268,8 @@ impl ModelRegistry {
             })?;
             files.insert(role, bytes);
         }
-        let env = onnx::environment(&self.dir)?;
-        LoadedTextModel::load(entry, files, env)
+        let env = onnx::environment(&self.dir, self.device)?;
+        LoadedTextModel::load(entry, files, env, self.device)
     }
 
     /// The speech-to-text model `name`, loading it on first use.
@@ -266,7 +282,7 @@ impl ModelRegistry {
         let entry = self.entry_of_kind(name, ModelKind::SpeechToText, "a speech-to-text model")?;
         let path = self.verified_file(&entry, "model")?;
         let states = onnx::intra_threads();
-        LoadedSpeechModel::load(entry, &path, states)
+        LoadedSpeechModel::load(entry, &path, states, self.device)
     }
 
     /// The verified path of `entry`'s `role` file.
@@ -308,7 +324,7 @@ impl ModelRegistry {
             .map(str::to_string)
             .collect();
         let model_path = self.verified_file(&entry, "model")?;
-        let session = OnnxSession::load(&self.dir, &model_path)?;
+        let session = OnnxSession::load(&self.dir, &model_path, self.device)?;
         Ok(LoadedImageModel {
             entry,
             spec,

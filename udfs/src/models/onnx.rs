@@ -8,18 +8,25 @@ use std::sync::{Mutex, OnceLock};
 
 use datafusion::common::{DataFusionError, Result};
 use ort::environment::Environment;
+use ort::ep::ExecutionProviderDispatch;
 use ort::session::Session;
 use ort::value::Tensor;
+
+use super::Device;
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 
 /// The ONNX Runtime library: `MEDIASQL_ORT_LIB`, else the newest `libonnxruntime.so*` under
-/// `<models dir>/onnxruntime/`.
-fn library_path(models_dir: &Path) -> Result<PathBuf> {
+/// `<models dir>/onnxruntime/` (`onnxruntime-cuda/` for [`Device::Cuda`]: the
+/// onnxruntime-gpu wheel's library with its CUDA provider).
+fn library_path(models_dir: &Path, device: Device) -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("MEDIASQL_ORT_LIB") {
         return Ok(PathBuf::from(path));
     }
-    let dir = models_dir.join("onnxruntime");
+    let dir = models_dir.join(match device {
+        Device::Cpu => "onnxruntime",
+        Device::Cuda => "onnxruntime-cuda",
+    });
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
@@ -36,15 +43,17 @@ fn library_path(models_dir: &Path) -> Result<PathBuf> {
     candidates.pop().ok_or_else(|| {
         DataFusionError::Execution(format!(
             "ONNX Runtime library (libonnxruntime.so) not found in {}: run scripts/install-models.sh, \
-             which takes it from the onnxruntime wheel on PyPI, or set MEDIASQL_ORT_LIB",
+             (MEDIASQL_CUDA=1 for the GPU library), which takes it from the onnxruntime wheel \
+             on PyPI, or set MEDIASQL_ORT_LIB",
             dir.display()
         ))
     })
 }
 
-pub(crate) fn environment(models_dir: &Path) -> Result<Environment> {
+/// The process's ONNX Runtime, loaded on first use from the library for `device`.
+pub(crate) fn environment(models_dir: &Path, device: Device) -> Result<Environment> {
     let env = ENVIRONMENT.get_or_init(|| {
-        let path = library_path(models_dir).map_err(|e| e.strip_backtrace())?;
+        let path = library_path(models_dir, device).map_err(|e| e.strip_backtrace())?;
         let builder = ort::init_from(&path)
             .map_err(|e| format!("loading ONNX Runtime from {}: {e}", path.display()))?;
         builder
@@ -53,6 +62,21 @@ pub(crate) fn environment(models_dir: &Path) -> Result<Environment> {
             .map_err(|e| format!("starting ONNX Runtime: {e}"))
     });
     env.clone().map_err(DataFusionError::Execution)
+}
+
+/// The execution providers of `device`: none beyond the CPU's for [`Device::Cpu`]; CUDA
+/// for [`Device::Cuda`], failing the load when it cannot start (no silent CPU fallback: a
+/// server asked to use the GPU and running on the CPU would be a surprise).
+pub(crate) fn execution_providers(device: Device) -> Result<Vec<ExecutionProviderDispatch>> {
+    match device {
+        Device::Cpu => Ok(Vec::new()),
+        #[cfg(feature = "onnx-cuda")]
+        Device::Cuda => Ok(vec![ort::ep::CUDA::default().build().error_on_failure()]),
+        #[cfg(not(feature = "onnx-cuda"))]
+        Device::Cuda => Err(DataFusionError::Plan(
+            "device 'cuda' is not available in this build (build with --features cuda)".into(),
+        )),
+    }
 }
 
 /// A loaded ONNX model.
@@ -78,8 +102,8 @@ pub(crate) fn intra_threads() -> usize {
 
 impl OnnxSession {
     /// Loads `model` (already verified) on the runtime found from `models_dir`.
-    pub fn load(models_dir: &Path, model: &Path) -> Result<Self> {
-        let env = environment(models_dir)?;
+    pub fn load(models_dir: &Path, model: &Path, device: Device) -> Result<Self> {
+        let env = environment(models_dir, device)?;
         let err = |e: ort::Error| {
             DataFusionError::Execution(format!("loading model {}: {e}", model.display()))
         };
@@ -89,6 +113,8 @@ impl OnnxSession {
             .map_err(|e| err(e.into()))?
             // Idle model threads must yield the cores to decoding, not spin on them.
             .with_intra_op_spinning(false)
+            .map_err(|e| err(e.into()))?
+            .with_execution_providers(execution_providers(device)?)
             .map_err(|e| err(e.into()))?
             .commit_from_file(model)
             .map_err(err)?;

@@ -12,8 +12,8 @@ use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
-use super::ModelEntry;
 use super::inference::Stop;
+use super::{Device, ModelEntry};
 
 /// One piece of a transcript, times in seconds from the start of the audio.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,12 +51,14 @@ const MIN_SAMPLES: usize = 16_000;
 
 impl LoadedSpeechModel {
     /// Loads the (verified) ggml file at `path`, allowing `max_states` decodings at once.
-    pub fn load(entry: ModelEntry, path: &Path, max_states: usize) -> Result<Self> {
+    /// On [`Device::Cuda`] whisper.cpp runs on the GPU (a build with the `cuda` feature).
+    pub fn load(entry: ModelEntry, path: &Path, max_states: usize, device: Device) -> Result<Self> {
         whisper_rs::install_logging_hooks();
-        let context = WhisperContext::new_with_params(path, WhisperContextParameters::default())
-            .map_err(|e| {
-                DataFusionError::Execution(format!("loading model {}: {e}", path.display()))
-            })?;
+        let mut params = WhisperContextParameters::default();
+        params.use_gpu(device == Device::Cuda);
+        let context = WhisperContext::new_with_params(path, params).map_err(|e| {
+            DataFusionError::Execution(format!("loading model {}: {e}", path.display()))
+        })?;
         Ok(Self {
             entry,
             context,

@@ -10,8 +10,9 @@ use fastembed::{
 };
 use ort::environment::Environment;
 
+use super::Device;
 use super::ModelEntry;
-use super::onnx::intra_threads;
+use super::onnx::{self, intra_threads};
 
 /// Longest input in tokens; longer texts are truncated (MiniLM was trained on 256).
 pub const MAX_TOKENS: usize = 256;
@@ -39,6 +40,7 @@ impl LoadedTextModel {
         entry: ModelEntry,
         mut files: HashMap<&'static str, Vec<u8>>,
         env: Environment,
+        device: Device,
     ) -> Result<Self> {
         let mut take = |role: &str| {
             files.remove(role).ok_or_else(|| {
@@ -56,7 +58,8 @@ impl LoadedTextModel {
         let options = InitOptionsUserDefined::new()
             .with_environment(env)
             .with_max_length(MAX_TOKENS)
-            .with_intra_threads(intra_threads());
+            .with_intra_threads(intra_threads())
+            .with_execution_providers(onnx::execution_providers(device)?);
         let model = TextEmbedding::try_new_from_user_defined(user_model, options).map_err(|e| {
             DataFusionError::Execution(format!("loading model {}: {e}", entry.name))
         })?;

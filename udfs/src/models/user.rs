@@ -118,7 +118,7 @@ impl ModelRegistry {
         };
         let labels = read_labels(labels)?;
         // Loading the session checks the file is a model ONNX Runtime can run.
-        let session = OnnxSession::load(&self.dir, &request.source)?;
+        let session = OnnxSession::load(&self.dir, &request.source, self.device)?;
         let spec = image_spec(options, &session)?;
         let folder = self.user_dir.join(&request.name);
         let staging = self.user_dir.join(format!(".{}.partial", request.name));

@@ -17,8 +17,9 @@ use datafusion::logical_expr::{
 
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
-    Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelKind, ModelPass, ModelRegistry,
-    PassOutput, Prepared, Stop, invoke_in_place, length_order, model_name, output_as, prepared_as,
+    Device, Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelKind, ModelPass,
+    ModelRegistry, PassOutput, Prepared, Stop, invoke_in_place, length_order, model_name,
+    output_as, prepared_as,
 };
 use crate::vector::{embedding_type, embeddings_array};
 
@@ -128,6 +129,10 @@ impl ModelPass for TextPass {
 
     fn batch_size(&self) -> usize {
         TEXTS_PER_PASS
+    }
+
+    fn device(&self) -> Device {
+        self.models.device()
     }
 
     fn prepare(&self, input: &ArrayRef, _first_row: usize) -> Result<Prepared> {

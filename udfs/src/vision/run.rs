@@ -12,7 +12,7 @@ use datafusion::common::{Result, exec_err};
 use super::preprocess::preprocess_into;
 use crate::image::image_at_size;
 use crate::models::{
-    ImageSpec, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as, prepared_as,
+    Device, ImageSpec, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as, prepared_as,
 };
 
 /// An image model's forward pass over one column of images (structs or encoded bytes).
@@ -103,7 +103,11 @@ impl ModelPass for ImagePass {
     }
 
     fn batch_size(&self) -> usize {
-        self.spec.batch_size
+        self.spec.batch_size * self.device().batch_scale()
+    }
+
+    fn device(&self) -> Device {
+        self.models.device()
     }
 
     fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared> {
