@@ -65,3 +65,24 @@ with open(os.path.join(root, "pdf", "harbor.pdf"), "wb") as f:
 with open(os.path.join(root, "pdf", "corrupt.pdf"), "wb") as f:
     f.write(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n" + bytes(64))
 print("fixtures written to", os.path.abspath(root))
+
+# Broken files of every kind, each cut from a good fixture above (on_error tests).
+broken = os.path.join(root, "broken")
+os.makedirs(broken, exist_ok=True)
+
+def cut(src, out, fraction):
+    with open(os.path.join(root, src), "rb") as f:
+        data = f.read()
+    with open(os.path.join(broken, out), "wb") as f:
+        f.write(data[: int(len(data) * fraction)])
+
+cut("images/coffee.jpg", "truncated.jpg", 0.5)    # decodes half a picture without an EOI marker
+cut("images/camera.png", "truncated.png", 0.5)    # IDAT cut short, no IEND
+cut("audio/harbor.mp3", "truncated.mp3", 0.02)    # an MP3 header and less than one frame
+cut("audio/harbor.wav", "truncated.wav", 0.0003)  # a RIFF header cut inside the fmt chunk
+cut("pdf/harbor.pdf", "truncated.pdf", 0.5)       # objects without xref or trailer
+open(os.path.join(broken, "empty.jpg"), "wb").close()
+open(os.path.join(broken, "empty.wav"), "wb").close()
+with open(os.path.join(broken, "text.wav"), "w") as f:
+    f.write("this is a text file, not audio\n")
+print("broken fixtures written to", os.path.abspath(broken))

@@ -176,7 +176,10 @@ mod tests {
         let config = Config::from_toml("device = \"CPU\"\n").unwrap();
         assert_eq!(config.device, Device::Cpu);
         let error = Config::from_toml("device = \"tpu\"\n").unwrap_err();
-        assert!(error.to_string().contains("unknown device 'tpu'"), "{error}");
+        assert!(
+            error.to_string().contains("unknown device 'tpu'"),
+            "{error}"
+        );
     }
 
     #[test]

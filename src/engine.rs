@@ -18,6 +18,7 @@ use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::config::Config;
 use crate::exec::{LiftModelCalls, MediasqlOptions};
+use crate::named_args::NamedParameters;
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -30,6 +31,7 @@ pub const SCHEMA: &str = "public";
 pub struct Engine {
     ctx: SessionContext,
     parser: Arc<PostgresCompatibilityParser>,
+    named: Arc<NamedParameters>,
     models: Arc<ModelRegistry>,
 }
 
@@ -79,7 +81,9 @@ impl Engine {
             ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
                 .on_device(config.device),
         );
-        for udf in mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models)) {
+        let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
+        let named = Arc::new(NamedParameters::of(&functions));
+        for udf in functions {
             ctx.register_udf(udf);
         }
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
@@ -92,6 +96,7 @@ impl Engine {
         Ok(Self {
             ctx,
             parser: Arc::new(PostgresCompatibilityParser::new()),
+            named,
             models,
         })
     }
@@ -99,7 +104,12 @@ impl Engine {
     /// A new session (one per connection): its own settings, the engine's tables.
     pub fn session(&self) -> Session {
         let ctx = SessionContext::new_with_state(self.ctx.state());
-        Session::new(ctx, Arc::clone(&self.parser), Arc::clone(&self.models))
+        Session::new(
+            ctx,
+            Arc::clone(&self.parser),
+            Arc::clone(&self.named),
+            Arc::clone(&self.models),
+        )
     }
 
     /// The engine's models (defaults and user models, sessions loaded once).

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod exec;
 pub mod interrupt;
 pub mod model_ddl;
+pub mod named_args;
 pub mod pools;
 pub mod server;
 pub mod session;

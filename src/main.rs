@@ -5,7 +5,9 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
+    // symphonia logs every damaged file it probes; those reach the user as row errors.
+    let default = "warn,symphonia_core=off,symphonia_bundle_mp3=off,symphonia_format_riff=off";
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default)).init();
     let cli = mediasql::cli::Cli::parse();
     let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

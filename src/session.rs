@@ -25,6 +25,7 @@ use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
+use crate::named_args::NamedParameters;
 
 /// What running one statement gives.
 pub enum Output {
@@ -73,6 +74,7 @@ enum SessionCommand {
 pub struct Session {
     ctx: SessionContext,
     parser: Arc<PostgresCompatibilityParser>,
+    named: Arc<NamedParameters>,
     models: Arc<ModelRegistry>,
     vars: Mutex<BTreeMap<String, String>>,
     canceller: Canceller,
@@ -83,6 +85,7 @@ impl Session {
     pub(crate) fn new(
         ctx: SessionContext,
         parser: Arc<PostgresCompatibilityParser>,
+        named: Arc<NamedParameters>,
         models: Arc<ModelRegistry>,
     ) -> Self {
         let progress = Arc::new(Progress::default());
@@ -93,6 +96,7 @@ impl Session {
         Self {
             ctx,
             parser,
+            named,
             models,
             vars: Mutex::new(default_settings()),
             canceller: Canceller::default(),
@@ -156,11 +160,11 @@ impl Session {
         if let Some(model) = model_ddl::parse(sql) {
             return Ok(vec![Statement::Model(model?)]);
         }
-        Ok(self
-            .parse_sql(sql)?
-            .into_iter()
-            .map(Statement::Sql)
-            .collect())
+        let mut statements = self.parse_sql(sql)?;
+        for statement in &mut statements {
+            self.named.fill_skipped(statement);
+        }
+        Ok(statements.into_iter().map(Statement::Sql).collect())
     }
 
     fn parse_sql(&self, sql: &str) -> Result<Vec<SqlStatement>> {

@@ -14,6 +14,7 @@ pub mod models;
 pub mod on_error;
 pub mod pdf;
 pub mod sourced;
+pub mod structs;
 pub mod text;
 pub mod vector;
 pub mod vision;

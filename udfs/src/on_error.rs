@@ -14,7 +14,8 @@ pub enum OnError {
 }
 
 impl OnError {
-    /// Reads the argument, which must be a constant string; `function` names the caller in errors.
+    /// Reads the argument, which must be a constant string; absent or NULL is the default,
+    /// `'raise'`. `function` names the caller in errors.
     pub fn from_arg(function: &str, arg: Option<&ColumnarValue>) -> Result<Self> {
         let Some(arg) = arg else {
             return Ok(Self::Raise);
@@ -23,6 +24,7 @@ impl OnError {
             return plan_err!("{function}: on_error must be a constant 'raise' or 'null'");
         };
         match scalar {
+            s if s.is_null() => Ok(Self::Raise),
             ScalarValue::Utf8(Some(s))
             | ScalarValue::LargeUtf8(Some(s))
             | ScalarValue::Utf8View(Some(s)) => Self::parse(function, s),
@@ -56,6 +58,8 @@ mod tests {
             OnError::from_arg("f", Some(&arg("NULL"))).unwrap(),
             OnError::Null
         );
+        let null = ColumnarValue::Scalar(ScalarValue::Utf8(None));
+        assert_eq!(OnError::from_arg("f", Some(&null)).unwrap(), OnError::Raise);
         let err = OnError::from_arg("f", Some(&arg("skip"))).unwrap_err();
         assert!(err.to_string().contains("f: on_error must be"), "{err}");
     }

@@ -31,13 +31,12 @@ impl Audio {
     }
 }
 
-/// `bytes` decoded to mono at its own sample rate. Empty bytes are empty audio.
+/// `bytes` decoded to mono at its own sample rate. A file that decodes to no samples (empty,
+/// or cut short before its first frame) is an error, not empty audio: bad data must not pass
+/// as silence.
 pub fn decode_native(bytes: &[u8]) -> Result<Audio, String> {
     if bytes.is_empty() {
-        return Ok(Audio {
-            samples: Vec::new(),
-            rate: SPEECH_RATE,
-        });
+        return Err("empty file, not audio".to_string());
     }
     let stream = MediaSourceStream::new(Box::new(Cursor::new(bytes.to_vec())), Default::default());
     let probed = symphonia::default::get_probe()
@@ -94,6 +93,9 @@ pub fn decode_native(bytes: &[u8]) -> Result<Audio, String> {
         if samples.len() as u64 > limit {
             return Err(format!("audio longer than {MAX_SECONDS} seconds"));
         }
+    }
+    if samples.is_empty() {
+        return Err("no audio: the file decodes to no samples (cut short?)".to_string());
     }
     Ok(Audio { samples, rate })
 }
@@ -164,7 +166,7 @@ mod tests {
         let gap = b.duration_s() - a.duration_s();
         assert!((0.0..0.25).contains(&gap), "{gap}");
         assert!(decode_mono(b"RIFF garbage", SPEECH_RATE).is_err());
-        assert!(decode_mono(b"", SPEECH_RATE).unwrap().samples.is_empty());
+        assert!(decode_mono(b"", SPEECH_RATE).is_err());
     }
 
     #[test]

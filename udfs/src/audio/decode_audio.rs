@@ -64,6 +64,7 @@ impl ScalarUDFImpl for DecodeAudio {
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rate = match args.args.get(1) {
             None => SPEECH_RATE,
+            Some(ColumnarValue::Scalar(s)) if s.is_null() => SPEECH_RATE,
             Some(ColumnarValue::Scalar(ScalarValue::Int64(Some(r))))
                 if (1..=384_000).contains(r) =>
             {
@@ -104,7 +105,8 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DOC_SECTION_MEDIA,
         "Decodes audio (WAV, MP3, FLAC, Ogg/Vorbis, AAC/M4A) to mono float samples, resampled \
-         to sample_rate Hz (default 16000, what speech models take). Empty bytes give no samples.",
+         to sample_rate Hz (default 16000, what speech models take). Bytes that decode to no \
+         samples (empty, cut short, not audio) are an error, or NULL with on_error => 'null'.",
         "decode_audio(bytes [, sample_rate] [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example(

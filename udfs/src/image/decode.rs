@@ -8,8 +8,38 @@ use image::{DynamicImage, ImageReader, Limits};
 /// Images larger than this many pixels are refused (decompression bombs). 100 megapixels.
 pub const DEFAULT_MAX_PIXELS: u64 = 100_000_000;
 
-/// Decodes `bytes`, refusing images over `max_pixels` before allocating their pixels.
+/// A JPEG whose scan data ends without the end-of-image marker was cut short: decoders fill
+/// the missing part with grey and say nothing, so this is checked first (PIL raises too).
+/// The marker is looked for after the first start-of-scan, past the header segments (an
+/// embedded EXIF thumbnail has an end marker of its own).
+fn check_jpeg_complete(bytes: &[u8]) -> Result<(), String> {
+    const TRUNCATED: &str = "truncated JPEG: the image data ends before its end marker";
+    let mut at = 2;
+    // Header segments: 0xFF, marker, 2-byte length (which counts itself), payload.
+    while let [0xFF, marker, hi, lo, ..] = bytes.get(at..).unwrap_or_default() {
+        let length = usize::from(*hi) << 8 | usize::from(*lo);
+        if *marker == 0xDA {
+            let scan = bytes.get(at + 2 + length..).ok_or(TRUNCATED)?;
+            return match scan.windows(2).any(|w| w == [0xFF, 0xD9]) {
+                true => Ok(()),
+                false => Err(TRUNCATED.to_string()),
+            };
+        }
+        at += 2 + length;
+    }
+    // Stray bytes between segments: left to the decoder, which reports them.
+    if at < bytes.len() {
+        return Ok(());
+    }
+    Err(TRUNCATED.to_string())
+}
+
+/// Decodes `bytes`, refusing images over `max_pixels` before allocating their pixels and
+/// JPEGs cut short.
 pub fn decode(bytes: &[u8], max_pixels: u64) -> Result<DynamicImage, String> {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        check_jpeg_complete(bytes)?;
+    }
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| e.to_string())?;
@@ -50,6 +80,7 @@ pub fn decode_for_size(
     if !is_jpeg || shorter < 2 * u64::from(min_shorter) || pixels > max_pixels {
         return decode(bytes, max_pixels);
     }
+    check_jpeg_complete(bytes)?;
     decode_jpeg_scaled(bytes, size, min_shorter).or_else(|_| decode(bytes, max_pixels))
 }
 
@@ -121,6 +152,22 @@ mod tests {
         let full = decode_for_size(photo, 256, DEFAULT_MAX_PIXELS).unwrap();
         assert_eq!((full.width(), full.height()), (600, 400));
         assert!(decode_for_size(b"garbage", 256, DEFAULT_MAX_PIXELS).is_err());
+    }
+
+    #[test]
+    fn refuses_a_jpeg_cut_short() {
+        let photo = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../sql-tests/fixtures/images/coffee.jpg"
+        ))
+        .unwrap();
+        assert!(decode(&photo, DEFAULT_MAX_PIXELS).is_ok());
+        for cut in [photo.len() / 2, photo.len() - 2, 600] {
+            let error = decode(&photo[..cut], DEFAULT_MAX_PIXELS).unwrap_err();
+            assert!(error.starts_with("truncated JPEG"), "{cut}: {error}");
+            let error = decode_for_size(&photo[..cut], 64, DEFAULT_MAX_PIXELS).unwrap_err();
+            assert!(error.starts_with("truncated JPEG"), "{cut}: {error}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub mod thumbnail;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, StructArray, UInt8Builder, UInt32Builder,
+    Array, ArrayRef, AsArray, BinaryBuilder, UInt8Builder, UInt32Builder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Fields, UInt8Type, UInt32Type};
 use datafusion::common::{Result, exec_err, plan_err};
@@ -27,12 +27,14 @@ use image::DynamicImage;
 
 use decode::{DEFAULT_MAX_PIXELS, decode, decode_for_size};
 
+use crate::structs::struct_array;
+
 static FIELDS: LazyLock<Fields> = LazyLock::new(|| {
     Fields::from(vec![
-        Field::new("width", DataType::UInt32, false),
-        Field::new("height", DataType::UInt32, false),
-        Field::new("channels", DataType::UInt8, false),
-        Field::new("data", DataType::Binary, false),
+        Field::new("width", DataType::UInt32, true),
+        Field::new("height", DataType::UInt32, true),
+        Field::new("channels", DataType::UInt8, true),
+        Field::new("data", DataType::Binary, true),
     ])
 });
 
@@ -87,10 +89,10 @@ pub fn to_array(images: &[Option<DynamicImage>]) -> Result<ArrayRef> {
         Arc::new(channels.finish()),
         Arc::new(data.finish()),
     ];
-    Ok(Arc::new(StructArray::try_new(
+    Ok(Arc::new(struct_array(
         FIELDS.clone(),
         columns,
-        Some(valid.into()),
+        Some(valid),
     )?))
 }
 

@@ -45,7 +45,8 @@ pub fn model_name(function: &str, arg: Option<&ColumnarValue>, default: &str) ->
     constant_string(function, "model", arg, default)
 }
 
-/// The argument `name`: a constant string, or `default` when absent.
+/// The argument `name`: a constant string, or `default` when absent or NULL (a call that
+/// names a later argument passes NULL for the ones it skips).
 pub fn constant_string(
     function: &str,
     name: &str,
@@ -54,6 +55,7 @@ pub fn constant_string(
 ) -> Result<String> {
     match arg {
         None => Ok(default.to_string()),
+        Some(ColumnarValue::Scalar(s)) if s.is_null() => Ok(default.to_string()),
         Some(ColumnarValue::Scalar(
             ScalarValue::Utf8(Some(s))
             | ScalarValue::LargeUtf8(Some(s))

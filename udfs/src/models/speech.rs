@@ -179,6 +179,10 @@ fn run(
             .map_err(|e| format!("whisper: {e}"))?
             .trim()
             .to_string();
+        // whisper.cpp's words for "no speech here": silence transcribes to nothing.
+        if is_non_speech(&text) {
+            continue;
+        }
         // Times come in centiseconds.
         segments.push(Segment {
             start_s: segment.start_timestamp() as f64 / 100.0,
@@ -187,4 +191,31 @@ fn run(
         });
     }
     Ok(segments)
+}
+
+/// Whether `text` is one of whisper's non-speech markers (`[BLANK_AUDIO]`, `[ Silence ]`,
+/// `(silence)`), not words.
+fn is_non_speech(text: &str) -> bool {
+    let inner = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .or_else(|| text.strip_prefix('(').and_then(|t| t.strip_suffix(')')));
+    inner.is_some_and(|t| {
+        let t = t.trim().to_ascii_lowercase();
+        t == "blank_audio" || t == "silence"
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_speech_markers_are_not_words() {
+        for marker in ["[BLANK_AUDIO]", "[ Silence ]", "(silence)"] {
+            assert!(is_non_speech(marker), "{marker}");
+        }
+        assert!(!is_non_speech("[music] and words"));
+        assert!(!is_non_speech("seven purple kites"));
+    }
 }

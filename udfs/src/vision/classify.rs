@@ -1,5 +1,6 @@
-//! `classify(image [, model] [, top_k])`: the label and score an image classifier gives an
-//! image (decoded struct or raw bytes). With `top_k`, a list of the k best.
+//! `classify(image [, model] [, top_k] [, on_error])`: the label and score an image
+//! classifier gives an image (decoded struct or raw bytes). With `top_k`, a list of the k
+//! best. An image that does not decode fails the query, or is NULL with `on_error => 'null'`.
 //!
 //! The default model is EfficientNet-Lite0 (ImageNet-1k). Rows run through the model in
 //! mini-batches of the model's batch size; scores are softmax probabilities.
@@ -8,10 +9,10 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{ArrayRef, Float32Array, ListArray, StringArray, StructArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
-use datafusion::arrow::datatypes::{DataType, Field, Fields};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::common::{Result, ScalarValue, internal_err, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
+    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
 };
 
 use super::run::{ImageOutput, ImagePass, image_output};
@@ -21,8 +22,11 @@ use crate::models::{
     Head, InferenceFunction, LoadedImageModel, ModelCall, ModelFunctionBase, ModelRegistry,
     invoke_in_place, model_name,
 };
+use crate::on_error::OnError;
+use crate::structs::struct_array;
 
 const NAME: &str = "classify";
+const USAGE: &str = "(image [, model] [, top_k] [, on_error => 'raise' | 'null'])";
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "efficientnet_lite0";
 
@@ -32,14 +36,17 @@ pub struct Classify(ModelFunctionBase);
 
 fn prediction_fields() -> Fields {
     Fields::from(vec![
-        Field::new("label", DataType::Utf8, false),
-        Field::new("score", DataType::Float32, false),
+        Field::new("label", DataType::Utf8, true),
+        Field::new("score", DataType::Float32, true),
     ])
 }
 
 impl Classify {
     pub fn new(models: Arc<ModelRegistry>) -> Self {
-        Self(ModelFunctionBase::new(&["image", "model", "top_k"], models))
+        Self(ModelFunctionBase::new(
+            &["image", "model", "top_k", "on_error"],
+            models,
+        ))
     }
 }
 
@@ -53,29 +60,32 @@ impl ScalarUDFImpl for Classify {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let Some(image) = arg_types.first() else {
-            return plan_err!("{NAME} expects (image [, model] [, top_k])");
+        let (Some(image), 1..=4) = (arg_types.first(), arg_types.len()) else {
+            return plan_err!("{NAME} expects {USAGE}");
         };
         let mut coerced = vec![coerce_image_arg(NAME, image)?];
-        if arg_types.len() > 1 {
-            coerced.push(DataType::Utf8);
-        }
-        if arg_types.len() > 2 {
-            coerced.push(DataType::Int64);
-        }
-        if arg_types.len() > 3 {
-            return plan_err!("{NAME} expects (image [, model] [, top_k])");
-        }
+        coerced.extend(
+            [DataType::Utf8, DataType::Int64, DataType::Utf8]
+                .into_iter()
+                .take(arg_types.len() - 1),
+        );
         Ok(coerced)
     }
 
-    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType> {
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        internal_err!("{NAME}: return_field_from_args is used")
+    }
+
+    /// A list of predictions when `top_k` is given (not NULL), else one prediction.
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
         let prediction = DataType::Struct(prediction_fields());
-        Ok(if arg_types.len() > 2 {
+        let top_k = args.scalar_arguments.get(2).copied().flatten();
+        let data_type = if top_k.is_some_and(|k| !k.is_null()) {
             DataType::List(Arc::new(Field::new("item", prediction, true)))
         } else {
             prediction
-        })
+        };
+        Ok(Arc::new(Field::new(NAME, data_type, true)))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -91,14 +101,18 @@ impl InferenceFunction for Classify {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
         let top_k = match args.get(2) {
+            Some(ColumnarValue::Scalar(k)) if k.is_null() => None,
             Some(arg) => Some(constant_k(arg)?),
             None => None,
         };
-        let pass = ImagePass::new(NAME, Arc::clone(&self.0.models), &model_name)?;
+        let on_error = OnError::from_arg(NAME, args.get(3))?;
+        let pass = ImagePass::new(Arc::clone(&self.0.models), &model_name)?;
         let models = Arc::clone(&self.0.models);
         let head: Head = Arc::new(move |output| {
             let model = models.image_model(&model_name)?;
-            let probabilities = classify_rows(&model, image_output(output, NAME)?)?;
+            let output = image_output(output, NAME)?;
+            output.check(NAME, on_error)?;
+            let probabilities = classify_rows(&model, output)?;
             match top_k {
                 None => top1_array(&model, &probabilities),
                 Some(k) => topk_array(&model, &probabilities, k),
@@ -155,11 +169,7 @@ fn predictions(
         Arc::new(StringArray::from(labels)),
         Arc::new(Float32Array::from(scores)),
     ];
-    Ok(StructArray::try_new(
-        prediction_fields(),
-        columns,
-        valid.map(NullBuffer::from),
-    )?)
+    struct_array(prediction_fields(), columns, valid)
 }
 
 fn top1_array(model: &LoadedImageModel, rows: &[Option<Vec<f32>>]) -> Result<ArrayRef> {
@@ -206,12 +216,16 @@ static DOCUMENTATION: LazyLock<Documentation> =
         DOC_SECTION_MEDIA,
         "Classifies an image with an image classifier (default: EfficientNet-Lite0, ImageNet-1k). \
          Returns {label, score} with the softmax probability, or with top_k a list of the k best.",
-        "classify(image [, model] [, top_k])",
+        "classify(image [, model] [, top_k] [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example("SELECT path, classify(content).label FROM read_media('photos/', 'image')")
     .with_argument("image", "An image struct (decode_image) or encoded image bytes.")
     .with_argument("model", "A registered image classifier; default 'efficientnet_lite0'.")
     .with_argument("top_k", "Return a list of the k most likely labels.")
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for images that do not decode (corrupt, truncated).",
+    )
     .build()
     });
 

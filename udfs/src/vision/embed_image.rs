@@ -1,5 +1,7 @@
-//! `embed_image(image [, model])`: an image embedding, the L2-normalised pooled features of an
-//! image classifier (EfficientNet-Lite0: 1280 floats), as `FixedSizeList<Float32, N>`.
+//! `embed_image(image [, model] [, on_error])`: an image embedding, the L2-normalised pooled
+//! features of an image classifier (EfficientNet-Lite0: 1280 floats), as
+//! `FixedSizeList<Float32, N>`. An image that does not decode fails the query, or is NULL
+//! with `on_error => 'null'`.
 //!
 //! "Photos like this one": `ORDER BY cosine_distance(embed_image(content), <query embedding>)`.
 
@@ -19,6 +21,7 @@ use crate::models::{
     Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, invoke_in_place,
     l2_normalised, model_name,
 };
+use crate::on_error::OnError;
 use crate::vector::{embedding_type, embeddings_array};
 
 const NAME: &str = "embed_image";
@@ -31,7 +34,10 @@ pub struct EmbedImage(ModelFunctionBase);
 
 impl EmbedImage {
     pub fn new(models: Arc<ModelRegistry>) -> Self {
-        Self(ModelFunctionBase::new(&["image", "model"], models))
+        Self(ModelFunctionBase::new(
+            &["image", "model", "on_error"],
+            models,
+        ))
     }
 }
 
@@ -45,16 +51,12 @@ impl ScalarUDFImpl for EmbedImage {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        match arg_types {
-            [image] | [image, _] => {
-                let mut coerced = vec![coerce_image_arg(NAME, image)?];
-                if arg_types.len() == 2 {
-                    coerced.push(DataType::Utf8);
-                }
-                Ok(coerced)
-            }
-            _ => plan_err!("{NAME} expects (image [, model])"),
-        }
+        let (Some(image), 1..=3) = (arg_types.first(), arg_types.len()) else {
+            return plan_err!("{NAME} expects (image [, model] [, on_error => 'raise' | 'null'])");
+        };
+        let mut coerced = vec![coerce_image_arg(NAME, image)?];
+        coerced.resize(arg_types.len(), DataType::Utf8);
+        Ok(coerced)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
@@ -73,12 +75,14 @@ impl ScalarUDFImpl for EmbedImage {
 impl InferenceFunction for EmbedImage {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
-        let pass = ImagePass::new(NAME, Arc::clone(&self.0.models), &model_name)?;
+        let on_error = OnError::from_arg(NAME, args.get(2))?;
+        let pass = ImagePass::new(Arc::clone(&self.0.models), &model_name)?;
         let Some(features) = pass.spec().features.clone() else {
             return plan_err!("{NAME}: model {model_name} has no features output");
         };
         let head: Head = Arc::new(move |output| {
             let output = image_output(output, NAME)?;
+            output.check(NAME, on_error)?;
             let rows = output.column(NAME, &model_name, &features, FEATURES as usize)?;
             let normalised = rows.into_iter().map(|r| r.map(l2_normalised)).collect();
             embeddings_array(NAME, normalised, FEATURES)
@@ -95,7 +99,7 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         DOC_SECTION_MEDIA,
         "An L2-normalised image embedding: the pooled features of an image classifier \
          (EfficientNet-Lite0 by default, 1280 floats).",
-        "embed_image(image [, model])",
+        "embed_image(image [, model] [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example(
         "SELECT path FROM photos ORDER BY cosine_distance(embed_image(content), \
@@ -106,5 +110,9 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "An image struct (decode_image) or encoded image bytes.",
     )
     .with_argument("model", "An image classifier with a features output.")
+    .with_argument(
+        "on_error",
+        "'raise' (default) or 'null' for images that do not decode (corrupt, truncated).",
+    )
     .build()
 });

@@ -14,33 +14,49 @@ use crate::image::image_at_size;
 use crate::models::{
     Device, ImageSpec, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as, prepared_as,
 };
+use crate::on_error::OnError;
 
 /// An image model's forward pass over one column of images (structs or encoded bytes).
 #[derive(Debug)]
 pub struct ImagePass {
-    /// Names the function in per-row errors (the first function of a shared pass).
-    function: &'static str,
     models: Arc<ModelRegistry>,
     model: String,
     spec: ImageSpec,
 }
 
-/// A prepared mini-batch: the tensor of its non-NULL rows.
+/// A prepared mini-batch: the tensor of its rows that decoded, and the errors of those
+/// that did not (a row's error is its heads' to raise or turn into NULL).
 struct ImageInput {
     rows: usize,
+    first_row: usize,
     valid: Vec<usize>,
+    errors: Vec<(usize, String)>,
     tensor: Vec<f32>,
 }
 
-/// Every output of one run: per output name, `width` values for each non-NULL row.
+/// Every output of one run: per output name, `width` values for each row that decoded.
 #[derive(Debug)]
 pub struct ImageOutput {
     rows: usize,
+    first_row: usize,
     valid: Vec<usize>,
+    /// Rows that did not decode, with their errors.
+    errors: Vec<(usize, String)>,
     outputs: Vec<(String, Vec<f32>)>,
 }
 
 impl ImageOutput {
+    /// Applies `on_error` for `function`: the first row that did not decode as its error, or
+    /// nothing (those rows are NULL in every column).
+    pub fn check(&self, function: &str, on_error: OnError) -> Result<()> {
+        match (self.errors.first(), on_error) {
+            (Some((row, e)), OnError::Raise) => {
+                exec_err!("{function}: row {}: {e}", self.first_row + row)
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Output `name` per row (None for NULL rows), each of `width` values.
     pub fn column(
         &self,
@@ -70,11 +86,10 @@ impl ImageOutput {
 }
 
 impl ImagePass {
-    /// The pass of image classifier `model`; `function` names errors.
-    pub fn new(function: &'static str, models: Arc<ModelRegistry>, model: &str) -> Result<Self> {
+    /// The pass of image classifier `model`.
+    pub fn new(models: Arc<ModelRegistry>, model: &str) -> Result<Self> {
         let (_, spec) = models.image_spec(model)?;
         Ok(Self {
-            function,
             models,
             model: model.to_string(),
             spec,
@@ -118,19 +133,26 @@ impl ModelPass for ImagePass {
         let side = self.spec.input_size as usize;
         let valid: Vec<usize> = (0..images.len()).filter(|&r| images.is_valid(r)).collect();
         let mut tensor = Vec::with_capacity(valid.len() * 3 * side * side);
+        let mut decoded = Vec::with_capacity(valid.len());
+        let mut errors = Vec::new();
         // Decode large JPEGs at a reduced scale, keeping twice the side the resize needs so
         // that the resize still antialiases as the reference preprocessing does.
         let shorter = 2 * self.spec.resize_shorter.unwrap_or(self.spec.input_size);
-        for &row in &valid {
+        for row in valid {
             match image_at_size(images.as_ref(), row, shorter) {
-                Ok(Some(image)) => preprocess_into(&image, &self.spec, &mut tensor),
+                Ok(Some(image)) => {
+                    preprocess_into(&image, &self.spec, &mut tensor);
+                    decoded.push(row);
+                }
                 Ok(None) => {}
-                Err(e) => return exec_err!("{}: row {}: {e}", self.function, first_row + row),
+                Err(e) => errors.push((row, e)),
             }
         }
         Ok(Box::new(ImageInput {
             rows: images.len(),
-            valid,
+            first_row,
+            valid: decoded,
+            errors,
             tensor,
         }))
     }
@@ -139,7 +161,9 @@ impl ModelPass for ImagePass {
         let input = prepared_as::<ImageInput>(prepared, &self.model)?;
         let ImageInput {
             rows,
+            first_row,
             valid,
+            errors,
             tensor,
         } = *input;
         let names = self.output_names();
@@ -160,7 +184,9 @@ impl ModelPass for ImagePass {
         };
         Ok(Arc::new(ImageOutput {
             rows,
+            first_row,
             valid,
+            errors,
             outputs,
         }))
     }
