@@ -13,6 +13,7 @@ pub mod io;
 pub mod models;
 pub mod on_error;
 pub mod pdf;
+pub mod reference;
 pub mod sourced;
 pub mod structs;
 pub mod text;

@@ -139,6 +139,11 @@ impl AsyncScalarUDFImpl for Download {
     }
 }
 
+/// `download`'s documentation (DataFusion's async wrapper does not pass it on).
+pub fn documentation() -> &'static Documentation {
+    &DOCUMENTATION
+}
+
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     Documentation::builder(
         DOC_SECTION_MEDIA,
