@@ -8,9 +8,12 @@ use std::fmt::Write;
 
 use datafusion::logical_expr::{Documentation, ScalarUDF};
 
+/// A section's description and its functions' documentation by name.
+type Section<'a> = (Option<&'a str>, Vec<(&'a str, &'a Documentation)>);
+
 /// The reference of `functions` as Markdown: sections by label, functions by name.
 pub fn function_reference(functions: &[ScalarUDF]) -> String {
-    let mut sections: BTreeMap<&str, (Option<&str>, Vec<(&str, &Documentation)>)> = BTreeMap::new();
+    let mut sections: BTreeMap<&str, Section> = BTreeMap::new();
     for function in functions {
         if let Some(doc) = documentation(function) {
             let section = sections
