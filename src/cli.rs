@@ -220,35 +220,35 @@ impl Drop for ProgressBar {
     }
 }
 
-/// The demo tables over the bundled fixtures.
+/// The demo tables over the bundled demo media: `images`, `audio`, `pdfs` and `media` (all).
 pub fn demo_config() -> Result<Config> {
-    let root = fixtures_dir()?;
-    let root = root.to_string_lossy();
-    let table = |name: &str, kind: &str| TableDef {
+    let root = demo_dir()?;
+    let table = |name: &str, folder: &str, kind: &str| TableDef {
         name: name.to_string(),
-        location: root.to_string(),
+        location: root.join(folder).to_string_lossy().into_owned(),
         options: [("kind".to_string(), kind.to_string())].into(),
     };
     Ok(Config {
         tables: vec![
-            table("images", "image"),
-            table("audio", "audio"),
-            table("pdfs", "pdf"),
-            table("media", "any"),
+            table("images", "images", "image"),
+            table("audio", "audio", "audio"),
+            table("pdfs", "pdfs", "pdf"),
+            table("media", "", "any"),
         ],
         ..Config::default()
     })
 }
 
-/// `sql-tests/fixtures` from the working directory, else from the source tree it was built in.
-fn fixtures_dir() -> Result<PathBuf> {
+/// `demo/media` (photos, speech, PDFs; see demo/README.md) from the working directory, else
+/// from the source tree it was built in.
+fn demo_dir() -> Result<PathBuf> {
     let candidates = [
-        PathBuf::from("sql-tests/fixtures"),
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("sql-tests/fixtures"),
+        PathBuf::from("demo/media"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/media"),
     ];
     candidates.into_iter().find(|p| p.is_dir()).ok_or_else(|| {
         DataFusionError::Configuration(
-            "demo media not found: run from the mediasql checkout (sql-tests/fixtures)".into(),
+            "demo media not found: run from the mediasql checkout (demo/media)".into(),
         )
     })
 }
