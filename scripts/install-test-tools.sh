@@ -2,9 +2,18 @@
 # Installs what the test suite needs beyond Rust, idempotently; used by the README, CI and Docker:
 # - python3 with venv (Debian: python3-venv) for the test servers and clients;
 # - a virtualenv with moto's S3-compatible server (the S3 tests start it on loopback) and
-#   psycopg (the client-compatibility test replays what psycopg sends).
+#   psycopg (the client-compatibility test replays what psycopg sends);
+# - Chromium (Debian: chromium), which the web console's test drives headless.
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
+
+if ! command -v chromium >/dev/null; then
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q
+  $sudo apt-get install -y -q --no-install-recommends chromium
+fi
 
 if ! python3 -m venv --help >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive

@@ -36,6 +36,9 @@ pub enum Command {
         /// Address to listen on (default 127.0.0.1:5433, or `listen` in the config file).
         #[arg(long)]
         listen: Option<String>,
+        /// Serve the web console too, on this loopback address (e.g. 127.0.0.1:8080).
+        #[arg(long)]
+        console: Option<String>,
     },
     /// Run SQL, print the result as a table; exits non-zero on error.
     Query {
@@ -48,6 +51,9 @@ pub enum Command {
     Demo {
         #[arg(long, default_value = crate::config::DEFAULT_LISTEN)]
         listen: String,
+        /// The web console's address ("off": none).
+        #[arg(long, default_value = DEFAULT_CONSOLE)]
+        console: String,
     },
 }
 
@@ -89,24 +95,34 @@ impl EngineArgs {
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve { engine, listen } => {
+        Command::Serve {
+            engine,
+            listen,
+            console,
+        } => {
             let mut config = engine.config()?;
             if let Some(listen) = listen {
                 config.listen = listen;
             }
-            serve(config).await
+            serve(config, console).await
         }
         Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
-        Command::Demo { listen } => {
+        Command::Demo { listen, console } => {
             let mut config = demo_config()?;
             config.listen = listen;
-            serve(config).await
+            serve(config, (console != "off").then_some(console)).await
         }
     }
 }
 
-async fn serve(config: Config) -> Result<()> {
+/// Where `mediasql demo` serves its web console.
+const DEFAULT_CONSOLE: &str = "127.0.0.1:8080";
+
+async fn serve(config: Config, console: Option<String>) -> Result<()> {
     let engine = Engine::new(&config)?;
+    if let Some(addr) = console {
+        start_console(&addr, engine.clone()).await?;
+    }
     let listener = TcpListener::bind(&config.listen)
         .await
         .map_err(|e| DataFusionError::Configuration(format!("listen on {}: {e}", config.listen)))?;
@@ -126,6 +142,22 @@ async fn serve(config: Config) -> Result<()> {
         server::shutdown_signal(),
     )
     .await?;
+    Ok(())
+}
+
+/// Starts the web console on loopback address `addr`, beside the wire server.
+async fn start_console(addr: &str, engine: Engine) -> Result<()> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| DataFusionError::Configuration(format!("console on {addr}: {e}")))?;
+    let local = listener.local_addr()?;
+    crate::console::check_loopback(&local)?;
+    eprintln!("web console on http://{local}/");
+    tokio::spawn(async move {
+        if let Err(e) = crate::console::serve(listener, engine).await {
+            log::error!("web console: {e}");
+        }
+    });
     Ok(())
 }
 

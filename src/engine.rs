@@ -7,6 +7,7 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
@@ -32,6 +33,7 @@ pub struct Engine {
     ctx: SessionContext,
     parser: Arc<PostgresCompatibilityParser>,
     named: Arc<NamedParameters>,
+    functions: Arc<Vec<ScalarUDF>>,
     models: Arc<ModelRegistry>,
 }
 
@@ -83,8 +85,8 @@ impl Engine {
         );
         let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
         let named = Arc::new(NamedParameters::of(&functions));
-        for udf in functions {
-            ctx.register_udf(udf);
+        for udf in &functions {
+            ctx.register_udf(udf.clone());
         }
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
             .map_err(|e| *e)?;
@@ -97,6 +99,7 @@ impl Engine {
             ctx,
             parser: Arc::new(PostgresCompatibilityParser::new()),
             named,
+            functions: Arc::new(functions),
             models,
         })
     }
@@ -110,6 +113,11 @@ impl Engine {
             Arc::clone(&self.named),
             Arc::clone(&self.models),
         )
+    }
+
+    /// mediasql's own SQL functions (DataFusion's are not among them).
+    pub fn media_functions(&self) -> &[ScalarUDF] {
+        &self.functions
     }
 
     /// The engine's models (defaults and user models, sessions loaded once).

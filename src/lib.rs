@@ -12,6 +12,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod engine;
 pub mod exec;
 pub mod interrupt;

@@ -10,6 +10,7 @@
 
 mod cancel;
 mod common;
+mod console;
 mod demo;
 mod models;
 mod slt;
