@@ -51,7 +51,7 @@ impl Table {
         let cells: Vec<Vec<Value>> = batch
             .columns()
             .iter()
-            .map(|c| column_cells(c))
+            .map(column_cells)
             .collect::<Result<_>>()?;
         for row in 0..batch.num_rows() {
             if self.rows.len() == MAX_ROWS {
