@@ -11,6 +11,9 @@ import glob, io, os, subprocess, sys, tempfile, zipfile
 import soundfile
 from PIL import Image
 
+sys.path.insert(0, os.path.dirname(__file__))
+from minipdf import pdf
+
 root = os.path.join(os.path.dirname(__file__), "..", "demo", "media")
 wheel = os.environ.get("SKIMAGE_WHEEL") or glob.glob("/tmp/skw/scikit_image-*.whl")[0]
 
@@ -45,32 +48,6 @@ for name, sentence in SENTENCES.items():
     soundfile.write(os.path.join(root, "audio", name), samples, rate, format=fmt)
 
 
-def pdf(pages):
-    """A minimal, valid PDF: lines of Helvetica text on each page, with an exact xref table."""
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None,
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"]
-    kids = []
-    for lines in pages:
-        # A trailing space keeps the lines apart in extracted text.
-        shown = " T* ".join(f"({line} )Tj" for line in lines)
-        stream = f"BT /F1 12 Tf 16 TL 72 720 Td {shown} ET".encode()
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
-        content = len(objs)
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                    f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>")
-        kids.append(f"{len(objs)} 0 R")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
-    out, offsets = b"%PDF-1.4\n", []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
-
 PDFS = {
     "kites.pdf": [
         ["Seven purple kites flew over the quiet harbor at dawn.",
@@ -94,5 +71,5 @@ PDFS = {
 os.makedirs(os.path.join(root, "pdfs"), exist_ok=True)
 for name, pages in PDFS.items():
     with open(os.path.join(root, "pdfs", name), "wb") as f:
-        f.write(pdf(pages))
+        f.write(pdf(pages, font_size=12, leading=16, encoding="WinAnsiEncoding"))
 print("demo media written to", os.path.abspath(root))

@@ -7,6 +7,9 @@ espeak-ng, sox and lame.
 import os, subprocess, sys
 from PIL import Image, ImageOps
 
+sys.path.insert(0, os.path.dirname(__file__))
+from minipdf import pdf
+
 root = os.path.join(os.path.dirname(__file__), "..", "sql-tests", "fixtures")
 data = os.environ.get("SKIMAGE_DATA", "/tmp/skx/skimage/data")
 img = os.path.join(root, "images")
@@ -36,32 +39,9 @@ subprocess.run(["lame", "--quiet", "-b", "64", os.path.join(audio, "harbor.wav")
 with open(os.path.join(audio, "corrupt.wav"), "wb") as f:
     f.write(b"RIFF\x10\x00\x00\x00WAVEjunk" + bytes(200))
 
-def pdf(pages):
-    """A minimal, valid PDF: one Helvetica text line per page, with an exact xref table."""
-    objs = ["<< /Type /Catalog /Pages 2 0 R >>", None,
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
-    kids = []
-    for text in pages:
-        stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-        objs.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode()}\nendstream")
-        content = len(objs)
-        objs.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                    f"/Resources << /Font << /F1 3 0 R >> >> /Contents {content} 0 R >>")
-        kids.append(f"{len(objs)} 0 R")
-    objs[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(pages)} >>"
-    out, offsets = b"%PDF-1.4\n", []
-    for i, body in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return out
-
 with open(os.path.join(root, "pdf", "harbor.pdf"), "wb") as f:
-    f.write(pdf(["Seven purple kites flew over the quiet harbor at dawn.",
-                 "The harbor master counted every kite twice."]))
+    f.write(pdf([["Seven purple kites flew over the quiet harbor at dawn."],
+                 ["The harbor master counted every kite twice."]]))
 with open(os.path.join(root, "pdf", "corrupt.pdf"), "wb") as f:
     f.write(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\n" + bytes(64))
 print("fixtures written to", os.path.abspath(root))
