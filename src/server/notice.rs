@@ -22,8 +22,9 @@ use super::encode::encode_batch;
 use super::handler::error_info;
 use crate::exec::progress::Progress;
 
-/// Writes `rows` to `client` with a progress NOTICE `every` so often while models run. An error in the rows becomes the statement's ErrorResponse after the rows before it,
-/// as in PostgreSQL.
+/// Writes `rows` to `client` with a progress NOTICE `every` so often while models run. An
+/// error in the rows becomes the statement's ErrorResponse after the rows before it, as in
+/// PostgreSQL.
 pub async fn send_rows_with_progress<C>(
     client: &mut C,
     fields: Arc<Vec<FieldInfo>>,
