@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use datafusion::common::{Result, plan_err};
+use datafusion::common::{DataFusionError, Result, plan_err};
 
 /// A device models run on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -33,11 +33,16 @@ impl Device {
             other => return plan_err!("unknown device '{other}' (devices: cpu, cuda)"),
         };
         if !Self::available().contains(&device) {
-            return plan_err!(
-                "device '{device}' is not available in this build (build with --features cuda)"
-            );
+            return Err(device.unavailable());
         }
         Ok(device)
+    }
+
+    /// The error for a device this build lacks.
+    pub(crate) fn unavailable(self) -> DataFusionError {
+        DataFusionError::Plan(format!(
+            "device '{self}' is not available in this build (build with --features cuda)"
+        ))
     }
 
     /// How many times a model's CPU batch size a batch on this device holds: a GPU wants

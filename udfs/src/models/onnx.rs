@@ -73,9 +73,7 @@ pub(crate) fn execution_providers(device: Device) -> Result<Vec<ExecutionProvide
         #[cfg(feature = "onnx-cuda")]
         Device::Cuda => Ok(vec![ort::ep::CUDA::default().build().error_on_failure()]),
         #[cfg(not(feature = "onnx-cuda"))]
-        Device::Cuda => Err(DataFusionError::Plan(
-            "device 'cuda' is not available in this build (build with --features cuda)".into(),
-        )),
+        Device::Cuda => Err(device.unavailable()),
     }
 }
 
