@@ -213,8 +213,8 @@ async fn catalog_json(engine: &Engine) -> Result<Value> {
 /// The rows of `sql` as text.
 async fn rows_of(session: &Session, sql: &str) -> Result<Vec<Vec<String>>> {
     let mut out = Vec::new();
-    for statement in session.parse(sql)? {
-        if let Output::Rows(mut rows) = session.execute(&statement).await? {
+    for output in session.execute_sql(sql).await? {
+        if let Output::Rows(mut rows) = output {
             while let Some(batch) = rows.next().await {
                 out.extend(render::text_rows(&batch?)?);
             }
