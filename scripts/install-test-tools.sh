@@ -3,16 +3,22 @@
 # - python3 with venv (Debian: python3-venv) for the test servers and clients;
 # - a virtualenv with moto's S3-compatible server (the S3 tests start it on loopback) and
 #   psycopg (the client-compatibility test replays what psycopg sends);
-# - Chromium (Debian: chromium), which the web console's test drives headless.
+# - Chromium (Debian: chromium), which the web console's test drives headless;
+# - psql (Debian: postgresql-client) and openssl, with which the security tests log in over
+#   TLS against a CA they make.
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
 
-if ! command -v chromium >/dev/null; then
+missing=()
+command -v chromium >/dev/null || missing+=(chromium)
+command -v psql >/dev/null || missing+=(postgresql-client)
+command -v openssl >/dev/null || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends chromium
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
 if ! python3 -m venv --help >/dev/null 2>&1; then

@@ -10,7 +10,7 @@ use datafusion::common::{DataFusionError, Result};
 use futures::TryStreamExt;
 use tokio::net::TcpListener;
 
-use crate::config::{Config, TableDef, parse_bytes};
+use crate::config::{AuthMethod, Config, TableDef, parse_bytes};
 use crate::engine::Engine;
 use crate::exec::progress::Progress;
 use crate::server;
@@ -36,9 +36,12 @@ pub enum Command {
         /// Address to listen on (default 127.0.0.1:5433, or `listen` in the config file).
         #[arg(long)]
         listen: Option<String>,
-        /// Serve the web console too, on this loopback address (e.g. 127.0.0.1:8080).
+        /// Serve the web console too, on this loopback address (e.g. 127.0.0.1:8080); it
+        /// has no login, so it needs `auth = "trust"`.
         #[arg(long)]
         console: Option<String>,
+        #[command(flatten)]
+        access: AccessArgs,
     },
     /// Run SQL, print the result as a table; exits non-zero on error.
     Query {
@@ -51,10 +54,50 @@ pub enum Command {
     Demo {
         #[arg(long, default_value = crate::config::DEFAULT_LISTEN)]
         listen: String,
-        /// The web console's address ("off": none).
+        /// The web console's address ("off": none; off too with --password).
         #[arg(long, default_value = DEFAULT_CONSOLE)]
         console: String,
+        #[command(flatten)]
+        access: AccessArgs,
     },
+}
+
+/// Who may connect and what they may read.
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// Require this password (SCRAM-SHA-256) for user --user.
+    #[arg(long, env = "MEDIASQL_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// The user --password is for.
+    #[arg(long, default_value = "mediasql")]
+    user: String,
+    /// A directory or URL prefix clients may read media from (repeatable; default: the
+    /// tables' locations).
+    #[arg(long = "media-root", value_name = "DIR_OR_URL")]
+    media_roots: Vec<String>,
+}
+
+impl AccessArgs {
+    /// Applies the flags over `config`; without any media root, the tables' locations.
+    fn apply(&self, config: &mut Config) {
+        if let Some(password) = &self.password {
+            config
+                .security
+                .users
+                .insert(self.user.clone(), password.clone());
+            config.security.auth = AuthMethod::Scram;
+        }
+        if !self.media_roots.is_empty() {
+            config
+                .media_roots
+                .get_or_insert_with(Vec::new)
+                .extend(self.media_roots.iter().cloned());
+        }
+        if config.media_roots.is_none() {
+            let bases = config.tables.iter().map(|t| location_base(&t.location));
+            config.media_roots = Some(bases.collect());
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -99,18 +142,27 @@ pub async fn run(cli: Cli) -> Result<()> {
             engine,
             listen,
             console,
+            access,
         } => {
             let mut config = engine.config()?;
             if let Some(listen) = listen {
                 config.listen = listen;
             }
+            access.apply(&mut config);
             serve(config, console).await
         }
         Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
-        Command::Demo { listen, console } => {
+        Command::Demo {
+            listen,
+            console,
+            access,
+        } => {
             let mut config = demo_config()?;
             config.listen = listen;
-            serve(config, (console != "off").then_some(console)).await
+            access.apply(&mut config);
+            let console =
+                (console != "off" && config.security.auth == AuthMethod::Trust).then_some(console);
+            serve(config, console).await
         }
     }
 }
@@ -119,8 +171,17 @@ pub async fn run(cli: Cli) -> Result<()> {
 const DEFAULT_CONSOLE: &str = "127.0.0.1:8080";
 
 async fn serve(config: Config, console: Option<String>) -> Result<()> {
+    check_users(&config)?;
     let engine = Engine::new(&config)?;
+    if let Some(roots) = engine.media_roots() {
+        eprintln!("media roots: {}", roots.describe());
+    }
     if let Some(addr) = console {
+        if config.security.auth != AuthMethod::Trust {
+            return Err(DataFusionError::Configuration(
+                "the web console has no login: it runs only with auth = \"trust\"".into(),
+            ));
+        }
         start_console(&addr, engine.clone()).await?;
     }
     let listener = TcpListener::bind(&config.listen)
@@ -135,14 +196,30 @@ async fn serve(config: Config, console: Option<String>) -> Result<()> {
         addr.ip(),
         addr.port()
     );
-    server::serve(
-        listener,
-        engine,
-        config.max_connections,
-        server::shutdown_signal(),
-    )
-    .await?;
+    let options = server::ServerOptions {
+        max_connections: config.max_connections,
+        security: config.security.clone(),
+    };
+    server::serve(listener, engine, options, server::shutdown_signal()).await
+}
+
+/// A password server needs users.
+fn check_users(config: &Config) -> Result<()> {
+    if config.security.auth == AuthMethod::Scram && config.security.users.is_empty() {
+        return Err(DataFusionError::Configuration(
+            "no users: pass --password (or set MEDIASQL_PASSWORD) for user 'mediasql', list \
+             [users] in mediasql.toml, or set auth = \"trust\" to let loopback clients in \
+             without a password"
+                .into(),
+        ));
+    }
     Ok(())
+}
+
+/// The directory (or URL prefix) a table location lies under: its part before any glob.
+fn location_base(location: &str) -> String {
+    let base = crate::catalog::location::glob_base(location);
+    if base.is_empty() { ".".into() } else { base }
 }
 
 /// Starts the web console on loopback address `addr`, beside the wire server.
@@ -267,6 +344,8 @@ pub fn demo_config() -> Result<Config> {
             table("pdfs", "pdfs", "pdf"),
             table("media", "", "any"),
         ],
+        media_roots: Some(vec![root.to_string_lossy().into_owned()]),
+        security: crate::config::Security::trust(),
         ..Config::default()
     })
 }

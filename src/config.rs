@@ -3,6 +3,14 @@
 //! ```toml
 //! listen = "127.0.0.1:5433"
 //! memory_limit = "4GiB"
+//! media_roots = ["/srv/media", "s3://bucket/photos"]
+//! auth = "scram-sha-256"            # or "trust": loopback clients need no password
+//! [users]
+//! alice = "a password"              # or a PostgreSQL SCRAM-SHA-256$... verifier
+//! [tls]
+//! cert = "server.crt"
+//! key = "server.key"
+//! require = true
 //! [s3]
 //! "aws.endpoint" = "http://127.0.0.1:9000"
 //! [tables.photos]
@@ -10,8 +18,9 @@
 //! kind = "image"
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use datafusion::common::{DataFusionError, Result};
 use mediasql_udfs::models::Device;
@@ -63,6 +72,73 @@ pub struct Config {
     pub user_models_dir: Option<PathBuf>,
     /// Where models run (`cpu`; `cuda` in builds with the `cuda` feature).
     pub device: Device,
+    /// Directories and URL prefixes clients may read media from; None: anywhere the process
+    /// can (in-process use). `serve` defaults them to the tables' locations.
+    pub media_roots: Option<Vec<String>>,
+    /// Whether `COPY TO` and `INSERT` may write files below the media roots.
+    pub allow_writes: bool,
+    /// Who may connect, and how.
+    pub security: Security,
+}
+
+/// How clients authenticate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMethod {
+    /// SCRAM-SHA-256 against [`Security::users`].
+    #[default]
+    Scram,
+    /// No password, for clients on loopback only.
+    Trust,
+}
+
+/// The server's doors: authentication, TLS, and how long a client may take to start.
+#[derive(Debug, Clone)]
+pub struct Security {
+    pub auth: AuthMethod,
+    /// User name → password, or a PostgreSQL `SCRAM-SHA-256$...` verifier.
+    pub users: BTreeMap<String, String>,
+    /// PEM certificate chain and private key: TLS is offered when both are set.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Refuse clients that do not use TLS.
+    pub require_tls: bool,
+    /// A connection that has not finished its startup and authentication by then is closed.
+    pub startup_timeout: Duration,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            auth: AuthMethod::Scram,
+            users: BTreeMap::new(),
+            tls_cert: None,
+            tls_key: None,
+            require_tls: false,
+            startup_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+impl Security {
+    /// Loopback clients without a password (tests, the demo).
+    pub fn trust() -> Self {
+        Self {
+            auth: AuthMethod::Trust,
+            ..Self::default()
+        }
+    }
+}
+
+impl AuthMethod {
+    fn parse(text: &str) -> Result<Self> {
+        match text.to_ascii_lowercase().as_str() {
+            "scram-sha-256" | "scram" | "password" => Ok(Self::Scram),
+            "trust" => Ok(Self::Trust),
+            other => Err(DataFusionError::Configuration(format!(
+                "unknown auth '{other}': expected \"scram-sha-256\" or \"trust\""
+            ))),
+        }
+    }
 }
 
 impl Default for Config {
@@ -77,6 +153,9 @@ impl Default for Config {
             models_dir: mediasql_udfs::models::default_models_dir(),
             user_models_dir: None,
             device: Device::Cpu,
+            media_roots: None,
+            allow_writes: false,
+            security: Security::default(),
         }
     }
 }
@@ -91,10 +170,27 @@ struct ConfigFile {
     models_dir: Option<PathBuf>,
     user_models_dir: Option<PathBuf>,
     device: Option<String>,
+    media_roots: Option<Vec<String>>,
+    #[serde(default)]
+    allow_writes: bool,
+    auth: Option<String>,
+    startup_timeout_s: Option<f64>,
+    #[serde(default)]
+    users: BTreeMap<String, String>,
+    tls: Option<TlsFile>,
     #[serde(default)]
     s3: HashMap<String, String>,
     #[serde(default)]
     tables: HashMap<String, HashMap<String, String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFile {
+    cert: PathBuf,
+    key: PathBuf,
+    #[serde(default)]
+    require: bool,
 }
 
 impl Config {
@@ -129,6 +225,23 @@ impl Config {
             config.device = Device::parse(&device)?;
         }
         config.s3 = file.s3;
+        config.media_roots = file.media_roots;
+        config.allow_writes = file.allow_writes;
+        let security = &mut config.security;
+        if let Some(auth) = file.auth {
+            security.auth = AuthMethod::parse(&auth)?;
+        }
+        if let Some(seconds) = file.startup_timeout_s {
+            security.startup_timeout = Duration::try_from_secs_f64(seconds).map_err(|_| {
+                DataFusionError::Configuration(format!("invalid startup_timeout_s {seconds}"))
+            })?;
+        }
+        security.users = file.users;
+        if let Some(tls) = file.tls {
+            security.tls_cert = Some(tls.cert);
+            security.tls_key = Some(tls.key);
+            security.require_tls = tls.require;
+        }
         let mut names: Vec<_> = file.tables.into_iter().collect();
         names.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, mut options) in names {
@@ -180,6 +293,22 @@ mod tests {
             error.to_string().contains("unknown device 'tpu'"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn reads_security() {
+        let config = Config::from_toml(
+            "auth = \"trust\"\nmedia_roots = [\"/srv\"]\nallow_writes = true\n\
+             [users]\nalice = \"pw\"\n[tls]\ncert = \"c.pem\"\nkey = \"k.pem\"\nrequire = true\n",
+        )
+        .unwrap();
+        assert_eq!(config.security.auth, AuthMethod::Trust);
+        assert_eq!(config.media_roots, Some(vec!["/srv".to_string()]));
+        assert!(config.allow_writes);
+        assert_eq!(config.security.users["alice"], "pw");
+        assert!(config.security.require_tls);
+        assert_eq!(Config::default().security.auth, AuthMethod::Scram);
+        assert!(Config::from_toml("auth = \"md5\"").is_err());
     }
 
     #[test]

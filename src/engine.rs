@@ -11,7 +11,7 @@ use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
-use mediasql_udfs::io::StoreRegistry;
+use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use mediasql_udfs::models::ModelRegistry;
 
 use crate::catalog::factory::{MediaTableFactory, media_table};
@@ -35,6 +35,7 @@ pub struct Engine {
     named: Arc<NamedParameters>,
     functions: Arc<Vec<ScalarUDF>>,
     models: Arc<ModelRegistry>,
+    roots: Option<Arc<MediaRoots>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -46,7 +47,12 @@ impl std::fmt::Debug for Engine {
 impl Engine {
     /// An engine with the tables of `config` registered.
     pub fn new(config: &Config) -> Result<Self> {
-        let stores = Arc::new(StoreRegistry::new(config.s3.clone()));
+        let roots = config
+            .media_roots
+            .as_ref()
+            .map(|roots| MediaRoots::new(roots, config.allow_writes).map(Arc::new))
+            .transpose()?;
+        let stores = Arc::new(StoreRegistry::new(config.s3.clone()).with_roots(roots.clone()));
         let session_config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
@@ -101,6 +107,7 @@ impl Engine {
             named,
             functions: Arc::new(functions),
             models,
+            roots,
         })
     }
 
@@ -112,7 +119,13 @@ impl Engine {
             Arc::clone(&self.parser),
             Arc::clone(&self.named),
             Arc::clone(&self.models),
+            self.roots.clone(),
         )
+    }
+
+    /// Where clients may read and write; None: anywhere the process can.
+    pub fn media_roots(&self) -> Option<&Arc<MediaRoots>> {
+        self.roots.as_ref()
     }
 
     /// mediasql's own SQL functions (DataFusion's are not among them).

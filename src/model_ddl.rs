@@ -21,6 +21,7 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::Token;
+use mediasql_udfs::io::MediaRoots;
 use mediasql_udfs::models::{CreateModel, ModelRegistry};
 
 /// A parsed model statement.
@@ -31,6 +32,20 @@ pub enum ModelStatement {
 }
 
 impl ModelStatement {
+    /// Refuses a model file, or a labels file, outside the media roots.
+    pub fn check_access(&self, roots: &MediaRoots) -> Result<()> {
+        let Self::Create(request) = self else {
+            return Ok(());
+        };
+        roots.check_local(&request.source)?;
+        match request.options.get("labels") {
+            Some(labels) if std::path::Path::new(labels).exists() => {
+                roots.check_local(std::path::Path::new(labels))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Runs the statement; returns its completion tag.
     pub fn execute(&self, models: &ModelRegistry) -> Result<String> {
         match self {

@@ -10,15 +10,19 @@ use std::sync::{Arc, Mutex};
 use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::config::ExtensionOptions;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
+use datafusion::datasource::listing::ListingTable;
+use datafusion::datasource::source_as_provider;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::logical_expr::{DdlStatement, DmlStatement, LogicalPlan, WriteOp};
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{self, Set};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use mediasql_udfs::io::{MediaRoots, permission_denied};
 use mediasql_udfs::models::ModelRegistry;
 
 use crate::exec::MediasqlOptions;
@@ -79,6 +83,8 @@ pub struct Session {
     vars: Mutex<BTreeMap<String, String>>,
     canceller: Canceller,
     progress: Arc<Progress>,
+    /// Where this session may read and write files; None: anywhere the process can.
+    roots: Option<Arc<MediaRoots>>,
 }
 
 impl Session {
@@ -87,6 +93,7 @@ impl Session {
         parser: Arc<PostgresCompatibilityParser>,
         named: Arc<NamedParameters>,
         models: Arc<ModelRegistry>,
+        roots: Option<Arc<MediaRoots>>,
     ) -> Self {
         let progress = Arc::new(Progress::default());
         ctx.state_ref()
@@ -101,6 +108,7 @@ impl Session {
             vars: Mutex::new(default_settings()),
             canceller: Canceller::default(),
             progress,
+            roots,
         }
     }
 
@@ -209,7 +217,12 @@ impl Session {
     /// Runs one statement.
     pub async fn execute(&self, statement: &Statement) -> Result<Output> {
         let statement = match statement {
-            Statement::Model(model) => return Ok(Output::Command(model.execute(&self.models)?)),
+            Statement::Model(model) => {
+                if let Some(roots) = &self.roots {
+                    model.check_access(roots)?;
+                }
+                return Ok(Output::Command(model.execute(&self.models)?));
+            }
             Statement::Sql(statement) => statement,
         };
         if let Some(command) = session_command(statement) {
@@ -298,6 +311,9 @@ impl Session {
     }
 
     async fn run_plan(&self, plan: LogicalPlan) -> Result<Output> {
+        if let Some(roots) = &self.roots {
+            check_file_access(&plan, roots)?;
+        }
         self.progress.reset();
         let tag = command_tag(&plan);
         let dml = match &plan {
@@ -584,4 +600,44 @@ fn command_tag(plan: &LogicalPlan) -> Option<String> {
         LogicalPlan::Statement(_) => "SET".to_string(),
         _ => return None,
     })
+}
+
+/// Refuses the files a plan would read or write outside `roots`: `COPY TO` targets,
+/// `CREATE EXTERNAL TABLE` locations and `INSERT` into file-backed tables, also under
+/// `EXPLAIN ANALYZE`. Media locations are checked again where they are resolved.
+fn check_file_access(plan: &LogicalPlan, roots: &MediaRoots) -> Result<()> {
+    plan.apply(|node| {
+        match node {
+            LogicalPlan::Copy(copy) => roots.check_write(&copy.output_url)?,
+            LogicalPlan::Ddl(DdlStatement::CreateExternalTable(table)) => {
+                for location in &table.locations {
+                    roots.check_read(location)?;
+                }
+            }
+            LogicalPlan::Dml(dml) if matches!(dml.op, WriteOp::Insert(_)) => {
+                check_insert(dml, roots)?;
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })
+    .map(|_| ())
+}
+
+/// An `INSERT` into a table backed by files writes those files.
+fn check_insert(dml: &DmlStatement, roots: &MediaRoots) -> Result<()> {
+    let provider = source_as_provider(&dml.target)?;
+    let Some(listing) = provider.downcast_ref::<ListingTable>() else {
+        return Ok(());
+    };
+    for url in listing.table_paths() {
+        roots.check_write(url.as_str())?;
+    }
+    if listing.table_paths().is_empty() && !roots.writes_allowed() {
+        return Err(permission_denied(format!(
+            "permission denied to insert into {}: writing files on the server is off",
+            dml.table_name
+        )));
+    }
+    Ok(())
 }

@@ -32,6 +32,7 @@ impl Server {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--table", "clips=sql-tests/fixtures/audio"])
+            .env("MEDIASQL_PASSWORD", "cancel-test")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -41,7 +42,10 @@ impl Server {
     }
 
     async fn connect(&self) -> (Client, tokio::task::JoinHandle<()>) {
-        let config = format!("host=127.0.0.1 port={} user=tester", self.port);
+        let config = format!(
+            "host=127.0.0.1 port={} user=mediasql password=cancel-test",
+            self.port
+        );
         let (client, connection) = tokio_postgres::connect(&config, NoTls)
             .await
             .expect("connect");

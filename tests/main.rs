@@ -3,6 +3,7 @@
 //! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
 //! - `models`: what the model registry keeps across queries and restarts.
+//! - `security`: passwords, TLS, the connection limit, the media roots.
 //! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
 
 // Tests stop at the first failure: unwrap and panic are the point here.
@@ -13,5 +14,6 @@ mod common;
 mod console;
 mod demo;
 mod models;
+mod security;
 mod slt;
 mod wire;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use futures::{Stream, StreamExt, TryStreamExt};
 use globset::{GlobBuilder, GlobMatcher};
-use mediasql_udfs::io::StoreRegistry;
+use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use object_store::path::Path;
 use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
 
@@ -71,6 +71,9 @@ pub struct MediaLocation {
     prefix: Path,
     glob: Option<GlobMatcher>,
     kind: KindFilter,
+    /// For local locations under media roots: listed files must resolve inside them too
+    /// (the listing follows symlinks).
+    local_roots: Option<Arc<MediaRoots>>,
 }
 
 /// One listed file.
@@ -103,6 +106,10 @@ impl MediaLocation {
             })
             .transpose()?;
         let resolved = stores.resolve(if base.is_empty() { "." } else { &base }, options)?;
+        let local_roots = stores
+            .roots()
+            .filter(|_| resolved.root == "file://")
+            .cloned();
         Ok(Self {
             original: location.to_string(),
             display_base: base,
@@ -110,6 +117,7 @@ impl MediaLocation {
             prefix: resolved.path,
             glob,
             kind,
+            local_roots,
         })
     }
 
@@ -168,6 +176,14 @@ impl MediaLocation {
         if relative.is_empty() || !self.kind.accepts(relative) {
             return None;
         }
+        if let Some(roots) = &self.local_roots
+            && roots
+                .check_local(&std::path::Path::new("/").join(full))
+                .is_err()
+        {
+            log::warn!("skipping {full}: a symlink out of the media roots");
+            return None;
+        }
         if let Some(glob) = &self.glob
             && !glob.is_match(relative)
         {
@@ -180,6 +196,11 @@ impl MediaLocation {
         };
         Some(MediaFile { path, meta })
     }
+}
+
+/// The part of `location` before its first glob segment (the directory it lists).
+pub fn glob_base(location: &str) -> String {
+    split_glob(location).0
 }
 
 /// Splits `location` at its first path segment holding a glob character.

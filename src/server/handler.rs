@@ -14,7 +14,6 @@ use datafusion::arrow::datatypes::Schema;
 use datafusion::common::{DataFusionError, ScalarValue};
 use futures::{Sink, StreamExt, stream};
 use pgwire::api::auth::StartupHandler;
-use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
@@ -28,9 +27,11 @@ use pgwire::messages::cancel::CancelRequest;
 use pgwire::types::format::FormatOptions;
 use rust_decimal::Decimal;
 
+use super::ServerOptions;
 use super::encode::{encode_batch, pg_fields, pg_type};
 use super::notice::send_rows_with_progress;
 use super::sqlstate;
+use super::startup::Startup;
 use crate::engine::Engine;
 use crate::session::{Output, Prepared, Session};
 
@@ -95,10 +96,20 @@ impl Handlers {
         Arc::clone(&self.service.sessions)
     }
 
-    pub fn new(engine: Engine) -> Self {
+    /// The startup handler (admission, authentication).
+    pub fn startup(&self) -> Arc<Startup> {
+        Arc::clone(&self.startup)
+    }
+
+    pub fn new(engine: Engine, options: &ServerOptions) -> datafusion::common::Result<Self> {
         let connections = Arc::new(ConnectionManager::new());
         let sessions = Arc::new(Sessions::default());
-        Self {
+        let startup = Startup::new(
+            &options.security,
+            options.max_connections,
+            Arc::clone(&connections),
+        )?;
+        Ok(Self {
             service: Arc::new(QueryService {
                 parser: Arc::new(StatementParser {
                     engine: engine.clone(),
@@ -107,14 +118,12 @@ impl Handlers {
                 engine,
                 sessions: Arc::clone(&sessions),
             }),
-            startup: Arc::new(Startup {
-                connections: Arc::clone(&connections),
-            }),
+            startup: Arc::new(startup),
             cancel: Arc::new(Cancel {
                 connections,
                 sessions,
             }),
-        }
+        })
     }
 }
 
@@ -133,18 +142,6 @@ impl PgWireServerHandlers for Handlers {
 
     fn cancel_handler(&self) -> Arc<impl CancelHandler> {
         Arc::clone(&self.cancel)
-    }
-}
-
-/// Accepts any user and database without a password (password auth is a later issue).
-pub struct Startup {
-    connections: Arc<ConnectionManager>,
-}
-
-#[async_trait]
-impl NoopStartupHandler for Startup {
-    fn connection_manager(&self) -> Option<Arc<ConnectionManager>> {
-        Some(Arc::clone(&self.connections))
     }
 }
 

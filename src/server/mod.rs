@@ -1,13 +1,15 @@
 //! The Postgres wire front end: `serve(listener, engine, shutdown)`.
 //!
-//! Connections beyond the limit are refused at accept; on shutdown the server stops
-//! accepting, gives open connections a grace period to finish, then closes them. A client
-//! that goes away mid-statement has its statement cancelled.
+//! Who gets in is [`startup`]'s business (TLS, the connection limit, SCRAM or loopback
+//! trust); a socket that has not finished its startup within the startup timeout is closed.
+//! On shutdown the server stops accepting, gives open connections a grace period to finish,
+//! then closes them. A client that goes away mid-statement has its statement cancelled.
 
 pub mod encode;
 pub mod handler;
 pub mod notice;
 pub mod sqlstate;
+pub mod startup;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -15,26 +17,36 @@ use std::time::Duration;
 
 use std::net::SocketAddr;
 
+use datafusion::common::Result;
 use pgwire::tokio::process_socket;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::config::Security;
 use crate::engine::Engine;
 use handler::{Handlers, Sessions};
 
 /// How long open connections may go on after shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
+/// What a server admits.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Clients served at once; more get SQLSTATE 53300.
+    pub max_connections: usize,
+    pub security: Security,
+}
+
 /// Serves `engine` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,
     engine: Engine,
-    max_connections: usize,
+    options: ServerOptions,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
-    let handlers = Arc::new(Handlers::new(engine));
-    let limit = Arc::new(Semaphore::new(max_connections.max(1)));
+) -> Result<()> {
+    let tls = startup::tls_acceptor(&options.security)?;
+    let timeout = options.security.startup_timeout;
+    let handlers = Arc::new(Handlers::new(engine, &options)?);
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
     loop {
@@ -48,25 +60,7 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let Ok(permit) = Arc::clone(&limit).try_acquire_owned() else {
-                    log::warn!("connection limit ({max_connections}) reached: refusing {peer}");
-                    continue;
-                };
-                let handlers = Arc::clone(&handlers);
-                connections.spawn(async move {
-                    let _permit = permit;
-                    let (socket, watcher) = match watch_hangup(socket, peer, handlers.sessions()) {
-                        Ok(watched) => watched,
-                        Err(e) => {
-                            log::warn!("connection from {peer}: {e}");
-                            return;
-                        }
-                    };
-                    if let Err(e) = process_socket(socket, None, handlers).await {
-                        log::debug!("connection from {peer} ended: {e}");
-                    }
-                    watcher.abort();
-                });
+                connections.spawn(connection(socket, peer, Arc::clone(&handlers), tls.clone(), timeout));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -77,6 +71,42 @@ pub async fn serve(
         connections.abort_all();
     }
     Ok(())
+}
+
+/// Serves one client; closes it when it has not started within `timeout`.
+async fn connection(
+    socket: TcpStream,
+    peer: SocketAddr,
+    handlers: Arc<Handlers>,
+    tls: Option<pgwire::tokio::TlsAcceptor>,
+    timeout: Duration,
+) {
+    let (socket, watcher) = match watch_hangup(socket, peer, handlers.sessions()) {
+        Ok(watched) => watched,
+        Err(e) => {
+            log::warn!("connection from {peer}: {e}");
+            return;
+        }
+    };
+    let startup = handlers.startup();
+    let served = process_socket(socket, tls, Arc::clone(&handlers));
+    tokio::pin!(served);
+    let result = tokio::select! {
+        result = &mut served => result,
+        () = tokio::time::sleep(timeout) => {
+            if startup.has_started(peer) {
+                served.await
+            } else {
+                log::debug!("{peer} did not finish its startup within {timeout:?}: closed");
+                Ok(())
+            }
+        }
+    };
+    if let Err(e) = result {
+        log::debug!("connection from {peer} ended: {e}");
+    }
+    startup.forget(peer);
+    watcher.abort();
 }
 
 /// How often a connection's socket is checked for a client that went away.

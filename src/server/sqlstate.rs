@@ -1,7 +1,14 @@
-//! DataFusion errors → Postgres SQLSTATEs, in one table (as GreptimeDB keeps it).
+//! DataFusion errors → Postgres SQLSTATEs and messages, in one place.
+//!
+//! Our own errors that clients must tell apart carry their SQLSTATE
+//! ([`mediasql_udfs::error::SqlError`]); DataFusion's carry only their layer (plan,
+//! execution, arrow), so for those few of its messages that have a PostgreSQL class of
+//! their own (unknown table or function, division by zero) the text decides.
 
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::{DataFusionError, SchemaError};
+use datafusion::sql::sqlparser::parser::ParserError;
+use mediasql_udfs::error::find_sql_error;
 
 pub const SYNTAX_ERROR: &str = "42601";
 pub const UNDEFINED_TABLE: &str = "42P01";
@@ -23,6 +30,9 @@ pub const INTERNAL_ERROR: &str = "XX000";
 
 /// The SQLSTATE for `error`.
 pub fn sqlstate(error: &DataFusionError) -> &'static str {
+    if let Some(typed) = find_sql_error(error) {
+        return typed.state.code();
+    }
     match error {
         DataFusionError::SQL(..) => SYNTAX_ERROR,
         DataFusionError::Plan(message) => plan_state(message),
@@ -94,15 +104,60 @@ fn arrow_state(error: &ArrowError) -> &'static str {
     }
 }
 
-/// The error's message without DataFusion's backtrace.
+/// The error's message as PostgreSQL would word it: without DataFusion's backtrace and the
+/// layer prefixes ("Error during planning: ", "Execution error: "...) it puts in front.
 pub fn message(error: &DataFusionError) -> String {
-    error.strip_backtrace()
+    if let Some(typed) = find_sql_error(error) {
+        return typed.message.clone();
+    }
+    if let DataFusionError::SQL(parser, _) = error {
+        let (ParserError::ParserError(m) | ParserError::TokenizerError(m)) = parser.as_ref() else {
+            return "statement too deeply nested".into();
+        };
+        return format!("syntax error: {m}");
+    }
+    let mut text = error.strip_backtrace();
+    while let Some(rest) = PREFIXES.iter().find_map(|p| text.strip_prefix(p)) {
+        text = rest.to_string();
+    }
+    text
 }
+
+/// What DataFusion's `Display` puts before a message.
+const PREFIXES: &[&str] = &[
+    "Error during planning: ",
+    "Execution error: ",
+    "External error: ",
+    "Arrow error: ",
+    "Schema error: ",
+    "Invalid or Unsupported Configuration: ",
+    "Resources exhausted: ",
+    "This feature is not implemented: ",
+    "Join Error: ",
+];
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use datafusion::sql::sqlparser::parser::ParserError;
+
+    #[test]
+    fn typed_errors_keep_their_state_and_message() {
+        use mediasql_udfs::error::{SqlState, sql_error};
+        let denied = sql_error(
+            SqlState::InsufficientPrivilege,
+            "permission denied to read 'x'",
+        );
+        let wrapped = DataFusionError::Context("scan".into(), Box::new(denied));
+        assert_eq!(sqlstate(&wrapped), "42501");
+        assert_eq!(message(&wrapped), "permission denied to read 'x'");
+        let exists = sql_error(SqlState::DuplicateObject, "model 'm' already exists");
+        assert_eq!(sqlstate(&exists), "42710");
+        let plan = DataFusionError::Plan("Invalid function 'nope'".into());
+        assert_eq!(message(&plan), "Invalid function 'nope'");
+        let exec = DataFusionError::Execution("classify: row 3: bad".into());
+        assert_eq!(message(&exec), "classify: row 3: bad");
+    }
 
     #[test]
     fn maps_the_common_errors() {

@@ -221,13 +221,27 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server letting loopback clients in without a password.
     pub async fn start(engine: Engine) -> Self {
+        let options = mediasql::server::ServerOptions {
+            max_connections: 16,
+            security: mediasql::config::Security::trust(),
+        };
+        Self::start_with(engine, options).await
+    }
+
+    pub async fn start_with(engine: Engine, options: mediasql::server::ServerOptions) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(mediasql::server::serve(listener, engine, 16, async move {
-            let _ = stopped.await;
-        }));
+        tokio::spawn(mediasql::server::serve(
+            listener,
+            engine,
+            options,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Self {
             addr,
             stop: Some(stop),

@@ -8,6 +8,7 @@
 
 pub mod audio;
 pub mod bytes;
+pub mod error;
 pub mod image;
 pub mod io;
 pub mod models;

@@ -23,6 +23,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use object_store::ObjectStoreExt;
 
 use super::StoreRegistry;
+use crate::error::find_sql_error;
 use crate::on_error::OnError;
 
 /// How many fetches of one batch may be in flight at once.
@@ -56,17 +57,19 @@ impl Download {
         Self { signature, stores }
     }
 
-    async fn fetch(&self, url: &str) -> std::result::Result<bytes::Bytes, String> {
-        let target = self
-            .stores
-            .resolve(url, &HashMap::new())
-            .map_err(|e| e.to_string())?;
-        let result = target
-            .store
-            .get(&target.path)
-            .await
-            .map_err(|e| e.to_string())?;
-        result.bytes().await.map_err(|e| e.to_string())
+    /// The bytes at `url`, or the row's error. A refused location fails the statement
+    /// whatever `on_error` says: NULL would hide that the server said no.
+    async fn fetch(&self, url: &str) -> Result<std::result::Result<bytes::Bytes, String>> {
+        let target = match self.stores.resolve(url, &HashMap::new()) {
+            Ok(target) => target,
+            Err(e) if find_sql_error(&e).is_some() => return Err(e),
+            Err(e) => return Ok(Err(e.to_string())),
+        };
+        let bytes = match target.store.get(&target.path).await {
+            Ok(result) => result.bytes().await,
+            Err(e) => Err(e),
+        };
+        Ok(bytes.map_err(|e| e.to_string()))
     }
 }
 
@@ -120,7 +123,7 @@ impl AsyncScalarUDFImpl for Download {
                     return Ok(None);
                 }
                 let url = urls.value(row);
-                match (self.fetch(url).await, on_error) {
+                match (self.fetch(url).await?, on_error) {
                     (Ok(bytes), _) => Ok(Some(bytes)),
                     (Err(_), OnError::Null) => Ok(None),
                     (Err(e), OnError::Raise) => exec_err!("{NAME}: row {row}: '{url}': {e}"),

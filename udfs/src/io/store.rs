@@ -16,6 +16,8 @@ use object_store::path::Path;
 use object_store::{ClientOptions, ObjectStore};
 use url::Url;
 
+use super::MediaRoots;
+
 /// A location resolved to a store and a path inside it.
 #[derive(Debug, Clone)]
 pub struct StoreUrl {
@@ -32,6 +34,8 @@ pub struct StoreUrl {
 pub struct StoreRegistry {
     /// Options applied to every S3 store (keys as in `CREATE EXTERNAL TABLE ... OPTIONS`).
     s3_options: HashMap<String, String>,
+    /// Where clients may read; None: anywhere the process can.
+    roots: Option<Arc<MediaRoots>>,
     stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
 }
 
@@ -40,13 +44,29 @@ impl StoreRegistry {
     pub fn new(s3_options: HashMap<String, String>) -> Self {
         Self {
             s3_options,
+            roots: None,
             stores: Mutex::default(),
         }
     }
 
+    /// Limits every location this registry resolves to `roots`.
+    pub fn with_roots(mut self, roots: Option<Arc<MediaRoots>>) -> Self {
+        self.roots = roots;
+        self
+    }
+
+    /// The media roots locations must lie under, if any.
+    pub fn roots(&self) -> Option<&Arc<MediaRoots>> {
+        self.roots.as_ref()
+    }
+
     /// Resolves a URL or local path; `options` override the registry's S3 options.
     /// Stores built with per-call options are not cached.
+    /// Locations outside the media roots are refused (SQLSTATE 42501).
     pub fn resolve(&self, location: &str, options: &HashMap<String, String>) -> Result<StoreUrl> {
+        if let Some(roots) = &self.roots {
+            roots.check_read(location)?;
+        }
         let Some((scheme, _)) = location.split_once("://") else {
             return self.local(std::path::Path::new(location));
         };

@@ -205,10 +205,13 @@ impl ModelRegistry {
             Some(entry) => Ok(entry.clone()),
             None => {
                 let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
-                plan_err!(
-                    "unknown model '{name}': known models are {}",
-                    names.join(", ")
-                )
+                Err(crate::error::sql_error(
+                    crate::error::SqlState::UndefinedObject,
+                    format!(
+                        "unknown model '{name}': known models are {}",
+                        names.join(", ")
+                    ),
+                ))
             }
         }
     }

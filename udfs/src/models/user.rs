@@ -12,6 +12,7 @@ use datafusion::common::{DataFusionError, Result, plan_err};
 use super::onnx::OnnxSession;
 use super::verify::sha256_hex;
 use super::{ImageSpec, ModelEntry, ModelFile, ModelKind, ModelRegistry};
+use crate::error::{SqlState, sql_error};
 
 /// The options `CREATE MODEL ... WITH (...)` understands.
 const OPTIONS: &[&str] = &[
@@ -89,7 +90,10 @@ impl ModelRegistry {
             if request.if_not_exists {
                 return Ok(false);
             }
-            return plan_err!("model '{name}' already exists");
+            return Err(sql_error(
+                SqlState::DuplicateObject,
+                format!("model '{name}' already exists"),
+            ));
         }
         let entry = self.install(request)?;
         entries.push(entry);
@@ -168,7 +172,10 @@ impl ModelRegistry {
             if if_exists {
                 return Ok(false);
             }
-            return plan_err!("model '{name}' does not exist");
+            return Err(sql_error(
+                SqlState::UndefinedObject,
+                format!("model '{name}' does not exist"),
+            ));
         };
         if !entries[index].user {
             return plan_err!(
