@@ -96,6 +96,7 @@ impl Engine {
         }
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
             .map_err(|e| *e)?;
+        crate::pgcompat::install(&ctx, CATALOG, &functions)?;
         for table in &config.tables {
             let provider = media_table(&table.location, &table.options, &stores)?;
             ctx.register_table(table.name.as_str(), Arc::new(provider))

@@ -6,7 +6,8 @@
 //! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
 //! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
 //! - [`pools`]: the CPU and inference thread pools beside the tokio runtime.
-//! - [`server`]: the pgwire front end.
+//! - [`server`]: the pgwire front end; [`pgcompat`]: what PostgreSQL clients expect of the
+//!   catalog (our functions in `pg_proc`, `version()`, `current_setting`).
 //! - [`cli`] / [`config`]: the command line and `mediasql.toml`.
 
 pub mod catalog;
@@ -18,6 +19,7 @@ pub mod exec;
 pub mod interrupt;
 pub mod model_ddl;
 pub mod named_args;
+pub mod pgcompat;
 pub mod pools;
 pub mod server;
 pub mod session;

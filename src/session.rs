@@ -30,6 +30,7 @@ use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
+use crate::pgcompat::settings::{Settings, bind_settings};
 
 /// What running one statement gives.
 pub enum Output {
@@ -228,11 +229,8 @@ impl Session {
         if let Some(command) = session_command(statement) {
             return self.run_command(command);
         }
-        let plan = self
-            .ctx
-            .state()
-            .statement_to_plan(statement.clone())
-            .await?;
+        let statement = self.bind_settings(statement)?;
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
         self.run_plan(plan).await
     }
 
@@ -263,6 +261,7 @@ impl Session {
                 param_types: Vec::new(),
             });
         }
+        let sql = self.bind_settings(&sql)?;
         let plan = self.ctx.state().statement_to_plan(sql).await?;
         let types = plan.get_parameter_types()?;
         let mut param_types = vec![None; types.len()];
@@ -400,6 +399,21 @@ fn affected_rows(batches: &[RecordBatch]) -> u64 {
 
 impl Session {
     /// A `mediasql.*` setting's value (DataFusion's SHOW knows only its own).
+    /// `statement` with its `current_setting`/`set_config` calls bound to this session.
+    fn bind_settings(&self, statement: &SqlStatement) -> Result<SqlStatement> {
+        let mut statement = statement.clone();
+        let mut vars = self
+            .vars
+            .lock()
+            .map_err(|_| DataFusionError::Internal("session settings lock poisoned".into()))?;
+        let mut settings = SessionSettings {
+            vars: &mut vars,
+            session: self,
+        };
+        bind_settings(&mut statement, &mut settings)?;
+        Ok(statement)
+    }
+
     fn engine_setting(&self, name: &str) -> Option<String> {
         let key = name.strip_prefix("mediasql.")?;
         let state = self.ctx.state();
@@ -484,8 +498,8 @@ fn default_settings() -> BTreeMap<String, String> {
         ("max_identifier_length", "63"),
         ("search_path", "\"$user\", public"),
         ("server_encoding", "UTF8"),
-        ("server_version", "16.0"),
-        ("server_version_num", "160000"),
+        ("server_version", crate::server::startup::SERVER_VERSION),
+        ("server_version_num", "160006"),
         ("standard_conforming_strings", "on"),
         ("statement_timeout", "0"),
         ("timezone", "UTC"),
@@ -600,6 +614,25 @@ fn command_tag(plan: &LogicalPlan) -> Option<String> {
         LogicalPlan::Statement(_) => "SET".to_string(),
         _ => return None,
     })
+}
+
+/// The session's variables, then its engine settings (`mediasql.*`).
+struct SessionSettings<'a> {
+    vars: &'a mut BTreeMap<String, String>,
+    session: &'a Session,
+}
+
+impl Settings for SessionSettings<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .cloned()
+            .or_else(|| self.session.engine_setting(name))
+    }
+
+    fn set(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_string(), value.to_string());
+    }
 }
 
 /// Refuses the files a plan would read or write outside `roots`: `COPY TO` targets,

@@ -1,0 +1,141 @@
+//! Catalog functions PostgreSQL clients call that DataFusion and datafusion-pg-catalog lack:
+//! `version()`, `pg_function_is_visible`, `pg_get_function_result`,
+//! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
+//! `pg_get_function_sqlbody` and `obj_description`
+//! (answered for our functions; NULL for other oids, which have no entry here).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility, create_udf,
+};
+use datafusion::scalar::ScalarValue;
+
+use super::proc::FunctionInfo;
+use crate::server::startup::SERVER_VERSION;
+
+/// `version()`, worded as PostgreSQL's so that drivers and dialects (SQLAlchemy, Superset)
+/// can parse the release.
+pub fn version() -> ScalarUDF {
+    let text = format!(
+        "PostgreSQL {SERVER_VERSION} (mediasql {}) on {}-unknown-linux-gnu, compiled by rustc, 64-bit",
+        env!("CARGO_PKG_VERSION"),
+        std::env::consts::ARCH,
+    );
+    create_udf(
+        "version",
+        vec![],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(move |_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))),
+    )
+}
+
+/// `pg_function_is_visible(oid)`: every function is on the search path.
+pub fn pg_function_is_visible() -> ScalarUDF {
+    create_udf(
+        "pg_function_is_visible",
+        vec![DataType::Int64],
+        DataType::Boolean,
+        Volatility::Stable,
+        Arc::new(|args| {
+            let rows = match &args[0] {
+                ColumnarValue::Array(a) => a.len(),
+                ColumnarValue::Scalar(_) => return Ok(ColumnarValue::Scalar(true.into())),
+            };
+            Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+                true;
+                rows
+            ]))))
+        }),
+    )
+}
+
+/// Which text of a [`FunctionInfo`] a lookup answers.
+type Field = fn(&FunctionInfo) -> Option<String>;
+
+/// `name(oid [, text])` → text looked up among our functions by oid.
+#[derive(Debug)]
+struct OidLookup {
+    name: &'static str,
+    field: Field,
+    functions: Arc<BTreeMap<i32, FunctionInfo>>,
+    signature: Signature,
+}
+
+impl PartialEq for OidLookup {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for OidLookup {}
+impl std::hash::Hash for OidLookup {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for OidLookup {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let oids = args.args[0].to_array(args.number_rows)?;
+        let oids = cast(&oids, &DataType::Int64)?;
+        let oids = datafusion::common::cast::as_int64_array(&oids)?;
+        let texts: StringArray = oids
+            .iter()
+            .map(|oid| {
+                let oid = i32::try_from(oid?).ok()?;
+                self.functions.get(&oid).and_then(self.field)
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(texts) as ArrayRef))
+    }
+}
+
+/// The lookups over `functions`.
+pub fn lookups(functions: &Arc<BTreeMap<i32, FunctionInfo>>) -> Vec<ScalarUDF> {
+    let one = TypeSignature::Exact(vec![DataType::Int64]);
+    let two = TypeSignature::Exact(vec![DataType::Int64, DataType::Utf8]);
+    let lookup = |name, field: Field, signature: &TypeSignature| {
+        ScalarUDF::new_from_impl(OidLookup {
+            name,
+            field,
+            functions: Arc::clone(functions),
+            signature: Signature::new(signature.clone(), Volatility::Stable),
+        })
+    };
+    let either = TypeSignature::OneOf(vec![one.clone(), two]);
+    vec![
+        lookup("pg_get_function_result", |f| Some(f.result.clone()), &one),
+        lookup(
+            "pg_get_function_arguments",
+            |f| Some(f.arguments.clone()),
+            &one,
+        ),
+        lookup(
+            "pg_get_function_identity_arguments",
+            |f| Some(f.arguments.clone()),
+            &one,
+        ),
+        // Ours are not SQL-bodied functions: NULL, as PostgreSQL answers for C functions.
+        lookup("pg_get_function_sqlbody", |_| None, &one),
+        lookup("obj_description", |f| Some(f.description.clone()), &either),
+    ]
+}

@@ -1,0 +1,25 @@
+//! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
+//! with their docs ([`proc`]), catalog functions it lacks ([`functions`]), and session
+//! settings as `current_setting`/`set_config` ([`settings`]).
+
+pub mod functions;
+pub mod proc;
+pub mod settings;
+
+use std::sync::Arc;
+
+use datafusion::common::Result;
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::prelude::SessionContext;
+
+/// Registers the catalog functions and our `pg_proc` rows on `ctx` (after
+/// datafusion-pg-catalog's own setup).
+pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
+    let infos = Arc::new(proc::function_infos(ours));
+    ctx.register_udf(functions::version());
+    ctx.register_udf(functions::pg_function_is_visible());
+    for udf in functions::lookups(&infos) {
+        ctx.register_udf(udf);
+    }
+    proc::extend_pg_proc(ctx, catalog, infos)
+}

@@ -1,0 +1,270 @@
+//! mediasql's own functions as PostgreSQL sees functions: rows in `pg_proc` (so psql's `\df`
+//! and drivers' function lists show them), with their argument and result types and the
+//! one-line description from their `Documentation`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{
+    ArrayRef, BooleanArray, Float32Array, Int16Array, Int32Array, RecordBatch, StringArray,
+    new_null_array,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
+use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::common::{DataFusionError, Result, ScalarValue};
+use datafusion::datasource::MemTable;
+use datafusion::logical_expr::{ReturnFieldArgs, ScalarUDF, TypeSignature, Volatility};
+use datafusion::physical_plan::collect;
+use datafusion::prelude::SessionContext;
+use tokio::sync::OnceCell;
+
+use crate::server::encode::pg_type;
+
+/// The first oid given to our functions (far above PostgreSQL's own).
+const FIRST_OID: i32 = 90_000;
+/// `public`'s oid in datafusion-pg-catalog's `pg_namespace`.
+pub const PUBLIC_NAMESPACE: i32 = 16_384;
+
+/// One of our functions, described for the catalog.
+#[derive(Debug, Clone)]
+pub struct FunctionInfo {
+    pub oid: i32,
+    pub name: String,
+    /// `image bytea, model text` (PostgreSQL's pg_get_function_arguments).
+    pub arguments: String,
+    pub argument_names: Vec<String>,
+    /// `17 25` (PostgreSQL's oidvector text of `proargtypes`).
+    pub argument_oids: String,
+    pub result: String,
+    pub result_oid: i32,
+    pub description: String,
+    pub volatile: bool,
+}
+
+/// Our functions by oid, in name order.
+pub fn function_infos(functions: &[ScalarUDF]) -> BTreeMap<i32, FunctionInfo> {
+    let mut sorted: Vec<&ScalarUDF> = functions.iter().collect();
+    sorted.sort_by_key(|f| f.name().to_string());
+    sorted
+        .into_iter()
+        .zip(FIRST_OID..)
+        .map(|(udf, oid)| (oid, describe(udf, oid)))
+        .collect()
+}
+
+fn describe(udf: &ScalarUDF, oid: i32) -> FunctionInfo {
+    let signature = udf.signature();
+    let types = first_exact(&signature.type_signature).unwrap_or_default();
+    let names = signature
+        .parameter_names
+        .clone()
+        .unwrap_or_else(|| (1..=types.len()).map(|i| format!("arg{i}")).collect());
+    let arguments: Vec<String> = names
+        .iter()
+        .zip(types.iter().map(Some).chain(std::iter::repeat(None)))
+        .map(|(name, ty)| match ty {
+            Some(ty) => format!("{name} {}", type_name(ty)),
+            None => name.clone(),
+        })
+        .collect();
+    let argument_oids: Vec<String> = types.iter().map(|t| pg_type(t).oid().to_string()).collect();
+    let result = result_type(udf, &types);
+    let description = documentation(udf)
+        .map(|doc| first_sentence(&doc.description))
+        .unwrap_or_default();
+    FunctionInfo {
+        oid,
+        name: udf.name().to_string(),
+        arguments: arguments.join(", "),
+        argument_names: names,
+        argument_oids: argument_oids.join(" "),
+        result: result.as_ref().map_or("record".into(), type_name),
+        result_oid: result.as_ref().map_or(2249, |t| pg_type(t).oid() as i32),
+        description,
+        volatile: signature.volatility == Volatility::Volatile,
+    }
+}
+
+/// `text`, `real[]`: the type's name as `format_type` shows it.
+fn type_name(data_type: &DataType) -> String {
+    let name = pg_type(data_type).name().to_string();
+    let (element, array) = match name.strip_prefix('_') {
+        Some(element) => (element, "[]"),
+        None => (name.as_str(), ""),
+    };
+    let sql_name = match element {
+        "int2" => "smallint",
+        "int4" => "integer",
+        "int8" => "bigint",
+        "float4" => "real",
+        "float8" => "double precision",
+        "bool" => "boolean",
+        other => other,
+    };
+    format!("{sql_name}{array}")
+}
+
+fn documentation(udf: &ScalarUDF) -> Option<&datafusion::logical_expr::Documentation> {
+    if udf.name() == "download" {
+        return Some(mediasql_udfs::io::download::documentation());
+    }
+    udf.documentation()
+}
+
+/// The argument types of the function's first fully typed form.
+fn first_exact(signature: &TypeSignature) -> Option<Vec<DataType>> {
+    match signature {
+        TypeSignature::Exact(types) => Some(types.clone()),
+        TypeSignature::Uniform(n, types) => types.first().map(|t| vec![t.clone(); *n]),
+        TypeSignature::Nullary => Some(Vec::new()),
+        TypeSignature::OneOf(variants) => variants.iter().find_map(first_exact),
+        _ => None,
+    }
+}
+
+fn result_type(udf: &ScalarUDF, types: &[DataType]) -> Option<DataType> {
+    let fields: Vec<FieldRef> = types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Arc::new(Field::new(format!("a{i}"), t.clone(), true)))
+        .collect();
+    let scalars = vec![None; fields.len()];
+    let args = ReturnFieldArgs {
+        arg_fields: &fields,
+        scalar_arguments: &scalars,
+    };
+    let field = udf.return_field_from_args(args).ok()?;
+    Some(field.data_type().clone())
+}
+
+fn first_sentence(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match text.find(". ") {
+        Some(end) => text[..=end].to_string(),
+        None => text,
+    }
+}
+
+/// Re-registers `pg_catalog` so that its `pg_proc` holds `functions` too.
+pub fn extend_pg_proc(
+    ctx: &SessionContext,
+    catalog: &str,
+    functions: Arc<BTreeMap<i32, FunctionInfo>>,
+) -> Result<()> {
+    let missing = || DataFusionError::Internal("pg_catalog is not set up".into());
+    let catalog = ctx.catalog(catalog).ok_or_else(missing)?;
+    let inner = catalog.schema("pg_catalog").ok_or_else(missing)?;
+    let schema = Arc::new(WithOurFunctions {
+        inner,
+        functions,
+        pg_proc: OnceCell::new(),
+    });
+    catalog.register_schema("pg_catalog", schema)?;
+    Ok(())
+}
+
+/// `pg_catalog` with our rows added to `pg_proc` (built on first use, then kept).
+struct WithOurFunctions {
+    inner: Arc<dyn SchemaProvider>,
+    functions: Arc<BTreeMap<i32, FunctionInfo>>,
+    pg_proc: OnceCell<Arc<dyn TableProvider>>,
+}
+
+impl std::fmt::Debug for WithOurFunctions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WithOurFunctions").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for WithOurFunctions {
+    fn table_names(&self) -> Vec<String> {
+        self.inner.table_names()
+    }
+
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if !name.eq_ignore_ascii_case("pg_proc") {
+            return self.inner.table(name).await;
+        }
+        let Some(builtin) = self.inner.table(name).await? else {
+            return Ok(None);
+        };
+        let table = self
+            .pg_proc
+            .get_or_try_init(|| async {
+                // A context of its own: the builtin table is in memory and needs nothing of
+                // the engine's (whose catalog holds this schema: no cycle).
+                let ctx = SessionContext::new();
+                let plan = builtin.scan(&ctx.state(), None, &[], None).await?;
+                let mut batches = collect(plan, ctx.task_ctx()).await?;
+                batches.push(our_rows(&builtin.schema(), &self.functions)?);
+                let table = MemTable::try_new(builtin.schema(), vec![batches])?;
+                Ok::<_, DataFusionError>(Arc::new(table) as Arc<dyn TableProvider>)
+            })
+            .await?;
+        Ok(Some(Arc::clone(table)))
+    }
+
+    fn table_exist(&self, name: &str) -> bool {
+        self.inner.table_exist(name)
+    }
+}
+
+/// `n` zero values ("", 0, false) of `data_type`, for NOT NULL columns we have nothing for.
+fn new_empty_values(data_type: &DataType, n: usize) -> Result<ArrayRef> {
+    let zero = ScalarValue::new_zero(data_type).or_else(|_| ScalarValue::try_from(data_type));
+    let zero = match (zero, data_type) {
+        (_, DataType::Utf8) => ScalarValue::Utf8(Some(String::new())),
+        (_, DataType::Boolean) => ScalarValue::Boolean(Some(false)),
+        (value, _) => value?,
+    };
+    zero.to_array_of_size(n)
+}
+
+/// `pg_proc` rows for our functions, in `schema`'s columns (unknown ones NULL).
+fn our_rows(schema: &SchemaRef, functions: &BTreeMap<i32, FunctionInfo>) -> Result<RecordBatch> {
+    let infos: Vec<&FunctionInfo> = functions.values().collect();
+    let n = infos.len();
+    let ints = |f: &dyn Fn(&FunctionInfo) -> i32| -> ArrayRef {
+        Arc::new(Int32Array::from_iter_values(infos.iter().map(|i| f(i))))
+    };
+    let texts = |f: &dyn Fn(&FunctionInfo) -> String| -> ArrayRef {
+        Arc::new(StringArray::from_iter_values(infos.iter().map(|i| f(i))))
+    };
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let column: ArrayRef = match field.name().as_str() {
+                "oid" => ints(&|i| i.oid),
+                "proname" | "prosrc" => texts(&|i| i.name.clone()),
+                "pronamespace" => ints(&|_| PUBLIC_NAMESPACE),
+                "proowner" => ints(&|_| 10),
+                "prolang" => ints(&|_| 12),
+                "provariadic" => ints(&|_| 0),
+                "prorettype" => ints(&|i| i.result_oid),
+                "procost" => Arc::new(Float32Array::from(vec![1.0; n])),
+                "prorows" => Arc::new(Float32Array::from(vec![0.0; n])),
+                "prokind" => texts(&|_| "f".into()),
+                "provolatile" => texts(&|i| if i.volatile { "v" } else { "i" }.into()),
+                "proparallel" => texts(&|_| "s".into()),
+                "prosupport" => texts(&|_| "-".into()),
+                "prosecdef" | "proleakproof" | "proisstrict" | "proretset" => {
+                    Arc::new(BooleanArray::from(vec![false; n]))
+                }
+                "pronargs" => Arc::new(Int16Array::from_iter_values(
+                    infos.iter().map(|i| i.argument_names.len() as i16),
+                )),
+                "pronargdefaults" => Arc::new(Int16Array::from(vec![0; n])),
+                "proargnames" => texts(&|i| format!("{{{}}}", i.argument_names.join(","))),
+                "proargtypes" => texts(&|i| i.argument_oids.clone()),
+                _ if !field.is_nullable() => new_empty_values(field.data_type(), n)?,
+                _ => new_null_array(field.data_type(), n),
+            };
+            // The builtin table's column types decide (they come from its export).
+            datafusion::arrow::compute::cast(&column, field.data_type()).map_err(Into::into)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
+}

@@ -1,0 +1,196 @@
+//! `current_setting(name [, missing_ok])` and `set_config(name, value, is_local)`.
+//!
+//! A session's settings live in the session, not in DataFusion, so calls with constant
+//! arguments are bound before planning: `current_setting('server_version_num')` becomes the
+//! literal `'160006'`, and `set_config` sets the value and becomes the literal it returns.
+//! What clients send (Grafana, pgAdmin, JDBC) always passes constants.
+
+use std::ops::ControlFlow;
+
+use datafusion::common::{DataFusionError, Result};
+use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
+use datafusion::sql::sqlparser::ast::{
+    self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, SelectItem, SetExpr, Value,
+    visit_expressions_mut,
+};
+use mediasql_udfs::error::{SqlState, sql_error};
+
+/// Where settings are read and written.
+pub trait Settings {
+    fn get(&self, name: &str) -> Option<String>;
+    fn set(&mut self, name: &str, value: &str);
+}
+
+/// Replaces the `current_setting` and `set_config` calls of `statement` by their values.
+pub fn bind_settings(statement: &mut SqlStatement, settings: &mut dyn Settings) -> Result<()> {
+    let flow = match statement {
+        SqlStatement::Statement(s) => {
+            name_columns(s);
+            visit_expressions_mut(s.as_mut(), |e| bind(e, settings))
+        }
+        SqlStatement::CopyTo(copy) => match &mut copy.source {
+            CopyToSource::Query(query) => {
+                visit_expressions_mut(query.as_mut(), |e| bind(e, settings))
+            }
+            CopyToSource::Relation(_) => ControlFlow::Continue(()),
+        },
+        SqlStatement::Explain(explain) => {
+            return bind_settings(&mut explain.statement, settings);
+        }
+        _ => ControlFlow::Continue(()),
+    };
+    match flow {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+/// A bare `SELECT current_setting(...)` column is named `current_setting`, as in PostgreSQL
+/// (bound to a literal, DataFusion would name it after the value).
+fn name_columns(statement: &mut ast::Statement) {
+    let ast::Statement::Query(query) = statement else {
+        return;
+    };
+    let SetExpr::Select(select) = query.body.as_mut() else {
+        return;
+    };
+    for item in &mut select.projection {
+        let SelectItem::UnnamedExpr(expr) = item else {
+            continue;
+        };
+        let Some(name) = function_name(expr).filter(|n| SETTING_FUNCTIONS.contains(&n.as_str()))
+        else {
+            continue;
+        };
+        let expr = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+        *item = SelectItem::ExprWithAlias {
+            expr,
+            alias: Ident::new(name),
+        };
+    }
+}
+
+const SETTING_FUNCTIONS: &[&str] = &["current_setting", "set_config"];
+
+fn function_name(expr: &Expr) -> Option<String> {
+    let Expr::Function(function) = expr else {
+        return None;
+    };
+    let last = function.name.0.last()?.as_ident()?;
+    Some(last.value.to_ascii_lowercase())
+}
+
+fn bind(expr: &mut Expr, settings: &mut dyn Settings) -> ControlFlow<DataFusionError> {
+    let name = function_name(expr);
+    let Expr::Function(function) = expr else {
+        return ControlFlow::Continue(());
+    };
+    let FunctionArguments::List(list) = &function.args else {
+        return ControlFlow::Continue(());
+    };
+    let args: Vec<Option<String>> = list.args.iter().map(constant).collect();
+    let value = match (name.as_deref(), args.as_slice()) {
+        (Some("current_setting"), [Some(name)]) => match settings.get(&name.to_ascii_lowercase()) {
+            Some(value) => Some(value),
+            None => return ControlFlow::Break(unrecognized(name)),
+        },
+        (Some("current_setting"), [Some(name), Some(missing_ok)]) => {
+            let value = settings.get(&name.to_ascii_lowercase());
+            if value.is_none() && !is_true(missing_ok) {
+                return ControlFlow::Break(unrecognized(name));
+            }
+            value
+        }
+        (Some("set_config"), [Some(name), Some(value), Some(_is_local)]) => {
+            settings.set(&name.to_ascii_lowercase(), value);
+            Some(value.clone())
+        }
+        _ => return ControlFlow::Continue(()),
+    };
+    *expr = match value {
+        Some(value) => Expr::Value(Value::SingleQuotedString(value).into()),
+        None => Expr::Value(Value::Null.into()),
+    };
+    ControlFlow::Continue(())
+}
+
+/// A string or boolean constant argument, as text.
+fn constant(arg: &FunctionArg) -> Option<String> {
+    let FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Value(value))) = arg else {
+        return None;
+    };
+    match &value.value {
+        Value::SingleQuotedString(s) => Some(s.clone()),
+        Value::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn is_true(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "true" | "t" | "on" | "1" | "yes"
+    )
+}
+
+fn unrecognized(name: &str) -> DataFusionError {
+    sql_error(
+        SqlState::UndefinedObject,
+        format!("unrecognized configuration parameter \"{name}\""),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use datafusion::sql::parser::DFParserBuilder;
+
+    impl Settings for BTreeMap<String, String> {
+        fn get(&self, name: &str) -> Option<String> {
+            BTreeMap::get(self, name).cloned()
+        }
+        fn set(&mut self, name: &str, value: &str) {
+            self.insert(name.into(), value.into());
+        }
+    }
+
+    fn bound(sql: &str, settings: &mut BTreeMap<String, String>) -> Result<String> {
+        let mut statement = DFParserBuilder::new(sql).build()?.parse_statement()?;
+        bind_settings(&mut statement, settings)?;
+        Ok(statement.to_string())
+    }
+
+    #[test]
+    fn binds_constant_calls() {
+        let mut settings = BTreeMap::from([("server_version_num".to_string(), "160006".into())]);
+        assert_eq!(
+            bound(
+                "SELECT current_setting('server_version_num')",
+                &mut settings
+            )
+            .unwrap(),
+            "SELECT '160006' AS current_setting"
+        );
+        assert_eq!(
+            bound(
+                "SELECT pg_catalog.set_config('search_path', 'x', false)",
+                &mut settings
+            )
+            .unwrap(),
+            "SELECT 'x' AS set_config"
+        );
+        assert_eq!(settings["search_path"], "x");
+        assert_eq!(
+            bound("SELECT current_setting('nope', true)", &mut settings).unwrap(),
+            "SELECT NULL AS current_setting"
+        );
+        let error = bound("SELECT current_setting('nope')", &mut settings).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unrecognized configuration parameter")
+        );
+    }
+}
