@@ -258,6 +258,36 @@ async fn query(config: &Config, sql: &str) -> Result<()> {
             Output::Command(tag) | Output::TransactionStart(tag) | Output::TransactionEnd(tag) => {
                 println!("{tag}");
             }
+            Output::CopyOut(stream, format) => {
+                bar.stop();
+                copy_to_stdout(stream, &format).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes a `COPY ... TO STDOUT` in text or CSV as its rows arrive.
+async fn copy_to_stdout(
+    mut stream: datafusion::execution::SendableRecordBatchStream,
+    format: &crate::copy_out::CopyFormat,
+) -> Result<()> {
+    use crate::copy_out::{CopyKind, header_line, text_lines};
+    use std::io::Write;
+    if format.kind == CopyKind::Binary {
+        return Err(DataFusionError::NotImplemented(
+            "binary COPY TO STDOUT needs a Postgres client (psql, a driver)".into(),
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    if format.header {
+        let schema = stream.schema();
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        out.write_all(&header_line(&names, format))?;
+    }
+    while let Some(batch) = stream.try_next().await? {
+        for line in text_lines(&batch, format)? {
+            out.write_all(&line)?;
         }
     }
     Ok(())

@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod copy_out;
 pub mod engine;
 pub mod exec;
 pub mod interrupt;

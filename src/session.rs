@@ -25,6 +25,7 @@ use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::io::{MediaRoots, permission_denied};
 use mediasql_udfs::models::ModelRegistry;
 
+use crate::copy_out::{CopyFormat, copy_to_stdout};
 use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
@@ -42,6 +43,8 @@ pub enum Output {
     TransactionStart(String),
     /// `COMMIT`/`ROLLBACK`: the transaction block ended.
     TransactionEnd(String),
+    /// `COPY ... TO STDOUT`: rows to send in a COPY format.
+    CopyOut(SendableRecordBatchStream, CopyFormat),
 }
 
 /// One parsed statement: SQL for DataFusion (or the session), or a model statement.
@@ -226,6 +229,15 @@ impl Session {
             }
             Statement::Sql(statement) => statement,
         };
+        if let Some(copy) = copy_out_query(statement) {
+            let (query, format) = copy?;
+            let query = self.bind_settings(&query)?;
+            let plan = self.ctx.state().statement_to_plan(query).await?;
+            return match self.run_plan(plan).await? {
+                Output::Rows(rows) => Ok(Output::CopyOut(rows, format)),
+                other => Ok(other),
+            };
+        }
         if let Some(command) = session_command(statement) {
             return self.run_command(command);
         }
@@ -247,6 +259,15 @@ impl Session {
             }
             Statement::Sql(sql) => sql.clone(),
         };
+        if copy_out_query(&sql).is_some() {
+            // Run as a whole when executed: its rows go out as COPY data, not as a result.
+            return Ok(Prepared {
+                statement,
+                plan: None,
+                schema: Arc::new(Schema::empty()),
+                param_types: Vec::new(),
+            });
+        }
         if let Some(command) = session_command(&sql) {
             let schema = match command {
                 SessionCommand::Show(name) => show_schema(&name),
@@ -614,6 +635,18 @@ fn command_tag(plan: &LogicalPlan) -> Option<String> {
         LogicalPlan::Statement(_) => "SET".to_string(),
         _ => return None,
     })
+}
+
+/// The query and format of a `COPY ... TO STDOUT`.
+fn copy_out_query(statement: &SqlStatement) -> Option<Result<(SqlStatement, CopyFormat)>> {
+    let SqlStatement::Statement(statement) = statement else {
+        return None;
+    };
+    let copy = copy_to_stdout(statement)?;
+    Some(copy.map(|(query, format)| {
+        let query = ast::Statement::Query(Box::new(query));
+        (SqlStatement::Statement(Box::new(query)), format)
+    }))
 }
 
 /// The session's variables, then its engine settings (`mediasql.*`).

@@ -9,7 +9,9 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
+use bytes::{BufMut, Bytes, BytesMut};
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::{DataFusionError, ScalarValue};
 use futures::{Sink, StreamExt, stream};
@@ -17,13 +19,14 @@ use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::api::results::{FieldFormat, FieldInfo, QueryResponse, Response, Tag};
+use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
 use pgwire::api::stmt::QueryParser;
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::copy::CopyData;
 use pgwire::types::format::FormatOptions;
 use rust_decimal::Decimal;
 
@@ -32,6 +35,7 @@ use super::encode::{encode_batch, pg_fields, pg_type};
 use super::notice::send_rows_with_progress;
 use super::sqlstate;
 use super::startup::Startup;
+use crate::copy_out::{self, CopyFormat, CopyKind};
 use crate::engine::Engine;
 use crate::session::{Output, Prepared, Session};
 
@@ -219,6 +223,78 @@ fn response<C: ClientInfo>(
             });
             Response::Query(QueryResponse::new(fields, rows))
         }
+        Output::CopyOut(batches, format) => copy_response(client, batches, format),
+    }
+}
+
+/// The rows of a `COPY ... TO STDOUT`, one CopyData per row (the count in its tag); the
+/// binary signature or CSV header goes in front of the first.
+fn copy_response<C: ClientInfo>(
+    client: &C,
+    batches: datafusion::execution::SendableRecordBatchStream,
+    format: CopyFormat,
+) -> Response {
+    let schema = batches.schema();
+    let columns = schema.fields().len();
+    let binary = format.kind == CopyKind::Binary;
+    let fields = row_fields(client, &schema, |_| {
+        if binary {
+            FieldFormat::Binary
+        } else {
+            FieldFormat::Text
+        }
+    });
+    let header = if binary {
+        Some(copy_out::binary_header())
+    } else if format.header {
+        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+        Some(copy_out::header_line(&names, &format))
+    } else {
+        None
+    };
+    let header = Arc::new(Mutex::new(header));
+    let first = Arc::clone(&header);
+    let code = format.code();
+    let encode = move |batch: &RecordBatch| -> datafusion::common::Result<Vec<Bytes>> {
+        if !binary {
+            return copy_out::text_lines(batch, &format);
+        }
+        let rows = encode_batch(batch, &fields)?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let mut tuple = BytesMut::with_capacity(row.data.len() + 2);
+                tuple.put_i16(row.field_count);
+                tuple.put_slice(&row.data);
+                tuple.freeze()
+            })
+            .collect())
+    };
+    let rows = batches.flat_map(move |batch| {
+        let chunks: Vec<PgWireResult<CopyData>> = match batch.and_then(|b| encode(&b)) {
+            Ok(lines) => lines
+                .into_iter()
+                .map(|line| Ok(CopyData::new(with_prefix(&first, line))))
+                .collect(),
+            Err(e) => vec![Err(pg_error(&e))],
+        };
+        stream::iter(chunks)
+    });
+    // No rows: the header still goes out.
+    let rest = stream::once(async move { take(&header) })
+        .filter_map(|h| async move { h.map(|h| Ok(CopyData::new(h))) });
+    Response::CopyOut(CopyResponse::new(code, columns, rows.chain(rest)))
+}
+
+fn take(header: &Mutex<Option<Bytes>>) -> Option<Bytes> {
+    header.lock().ok().and_then(|mut h| h.take())
+}
+
+/// `line` with the header in front if it has not gone out yet.
+fn with_prefix(header: &Mutex<Option<Bytes>>, line: Bytes) -> Bytes {
+    match take(header) {
+        Some(prefix) => [prefix, line].concat().into(),
+        None => line,
     }
 }
 

@@ -41,4 +41,21 @@ with psycopg.connect(f"host=127.0.0.1 port={port} user=app dbname=media", autoco
         assert e.sqlstate == "42601", e.sqlstate
     cur.execute("SELECT 1 + %s", (41,))
     assert cur.fetchone() == (42,)
+
+    # COPY TO STDOUT in each format, as psycopg's copy() reads it.
+    query = "COPY (SELECT path, width FROM read_media('sql-tests/fixtures/images') WHERE width > 500 ORDER BY path) TO STDOUT"
+    with cur.copy(query + " (FORMAT csv, HEADER)") as copy:
+        csv_text = b"".join(bytes(chunk) for chunk in copy).decode()
+    lines = csv_text.splitlines()
+    assert lines[0] == "path,width" and lines[1].endswith("astronaut.jpg,512"), lines
+    with cur.copy(query) as copy:
+        copy.set_types(["text", "int4"])
+        rows = list(copy.rows())
+    assert len(rows) == 3 and rows[2][0].endswith("coffee.jpg") and rows[2][1] == 600, rows
+    with cur.copy(query + " (FORMAT binary)") as copy:
+        copy.set_types(["text", "int4"])
+        binary_rows = list(copy.rows())
+    assert binary_rows == rows, binary_rows
+    cur.execute("SELECT 1")  # the session goes on after COPY
+    assert cur.fetchone() == (1,)
 print("OK")
