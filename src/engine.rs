@@ -53,7 +53,7 @@ impl Engine {
             .map(|roots| MediaRoots::new(roots, config.allow_writes).map(Arc::new))
             .transpose()?;
         let stores = Arc::new(StoreRegistry::new(config.s3.clone()).with_roots(roots.clone()));
-        let session_config = SessionConfig::new()
+        let mut session_config = SessionConfig::new()
             .with_information_schema(true)
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
             .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions))
@@ -61,6 +61,9 @@ impl Engine {
                 device: config.device.to_string(),
                 ..MediasqlOptions::default()
             });
+        // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);
+        // without a zone DataFusion would plan it as a plain timestamp.
+        session_config.options_mut().execution.time_zone = Some("UTC".into());
         let pool: Arc<dyn MemoryPool> = Arc::new(FairSpillPool::new(config.memory_limit));
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(pool)

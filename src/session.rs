@@ -31,6 +31,7 @@ use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
+use crate::pgcompat::params::cast_declared;
 use crate::pgcompat::settings::{Settings, bind_settings};
 
 /// What running one statement gives.
@@ -246,8 +247,13 @@ impl Session {
         self.run_plan(plan).await
     }
 
-    /// Parses and plans one statement for the extended protocol.
-    pub async fn prepare(&self, statement: Statement) -> Result<Prepared> {
+    /// Parses and plans one statement for the extended protocol; `$n` has type
+    /// `declared[n - 1]` where the client declared one.
+    pub async fn prepare(
+        &self,
+        statement: Statement,
+        declared: &[Option<DataType>],
+    ) -> Result<Prepared> {
         let sql = match &statement {
             Statement::Model(_) => {
                 return Ok(Prepared {
@@ -282,7 +288,8 @@ impl Session {
                 param_types: Vec::new(),
             });
         }
-        let sql = self.bind_settings(&sql)?;
+        let mut sql = self.bind_settings(&sql)?;
+        cast_declared(&mut sql, declared)?;
         let plan = self.ctx.state().statement_to_plan(sql).await?;
         let types = plan.get_parameter_types()?;
         let mut param_types = vec![None; types.len()];
@@ -294,6 +301,11 @@ impl Session {
                 .and_then(|n| n.checked_sub(1));
             if let Some(slot) = index.and_then(|i| param_types.get_mut(i)) {
                 *slot = data_type;
+            }
+        }
+        for (slot, declared) in param_types.iter_mut().zip(declared) {
+            if slot.is_none() {
+                slot.clone_from(declared);
             }
         }
         let schema = if is_command(&plan) {

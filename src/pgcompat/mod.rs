@@ -1,8 +1,10 @@
 //! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
 //! with their docs ([`proc`]), catalog functions it lacks ([`functions`]), and session
-//! settings as `current_setting`/`set_config` ([`settings`]).
+//! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
+//! types clients declare ([`params`]).
 
 pub mod functions;
+pub mod params;
 pub mod proc;
 pub mod settings;
 

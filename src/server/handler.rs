@@ -10,10 +10,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 use async_trait::async_trait;
 use bytes::{BufMut, Bytes, BytesMut};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::Schema;
-use datafusion::common::{DataFusionError, ScalarValue};
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::DataFusionError;
 use futures::{Sink, StreamExt, stream};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::CancelHandler;
@@ -28,11 +27,11 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::CopyData;
 use pgwire::types::format::FormatOptions;
-use rust_decimal::Decimal;
 
 use super::ServerOptions;
 use super::encode::{encode_batch, pg_fields, pg_type};
 use super::notice::send_rows_with_progress;
+use super::params::{bind_parameters, declared_type};
 use super::sqlstate;
 use super::startup::Startup;
 use crate::copy_out::{self, CopyFormat, CopyKind};
@@ -187,7 +186,7 @@ pub fn error_info(error: &DataFusionError) -> ErrorInfo {
     )
 }
 
-fn pg_error(error: &DataFusionError) -> PgWireError {
+pub(super) fn pg_error(error: &DataFusionError) -> PgWireError {
     PgWireError::UserError(Box::new(error_info(error)))
 }
 
@@ -357,7 +356,7 @@ impl QueryParser for StatementParser {
         &self,
         client: &C,
         sql: &str,
-        _types: &[Option<Type>],
+        types: &[Option<Type>],
     ) -> PgWireResult<Option<Self::Statement>>
     where
         C: ClientInfo + Unpin + Send + Sync,
@@ -374,7 +373,14 @@ impl QueryParser for StatementParser {
         let Some(statement) = statements.pop() else {
             return Ok(None);
         };
-        let prepared = session.prepare(statement).await.map_err(|e| pg_error(&e))?;
+        let declared: Vec<Option<DataType>> = types
+            .iter()
+            .map(|t| t.as_ref().and_then(declared_type))
+            .collect();
+        let prepared = session
+            .prepare(statement, &declared)
+            .await
+            .map_err(|e| pg_error(&e))?;
         Ok(Some(Arc::new(prepared)))
     }
 
@@ -431,68 +437,4 @@ impl ExtendedQueryHandler for QueryService {
         let format = portal.result_column_format.clone();
         Ok(response(client, output, move |i| format.format_for(i)))
     }
-}
-
-/// Decodes a portal's parameters: by the type the client declared, else the type the plan
-/// inferred; then cast to the inferred type.
-fn bind_parameters(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<ScalarValue>> {
-    let prepared = &portal.statement.statement;
-    (0..portal.parameter_len())
-        .map(|i| {
-            let inferred = prepared.param_types.get(i).cloned().flatten();
-            let declared = portal.statement.parameter_types.get(i).cloned().flatten();
-            let wire_type = declared
-                .filter(|t| *t != Type::UNKNOWN)
-                .or_else(|| inferred.as_ref().map(pg_type))
-                .unwrap_or(Type::UNKNOWN);
-            let value = decode_parameter(portal, i, &wire_type)?;
-            match inferred {
-                Some(dt) if value.data_type() != dt => value.cast_to(&dt).map_err(|e| {
-                    pg_error(&DataFusionError::Plan(format!(
-                        "parameter ${}: cannot convert to {dt}: {e}",
-                        i + 1
-                    )))
-                }),
-                _ => Ok(value),
-            }
-        })
-        .collect()
-}
-
-fn decode_parameter(
-    portal: &Portal<Arc<Prepared>>,
-    i: usize,
-    ty: &Type,
-) -> PgWireResult<ScalarValue> {
-    Ok(match *ty {
-        Type::BOOL => ScalarValue::Boolean(portal.parameter::<bool>(i, ty)?),
-        Type::INT2 => ScalarValue::Int16(portal.parameter::<i16>(i, ty)?),
-        Type::INT4 => ScalarValue::Int32(portal.parameter::<i32>(i, ty)?),
-        Type::INT8 => ScalarValue::Int64(portal.parameter::<i64>(i, ty)?),
-        Type::FLOAT4 => ScalarValue::Float32(portal.parameter::<f32>(i, ty)?),
-        Type::FLOAT8 => ScalarValue::Float64(portal.parameter::<f64>(i, ty)?),
-        Type::NUMERIC => match portal.parameter::<Decimal>(i, ty)? {
-            Some(d) => ScalarValue::Decimal128(Some(d.mantissa()), 38, d.scale() as i8),
-            None => ScalarValue::Decimal128(None, 38, 0),
-        },
-        Type::BYTEA => ScalarValue::Binary(portal.parameter::<Vec<u8>>(i, ty)?),
-        Type::DATE => ScalarValue::Date32(
-            portal
-                .parameter::<NaiveDate>(i, ty)?
-                .map(|d| (d - DateTime::UNIX_EPOCH.date_naive()).num_days() as i32),
-        ),
-        Type::TIMESTAMP => ScalarValue::TimestampMicrosecond(
-            portal
-                .parameter::<NaiveDateTime>(i, ty)?
-                .map(|t| t.and_utc().timestamp_micros()),
-            None,
-        ),
-        Type::TIMESTAMPTZ => ScalarValue::TimestampMicrosecond(
-            portal
-                .parameter::<DateTime<FixedOffset>>(i, ty)?
-                .map(|t| t.timestamp_micros()),
-            Some("UTC".into()),
-        ),
-        _ => ScalarValue::Utf8(portal.parameter::<String>(i, &Type::TEXT)?),
-    })
 }

@@ -8,6 +8,7 @@
 pub mod encode;
 pub mod handler;
 pub mod notice;
+pub mod params;
 pub mod sqlstate;
 pub mod startup;
 

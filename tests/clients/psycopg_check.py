@@ -42,6 +42,14 @@ with psycopg.connect(f"host=127.0.0.1 port={port} user=app dbname=media", autoco
     cur.execute("SELECT 1 + %s", (41,))
     assert cur.fetchone() == (42,)
 
+    # Parameters are planned with the types psycopg declares, as PostgreSQL plans them.
+    now = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+    cur.execute("SELECT %s, %s, %s, %s, %s", (42, 1.5, True, now, [1.0, 2.0]))
+    assert cur.fetchone() == (42, 1.5, True, now, [1.0, 2.0])
+    assert [d.type_code for d in cur.description] == [21, 701, 16, 1184, 1022], cur.description
+    cur.execute("SELECT cosine_similarity(%s, %s)", ([1.0, 0.0], [0.0, 1.0]))
+    assert cur.fetchone() == (0.0,)
+
     # COPY TO STDOUT in each format, as psycopg's copy() reads it.
     query = "COPY (SELECT path, width FROM read_media('sql-tests/fixtures/images') WHERE width > 500 ORDER BY path) TO STDOUT"
     with cur.copy(query + " (FORMAT csv, HEADER)") as copy:

@@ -1,0 +1,115 @@
+//! Parameter types a client declares (Parse's OIDs): PostgreSQL plans `$n` with the declared
+//! type, so `SELECT $1` with an int8 parameter returns int8, not text. DataFusion infers
+//! placeholder types only from context, so each declared `$n` becomes `CAST($n AS type)`
+//! before planning.
+
+use std::ops::ControlFlow;
+
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::{DataFusionError, Result};
+use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
+use datafusion::sql::sqlparser::ast::{self, Expr, Value, visit_expressions_mut};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+/// Wraps each `$n` whose type the client declared in a cast to that type.
+pub fn cast_declared(statement: &mut SqlStatement, declared: &[Option<DataType>]) -> Result<()> {
+    if declared.iter().all(Option::is_none) {
+        return Ok(());
+    }
+    let types = declared
+        .iter()
+        .map(|t| t.as_ref().map(sql_type).transpose().map(Option::flatten))
+        .collect::<Result<Vec<_>>>()?;
+    let _ = match statement {
+        SqlStatement::Statement(s) => visit_expressions_mut(s.as_mut(), |e| cast(e, &types)),
+        SqlStatement::CopyTo(copy) => match &mut copy.source {
+            CopyToSource::Query(query) => {
+                visit_expressions_mut(query.as_mut(), |e| cast(e, &types))
+            }
+            CopyToSource::Relation(_) => ControlFlow::Continue(()),
+        },
+        _ => ControlFlow::Continue(()),
+    };
+    Ok(())
+}
+
+fn cast(expr: &mut Expr, types: &[Option<ast::DataType>]) -> ControlFlow<()> {
+    let Expr::Value(value) = expr else {
+        return ControlFlow::Continue(());
+    };
+    let Value::Placeholder(name) = &value.value else {
+        return ControlFlow::Continue(());
+    };
+    let index = name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok());
+    let Some(Some(data_type)) = index.and_then(|n| types.get(n.checked_sub(1)?)) else {
+        return ControlFlow::Continue(());
+    };
+    let placeholder = expr.clone();
+    *expr = Expr::Cast {
+        kind: ast::CastKind::Cast,
+        expr: Box::new(placeholder),
+        data_type: data_type.clone(),
+        array: false,
+        format: None,
+    };
+    ControlFlow::Continue(())
+}
+
+/// The SQL type DataFusion plans as `data_type`; None for types without one.
+fn sql_type(data_type: &DataType) -> Result<Option<ast::DataType>> {
+    let Some(name) = sql_type_name(data_type) else {
+        return Ok(None);
+    };
+    let parsed = Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(&name)
+        .and_then(|mut p| p.parse_data_type())
+        .map_err(|e| DataFusionError::SQL(Box::new(e), None))?;
+    Ok(Some(parsed))
+}
+
+fn sql_type_name(data_type: &DataType) -> Option<String> {
+    Some(
+        match data_type {
+            DataType::Boolean => "boolean",
+            DataType::Int16 => "smallint",
+            DataType::Int32 => "integer",
+            DataType::Int64 => "bigint",
+            DataType::Float32 => "real",
+            DataType::Float64 => "double precision",
+            DataType::Utf8 => "text",
+            DataType::Binary => "bytea",
+            DataType::Date32 => "date",
+            DataType::Timestamp(TimeUnit::Microsecond, None) => "timestamp",
+            DataType::Timestamp(TimeUnit::Microsecond, Some(_)) => "timestamptz",
+            DataType::List(element) => {
+                return Some(format!("{}[]", sql_type_name(element.data_type())?));
+            }
+            _ => return None,
+        }
+        .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::parser::DFParserBuilder;
+
+    #[test]
+    fn declared_parameters_are_cast() {
+        let mut statement = DFParserBuilder::new("SELECT $1, $2 + 1, $3")
+            .build()
+            .unwrap()
+            .parse_statement()
+            .unwrap();
+        let list = DataType::List(std::sync::Arc::new(
+            datafusion::arrow::datatypes::Field::new_list_field(DataType::Float64, true),
+        ));
+        cast_declared(&mut statement, &[Some(DataType::Int64), None, Some(list)]).unwrap();
+        assert_eq!(
+            statement.to_string(),
+            "SELECT CAST($1 AS BIGINT), $2 + 1, CAST($3 AS DOUBLE PRECISION[])"
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! Parameters of the extended protocol: the Arrow type of each type a client declares, and
+//! decoding each bound value by that type (arrays included).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
+use datafusion::common::{DataFusionError, ScalarValue};
+use pgwire::api::Type;
+use pgwire::api::portal::Portal;
+use pgwire::error::PgWireResult;
+use rust_decimal::Decimal;
+
+use super::handler::pg_error;
+use crate::session::Prepared;
+
+/// The Arrow type a parameter declared as `ty` is planned with; None for types left to the
+/// statement (unknown, numeric, json...).
+pub fn declared_type(ty: &Type) -> Option<DataType> {
+    let scalar = |ty: &Type| -> Option<DataType> {
+        Some(match *ty {
+            Type::BOOL => DataType::Boolean,
+            Type::INT2 => DataType::Int16,
+            Type::INT4 => DataType::Int32,
+            Type::INT8 => DataType::Int64,
+            Type::FLOAT4 => DataType::Float32,
+            Type::FLOAT8 => DataType::Float64,
+            Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => DataType::Utf8,
+            Type::BYTEA => DataType::Binary,
+            Type::DATE => DataType::Date32,
+            Type::TIMESTAMP => DataType::Timestamp(TimeUnit::Microsecond, None),
+            Type::TIMESTAMPTZ => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+            _ => return None,
+        })
+    };
+    let element = match *ty {
+        Type::BOOL_ARRAY => Type::BOOL,
+        Type::INT2_ARRAY => Type::INT2,
+        Type::INT4_ARRAY => Type::INT4,
+        Type::INT8_ARRAY => Type::INT8,
+        Type::FLOAT4_ARRAY => Type::FLOAT4,
+        Type::FLOAT8_ARRAY => Type::FLOAT8,
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => Type::TEXT,
+        _ => return scalar(ty),
+    };
+    let element = scalar(&element)?;
+    Some(DataType::List(Arc::new(Field::new_list_field(
+        element, true,
+    ))))
+}
+
+/// Decodes a portal's parameters: by the type the client declared, else the type the plan
+/// inferred; then cast to the inferred type.
+pub fn bind_parameters(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<ScalarValue>> {
+    let prepared = &portal.statement.statement;
+    (0..portal.parameter_len())
+        .map(|i| {
+            let inferred = prepared.param_types.get(i).cloned().flatten();
+            let declared = portal.statement.parameter_types.get(i).cloned().flatten();
+            let wire_type = declared
+                .filter(|t| *t != Type::UNKNOWN)
+                .or_else(|| inferred.as_ref().map(super::encode::pg_type))
+                .unwrap_or(Type::UNKNOWN);
+            let value = decode_parameter(portal, i, &wire_type)?;
+            match inferred {
+                Some(dt) if value.data_type() != dt => value.cast_to(&dt).map_err(|e| {
+                    pg_error(&DataFusionError::Plan(format!(
+                        "parameter ${}: cannot convert to {dt}: {e}",
+                        i + 1
+                    )))
+                }),
+                _ => Ok(value),
+            }
+        })
+        .collect()
+}
+
+fn decode_parameter(
+    portal: &Portal<Arc<Prepared>>,
+    i: usize,
+    ty: &Type,
+) -> PgWireResult<ScalarValue> {
+    let list = |element: DataType, values: Option<Vec<ScalarValue>>| match values {
+        Some(values) => ScalarValue::List(ScalarValue::new_list_nullable(&values, &element)),
+        None => ScalarValue::try_from(DataType::List(Arc::new(Field::new_list_field(
+            element, true,
+        ))))
+        .unwrap_or(ScalarValue::Null),
+    };
+    Ok(match *ty {
+        Type::BOOL => ScalarValue::Boolean(portal.parameter::<bool>(i, ty)?),
+        Type::INT2 => ScalarValue::Int16(portal.parameter::<i16>(i, ty)?),
+        Type::INT4 => ScalarValue::Int32(portal.parameter::<i32>(i, ty)?),
+        Type::INT8 => ScalarValue::Int64(portal.parameter::<i64>(i, ty)?),
+        Type::FLOAT4 => ScalarValue::Float32(portal.parameter::<f32>(i, ty)?),
+        Type::FLOAT8 => ScalarValue::Float64(portal.parameter::<f64>(i, ty)?),
+        Type::NUMERIC => match portal.parameter::<Decimal>(i, ty)? {
+            Some(d) => ScalarValue::Decimal128(Some(d.mantissa()), 38, d.scale() as i8),
+            None => ScalarValue::Decimal128(None, 38, 0),
+        },
+        Type::BYTEA => ScalarValue::Binary(portal.parameter::<Vec<u8>>(i, ty)?),
+        Type::DATE => ScalarValue::Date32(
+            portal
+                .parameter::<NaiveDate>(i, ty)?
+                .map(|d| (d - DateTime::UNIX_EPOCH.date_naive()).num_days() as i32),
+        ),
+        Type::TIMESTAMP => ScalarValue::TimestampMicrosecond(
+            portal
+                .parameter::<NaiveDateTime>(i, ty)?
+                .map(|t| t.and_utc().timestamp_micros()),
+            None,
+        ),
+        Type::TIMESTAMPTZ => ScalarValue::TimestampMicrosecond(
+            portal
+                .parameter::<DateTime<FixedOffset>>(i, ty)?
+                .map(|t| t.timestamp_micros()),
+            Some("UTC".into()),
+        ),
+        Type::FLOAT8_ARRAY => {
+            let values = portal.parameter::<Vec<Option<f64>>>(i, ty)?;
+            list(
+                DataType::Float64,
+                values.map(|v| v.into_iter().map(ScalarValue::Float64).collect()),
+            )
+        }
+        Type::FLOAT4_ARRAY => {
+            let values = portal.parameter::<Vec<Option<f32>>>(i, ty)?;
+            list(
+                DataType::Float32,
+                values.map(|v| v.into_iter().map(ScalarValue::Float32).collect()),
+            )
+        }
+        Type::INT8_ARRAY => {
+            let values = portal.parameter::<Vec<Option<i64>>>(i, ty)?;
+            list(
+                DataType::Int64,
+                values.map(|v| v.into_iter().map(ScalarValue::Int64).collect()),
+            )
+        }
+        Type::INT4_ARRAY => {
+            let values = portal.parameter::<Vec<Option<i32>>>(i, ty)?;
+            list(
+                DataType::Int32,
+                values.map(|v| v.into_iter().map(ScalarValue::Int32).collect()),
+            )
+        }
+        Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => {
+            let values = portal.parameter::<Vec<Option<String>>>(i, ty)?;
+            list(
+                DataType::Utf8,
+                values.map(|v| v.into_iter().map(ScalarValue::Utf8).collect()),
+            )
+        }
+        _ => ScalarValue::Utf8(portal.parameter::<String>(i, &Type::TEXT)?),
+    })
+}
