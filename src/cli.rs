@@ -244,7 +244,7 @@ async fn query(config: &Config, sql: &str) -> Result<()> {
     let mut bar = ProgressBar::start(Arc::clone(session.progress()));
     for output in session.execute_sql(sql).await? {
         match output {
-            Output::Rows(stream) => {
+            Output::Rows(stream) | Output::Fetch(stream) => {
                 let schema = stream.schema();
                 let batches: Vec<_> = stream.try_collect().await?;
                 bar.stop();

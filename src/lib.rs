@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod copy_out;
+pub mod cursor;
 pub mod engine;
 pub mod exec;
 pub mod interrupt;

@@ -11,7 +11,7 @@ use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UI
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::config::ExtensionOptions;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue};
+use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue, plan_err};
 use datafusion::datasource::listing::ListingTable;
 use datafusion::datasource::source_as_provider;
 use datafusion::execution::SendableRecordBatchStream;
@@ -26,6 +26,7 @@ use mediasql_udfs::io::{MediaRoots, permission_denied};
 use mediasql_udfs::models::ModelRegistry;
 
 use crate::copy_out::{CopyFormat, copy_to_stdout};
+use crate::cursor::{Cursors, fetch_count};
 use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
@@ -46,6 +47,8 @@ pub enum Output {
     TransactionEnd(String),
     /// `COPY ... TO STDOUT`: rows to send in a COPY format.
     CopyOut(SendableRecordBatchStream, CopyFormat),
+    /// `FETCH`: rows of a cursor.
+    Fetch(SendableRecordBatchStream),
 }
 
 /// One parsed statement: SQL for DataFusion (or the session), or a model statement.
@@ -65,6 +68,22 @@ pub struct Prepared {
     pub schema: SchemaRef,
     /// The type of each `$n`, where the plan tells it.
     pub param_types: Vec<Option<DataType>>,
+    /// For `DECLARE`: the cursor's name and whether it outlives its transaction; the plan is
+    /// its query.
+    pub cursor: Option<(String, bool)>,
+}
+
+impl Prepared {
+    /// A statement run as a whole when executed (session commands, COPY, FETCH...).
+    fn unplanned(statement: Statement, schema: SchemaRef) -> Self {
+        Self {
+            statement,
+            plan: None,
+            schema,
+            param_types: Vec::new(),
+            cursor: None,
+        }
+    }
 }
 
 /// Session commands answered without DataFusion.
@@ -88,6 +107,7 @@ pub struct Session {
     vars: Mutex<BTreeMap<String, String>>,
     canceller: Canceller,
     progress: Arc<Progress>,
+    cursors: Cursors,
     /// Where this session may read and write files; None: anywhere the process can.
     roots: Option<Arc<MediaRoots>>,
 }
@@ -113,6 +133,7 @@ impl Session {
             vars: Mutex::new(default_settings()),
             canceller: Canceller::default(),
             progress,
+            cursors: Cursors::default(),
             roots,
         }
     }
@@ -239,6 +260,9 @@ impl Session {
                 other => Ok(other),
             };
         }
+        if let Some(cursor) = cursor_statement(statement) {
+            return self.run_cursor(cursor?).await;
+        }
         if let Some(command) = session_command(statement) {
             return self.run_command(command);
         }
@@ -254,41 +278,65 @@ impl Session {
         statement: Statement,
         declared: &[Option<DataType>],
     ) -> Result<Prepared> {
+        let empty = || Arc::new(Schema::empty());
         let sql = match &statement {
-            Statement::Model(_) => {
-                return Ok(Prepared {
-                    statement,
-                    plan: None,
-                    schema: Arc::new(Schema::empty()),
-                    param_types: Vec::new(),
-                });
-            }
+            Statement::Model(_) => return Ok(Prepared::unplanned(statement, empty())),
             Statement::Sql(sql) => sql.clone(),
         };
+        // Run as a whole when executed: its rows go out as COPY data, not as a result.
         if copy_out_query(&sql).is_some() {
-            // Run as a whole when executed: its rows go out as COPY data, not as a result.
-            return Ok(Prepared {
-                statement,
-                plan: None,
-                schema: Arc::new(Schema::empty()),
-                param_types: Vec::new(),
-            });
+            return Ok(Prepared::unplanned(statement, empty()));
+        }
+        if let Some(cursor) = cursor_statement(&sql) {
+            return match cursor? {
+                CursorStatement::Declare { name, hold, query } => {
+                    let (plan, param_types) = self.plan_with_params(&query, declared).await?;
+                    Ok(Prepared {
+                        statement,
+                        plan: Some(plan),
+                        schema: empty(),
+                        param_types,
+                        cursor: Some((name, hold)),
+                    })
+                }
+                CursorStatement::Fetch { name, .. } => {
+                    let schema = self.cursors.schema(&name)?;
+                    Ok(Prepared::unplanned(statement, schema))
+                }
+                CursorStatement::Close(_) => Ok(Prepared::unplanned(statement, empty())),
+            };
         }
         if let Some(command) = session_command(&sql) {
             let schema = match command {
                 SessionCommand::Show(name) => show_schema(&name),
                 SessionCommand::ShowAll => show_all_schema(),
                 SessionCommand::ShowModels => show_models_schema(),
-                _ => Arc::new(Schema::empty()),
+                _ => empty(),
             };
-            return Ok(Prepared {
-                statement,
-                plan: None,
-                schema,
-                param_types: Vec::new(),
-            });
+            return Ok(Prepared::unplanned(statement, schema));
         }
-        let mut sql = self.bind_settings(&sql)?;
+        let (plan, param_types) = self.plan_with_params(&sql, declared).await?;
+        let schema = if is_command(&plan) {
+            empty()
+        } else {
+            Arc::new(plan.schema().as_arrow().clone())
+        };
+        Ok(Prepared {
+            statement,
+            plan: Some(plan),
+            schema,
+            param_types,
+            cursor: None,
+        })
+    }
+
+    /// Plans `sql` with `$n` of the declared types, and the type of each `$n`.
+    async fn plan_with_params(
+        &self,
+        sql: &SqlStatement,
+        declared: &[Option<DataType>],
+    ) -> Result<(LogicalPlan, Vec<Option<DataType>>)> {
+        let mut sql = self.bind_settings(sql)?;
         cast_declared(&mut sql, declared)?;
         let plan = self.ctx.state().statement_to_plan(sql).await?;
         let types = plan.get_parameter_types()?;
@@ -308,17 +356,7 @@ impl Session {
                 slot.clone_from(declared);
             }
         }
-        let schema = if is_command(&plan) {
-            Arc::new(Schema::empty())
-        } else {
-            Arc::new(plan.schema().as_arrow().clone())
-        };
-        Ok(Prepared {
-            statement,
-            plan: Some(plan),
-            schema,
-            param_types,
-        })
+        Ok((plan, param_types))
     }
 
     /// Runs a prepared statement with `$n` bound to `params[n - 1]`.
@@ -327,18 +365,63 @@ impl Session {
         prepared: &Prepared,
         params: Vec<ScalarValue>,
     ) -> Result<Output> {
-        match &prepared.plan {
-            None => self.execute(&prepared.statement).await,
-            Some(plan) => {
-                let plan = if params.is_empty() {
-                    plan.clone()
-                } else {
-                    plan.clone().replace_params_with_values(&ParamValues::List(
-                        params.into_iter().map(Into::into).collect(),
-                    ))?
-                };
-                self.run_plan(plan).await
+        let Some(plan) = &prepared.plan else {
+            return self.execute(&prepared.statement).await;
+        };
+        let plan = if params.is_empty() {
+            plan.clone()
+        } else {
+            plan.clone().replace_params_with_values(&ParamValues::List(
+                params.into_iter().map(Into::into).collect(),
+            ))?
+        };
+        match &prepared.cursor {
+            Some((name, hold)) => self.declare_cursor(name, *hold, plan).await,
+            None => self.run_plan(plan).await,
+        }
+    }
+
+    /// `FETCH ALL FROM name`, prepared: what the extended protocol's portal of the cursor
+    /// `name` runs (clients describe a declared cursor as a portal of that name).
+    pub fn cursor_portal(&self, name: &str) -> Result<Prepared> {
+        let schema = self.cursors.schema(name)?;
+        let quoted = name.replace('"', "\"\"");
+        let mut statements = self.parse(&format!("FETCH ALL FROM \"{quoted}\""))?;
+        let statement = statements
+            .pop()
+            .ok_or_else(|| DataFusionError::Internal("FETCH did not parse".into()))?;
+        Ok(Prepared::unplanned(statement, schema))
+    }
+
+    /// DECLARE, FETCH or CLOSE.
+    async fn run_cursor(&self, statement: CursorStatement) -> Result<Output> {
+        match statement {
+            CursorStatement::Declare { name, hold, query } => {
+                let query = self.bind_settings(&query)?;
+                let plan = self.ctx.state().statement_to_plan(query).await?;
+                self.declare_cursor(&name, hold, plan).await
             }
+            CursorStatement::Fetch { name, count } => {
+                Ok(Output::Fetch(self.cursors.fetch(&name, count).await?))
+            }
+            CursorStatement::Close(Some(name)) => {
+                self.cursors.close(&name)?;
+                Ok(Output::Command("CLOSE CURSOR".into()))
+            }
+            CursorStatement::Close(None) => {
+                self.cursors.close_all()?;
+                Ok(Output::Command("CLOSE CURSOR ALL".into()))
+            }
+        }
+    }
+
+    async fn declare_cursor(&self, name: &str, hold: bool, plan: LogicalPlan) -> Result<Output> {
+        match self.run_plan(plan).await? {
+            Output::Rows(rows) => {
+                self.cursors.declare(name, rows, hold)?;
+                Ok(Output::Command("DECLARE CURSOR".into()))
+            }
+            _ => plan_err!("DECLARE CURSOR: the query returns no rows"),
         }
     }
 
@@ -413,8 +496,14 @@ impl Session {
             }
             SessionCommand::ShowModels => rows(self.models_batch()?)?,
             SessionCommand::Begin => Output::TransactionStart("BEGIN".into()),
-            SessionCommand::Commit => Output::TransactionEnd("COMMIT".into()),
-            SessionCommand::Rollback => Output::TransactionEnd("ROLLBACK".into()),
+            SessionCommand::Commit => {
+                self.cursors.end_transaction()?;
+                Output::TransactionEnd("COMMIT".into())
+            }
+            SessionCommand::Rollback => {
+                self.cursors.end_transaction()?;
+                Output::TransactionEnd("ROLLBACK".into())
+            }
             SessionCommand::Tag(tag) => Output::Command(tag.into()),
         })
     }
@@ -647,6 +736,53 @@ fn command_tag(plan: &LogicalPlan) -> Option<String> {
         LogicalPlan::Statement(_) => "SET".to_string(),
         _ => return None,
     })
+}
+
+/// A cursor statement, parsed.
+enum CursorStatement {
+    Declare {
+        name: String,
+        hold: bool,
+        query: SqlStatement,
+    },
+    Fetch {
+        name: String,
+        count: Option<usize>,
+    },
+    /// `CLOSE name`, or `CLOSE ALL` (None).
+    Close(Option<String>),
+}
+
+fn cursor_statement(statement: &SqlStatement) -> Option<Result<CursorStatement>> {
+    let SqlStatement::Statement(statement) = statement else {
+        return None;
+    };
+    match statement.as_ref() {
+        ast::Statement::Declare { stmts } => {
+            let [declare] = stmts.as_slice() else {
+                return Some(plan_err!("DECLARE one cursor at a time"));
+            };
+            let query = declare.for_query.as_ref()?;
+            let name = declare.names.first()?.value.clone();
+            let query = ast::Statement::Query(query.clone());
+            Some(Ok(CursorStatement::Declare {
+                name,
+                hold: declare.hold.unwrap_or(false),
+                query: SqlStatement::Statement(Box::new(query)),
+            }))
+        }
+        ast::Statement::Fetch {
+            name, direction, ..
+        } => Some(fetch_count(direction).map(|count| CursorStatement::Fetch {
+            name: name.value.clone(),
+            count,
+        })),
+        ast::Statement::Close { cursor } => Some(Ok(CursorStatement::Close(match cursor {
+            ast::CloseCursor::All => None,
+            ast::CloseCursor::Specific { name } => Some(name.value.clone()),
+        }))),
+        _ => None,
+    }
 }
 
 /// The query and format of a `COPY ... TO STDOUT`.

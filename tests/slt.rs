@@ -93,7 +93,7 @@ impl AsyncDB for InProcess {
         let mut last = DBOutput::StatementComplete(0);
         for output in self.0.execute_sql(sql).await? {
             last = match output {
-                Output::Rows(stream) => {
+                Output::Rows(stream) | Output::Fetch(stream) | Output::CopyOut(stream, _) => {
                     let columns = stream.schema().fields().len();
                     let batches: Vec<_> = stream.try_collect().await?;
                     let mut rows = Vec::new();

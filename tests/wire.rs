@@ -12,6 +12,30 @@ async fn server() -> (TestEnv, TestServer) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_with_a_row_limit_suspends_the_portal() {
+    let (_env, server) = server().await;
+    let mut client = server.connect().await;
+    let transaction = client.transaction().await.expect("begin");
+    let statement = transaction
+        .prepare("SELECT path FROM read_media('sql-tests/fixtures/images') ORDER BY path")
+        .await
+        .expect("prepare");
+    let portal = transaction.bind(&statement, &[]).await.expect("bind");
+    let mut fetched = Vec::new();
+    loop {
+        let rows = transaction.query_portal(&portal, 4).await.expect("execute");
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() <= 4);
+        fetched.extend(rows.iter().map(|r| r.get::<_, String>(0)));
+    }
+    assert_eq!(fetched.len(), 6, "{fetched:?}");
+    assert!(fetched[0].ends_with("astronaut.jpg"));
+    transaction.commit().await.expect("commit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extended_protocol_binds_parameters_and_returns_binary() {
     let (_env, server) = server().await;
     let client = server.connect().await;

@@ -120,7 +120,7 @@ async fn run(session: &Session, sql: &str) -> Result<Value> {
     let mut last = json!({"columns": [], "rows": [], "tag": ""});
     for statement in session.parse(sql)? {
         last = match session.execute(&statement).await? {
-            Output::Rows(mut rows) | Output::CopyOut(mut rows, _) => {
+            Output::Rows(mut rows) | Output::CopyOut(mut rows, _) | Output::Fetch(mut rows) => {
                 let schema = rows.schema();
                 let mut table = render::Table::new(&schema);
                 while let Some(batch) = rows.next().await {

@@ -19,7 +19,7 @@ use pgwire::api::cancel::CancelHandler;
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
 use pgwire::api::results::{CopyResponse, FieldFormat, FieldInfo, QueryResponse, Response, Tag};
-use pgwire::api::stmt::QueryParser;
+use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, ConnectionManager, PgWireServerHandlers, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
@@ -223,6 +223,13 @@ fn response<C: ClientInfo>(
             Response::Query(QueryResponse::new(fields, rows))
         }
         Output::CopyOut(batches, format) => copy_response(client, batches, format),
+        Output::Fetch(batches) => match response(client, Output::Rows(batches), format) {
+            Response::Query(mut rows) => {
+                rows.command_tag = "FETCH".into();
+                Response::Query(rows)
+            }
+            other => other,
+        },
     }
 }
 
@@ -434,6 +441,13 @@ impl ExtendedQueryHandler for QueryService {
             .execute_prepared(prepared, params)
             .await
             .map_err(|e| pg_error(&e))?;
+        if let Some((name, _)) = &prepared.cursor {
+            // Clients (psycopg) describe a declared cursor as the portal of its name.
+            let fetch = session.cursor_portal(name).map_err(|e| pg_error(&e))?;
+            let stored = StoredStatement::new(name.clone(), Arc::new(fetch), Vec::new());
+            let portal = Portal::new_cursor(name.clone(), Arc::new(stored));
+            client.portal_store().put_portal(Arc::new(portal));
+        }
         let format = portal.result_column_format.clone();
         Ok(response(client, output, move |i| format.format_for(i)))
     }

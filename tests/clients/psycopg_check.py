@@ -66,4 +66,17 @@ with psycopg.connect(f"host=127.0.0.1 port={port} user=app dbname=media", autoco
     assert binary_rows == rows, binary_rows
     cur.execute("SELECT 1")  # the session goes on after COPY
     assert cur.fetchone() == (1,)
+
+# A server-side cursor: DECLARE with a parameter, the cursor described as a portal, FETCHes.
+with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester") as conn:
+    with conn.cursor(name="images_cursor") as server_side:
+        server_side.itersize = 2
+        server_side.execute(
+            "SELECT path FROM read_media('sql-tests/fixtures/images') WHERE size > %s ORDER BY path",
+            (0,),
+        )
+        assert [d.name for d in server_side.description] == ["path"]
+        first = server_side.fetchmany(3)
+        rest = list(server_side)
+        assert len(first) == 3 and len(first) + len(rest) == 6, (first, rest)
 print("OK")

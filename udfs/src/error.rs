@@ -16,8 +16,12 @@ pub enum SqlState {
     InsufficientPrivilege,
     /// 42710: `CREATE MODEL` of a name in use.
     DuplicateObject,
-    /// 42704: a model that does not exist.
+    /// 42704: a model or setting that does not exist.
     UndefinedObject,
+    /// 34000: FETCH or CLOSE of a cursor that is not open.
+    InvalidCursorName,
+    /// 42P03: DECLARE of a cursor name in use.
+    DuplicateCursor,
 }
 
 impl SqlState {
@@ -26,6 +30,8 @@ impl SqlState {
             Self::InsufficientPrivilege => "42501",
             Self::DuplicateObject => "42710",
             Self::UndefinedObject => "42704",
+            Self::InvalidCursorName => "34000",
+            Self::DuplicateCursor => "42P03",
         }
     }
 }
