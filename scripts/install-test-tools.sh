@@ -2,7 +2,7 @@
 # Installs what the test suite needs beyond Rust, idempotently; used by the README, CI and Docker:
 # - python3 with venv (Debian: python3-venv) for the test servers and clients;
 # - a virtualenv with moto's S3-compatible server (the S3 tests start it on loopback) and
-#   psycopg (the client-compatibility test replays what psycopg sends);
+#   the clients the compatibility tests drive: psycopg 3, psycopg2, asyncpg, SQLAlchemy, pandas;
 # - Chromium (Debian: chromium), which the web console's test drives headless;
 # - psql (Debian: postgresql-client) and openssl, with which the security tests log in over
 #   TLS against a CA they make.
@@ -27,9 +27,11 @@ if ! python3 -m venv --help >/dev/null 2>&1; then
   apt-get install -y -q python3 python3-venv
 fi
 
-if [ ! -x "$VENV/bin/moto_server" ] || ! "$VENV/bin/python" -c "import psycopg" 2>/dev/null; then
+if [ ! -x "$VENV/bin/moto_server" ] \
+  || ! "$VENV/bin/python" -c "import psycopg, psycopg2, asyncpg, sqlalchemy, pandas" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check \
-    "moto[server]==5.2.5" "psycopg[binary]>=3.2,<4"
+    "moto[server]==5.2.5" "psycopg[binary]>=3.2,<4" "psycopg2-binary>=2.9,<3" \
+    "asyncpg>=0.30,<1" "SQLAlchemy>=2.0,<3" "pandas>=2.2,<3"
 fi
 echo "test tools ready in $VENV"

@@ -32,7 +32,9 @@ use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
-use crate::pgcompat::params::cast_declared;
+use crate::pgcompat::generate_subscripts::rewrite_generate_subscripts;
+use crate::pgcompat::like_escape::backslash_escapes;
+use crate::pgcompat::params::{cast_declared, placeholder_casts};
 use crate::pgcompat::settings::{Settings, bind_settings};
 
 /// What running one statement gives.
@@ -356,6 +358,14 @@ impl Session {
                 slot.clone_from(declared);
             }
         }
+        if param_types.iter().any(Option::is_none) {
+            let casts = placeholder_casts(&plan);
+            for (i, slot) in param_types.iter_mut().enumerate() {
+                if slot.is_none() {
+                    *slot = casts.get(&format!("${}", i + 1)).cloned();
+                }
+            }
+        }
         Ok((plan, param_types))
     }
 
@@ -521,7 +531,8 @@ fn affected_rows(batches: &[RecordBatch]) -> u64 {
 
 impl Session {
     /// A `mediasql.*` setting's value (DataFusion's SHOW knows only its own).
-    /// `statement` with its `current_setting`/`set_config` calls bound to this session.
+    /// `statement` with its `current_setting`/`set_config` calls bound to this session, and
+    /// what DataFusion lacks rewritten (LIKE escapes, `generate_subscripts`).
     fn bind_settings(&self, statement: &SqlStatement) -> Result<SqlStatement> {
         let mut statement = statement.clone();
         let mut vars = self
@@ -533,6 +544,8 @@ impl Session {
             session: self,
         };
         bind_settings(&mut statement, &mut settings)?;
+        backslash_escapes(&mut statement);
+        rewrite_generate_subscripts(&mut statement);
         Ok(statement)
     }
 

@@ -280,3 +280,38 @@ async fn a_model_query_sends_progress_notices() {
     client.simple_query(sql).await.unwrap();
     assert!(notices.try_recv().is_err(), "a notice at warning level");
 }
+
+/// asyncpg, psycopg2, SQLAlchemy and pandas, each driven as its users drive it
+/// (tests/clients/python_clients.py), against a server with the fixture photos as `images`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_clients_work() {
+    let config = mediasql::config::Config {
+        tables: vec![
+            mediasql::config::TableDef::parse_arg("images=sql-tests/fixtures/images").unwrap(),
+        ],
+        ..mediasql::config::Config::default()
+    };
+    let server = TestServer::start(mediasql::engine::Engine::new(&config).unwrap()).await;
+    let python = crate::common::tools_venv().join("bin/python");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/clients/python_clients.py"
+    );
+    let port = server.addr.port().to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(script)
+            .arg(port)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+    })
+    .await
+    .expect("join")
+    .expect("run python");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("OK"),
+        "{stdout}\n{stderr}"
+    );
+}

@@ -1,5 +1,6 @@
 //! Catalog functions PostgreSQL clients call that DataFusion and datafusion-pg-catalog lack:
-//! `version()`, `pg_function_is_visible`, `pg_get_function_result`,
+//! `version()`, `to_regtype`, `pg_get_serial_sequence`, `pg_get_indexdef`,
+//! `pg_function_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
 //! `pg_get_function_sqlbody` and `obj_description`
 //! (answered for our functions; NULL for other oids, which have no entry here).
@@ -7,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -55,6 +56,109 @@ pub fn pg_function_is_visible() -> ScalarUDF {
             ]))))
         }),
     )
+}
+
+/// `to_regtype(name)`: the oid of a built-in type by name (`int4`, `integer`, `text[]`),
+/// NULL for types that do not exist here (psycopg asks for `hstore` on connect).
+pub fn to_regtype() -> ScalarUDF {
+    create_udf(
+        "to_regtype",
+        vec![DataType::Utf8],
+        DataType::Int32,
+        Volatility::Stable,
+        Arc::new(|args| {
+            let names = args[0].to_array(1)?;
+            let names = datafusion::common::cast::as_string_array(&names)?;
+            let oids: Int32Array = names.iter().map(|n| n.and_then(type_oid)).collect();
+            let oids: ArrayRef = Arc::new(oids);
+            Ok(match &args[0] {
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&oids, 0)?)
+                }
+                ColumnarValue::Array(_) => ColumnarValue::Array(oids),
+            })
+        }),
+    )
+}
+
+/// The oid of the built-in type `name` (its catalog name or SQL spelling).
+fn type_oid(name: &str) -> Option<i32> {
+    let name = name.trim().to_ascii_lowercase();
+    let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+    let (element, array) = match name.strip_suffix("[]") {
+        Some(element) => (element, true),
+        None => (name, false),
+    };
+    let catalog_name = match element {
+        "integer" | "int" => "int4",
+        "smallint" => "int2",
+        "bigint" => "int8",
+        "real" => "float4",
+        "double precision" => "float8",
+        "boolean" => "bool",
+        "character varying" => "varchar",
+        "timestamp with time zone" => "timestamptz",
+        "timestamp without time zone" => "timestamp",
+        other => other,
+    };
+    let wanted = if array {
+        format!("_{catalog_name}")
+    } else {
+        catalog_name.to_string()
+    };
+    (1..10_000u32)
+        .filter_map(pgwire::api::Type::from_oid)
+        .find(|t| t.name() == wanted)
+        .map(|t| t.oid() as i32)
+}
+
+/// Catalog functions whose answer is always NULL here: `pg_get_serial_sequence(table,
+/// column)` (no column has a sequence; SQLAlchemy asks for each column it reflects) and
+/// `pg_get_indexdef(index [, column, pretty])` (no table has an index).
+pub fn always_null() -> Vec<ScalarUDF> {
+    let text2 = TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]);
+    let index = TypeSignature::OneOf(vec![
+        TypeSignature::Exact(vec![DataType::Int64]),
+        TypeSignature::Exact(vec![DataType::Int64, DataType::Int64, DataType::Boolean]),
+    ]);
+    [
+        ("pg_get_serial_sequence", text2),
+        ("pg_get_indexdef", index),
+    ]
+    .into_iter()
+    .map(|(name, signature)| {
+        ScalarUDF::new_from_impl(NullFunction {
+            name,
+            signature: Signature::new(signature, Volatility::Stable),
+        })
+    })
+    .collect()
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct NullFunction {
+    name: &'static str,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for NullFunction {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        Ok(ColumnarValue::Array(Arc::new(StringArray::new_null(
+            args.number_rows,
+        ))))
+    }
 }
 
 /// Which text of a [`FunctionInfo`] a lookup answers.

@@ -1,9 +1,13 @@
 //! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
-//! with their docs ([`proc`]), catalog functions it lacks ([`functions`]), and session
+//! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`]), and session
 //! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
-//! types clients declare ([`params`]).
+//! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
+//! `generate_subscripts` ([`generate_subscripts`]).
 
+pub mod catalog;
 pub mod functions;
+pub mod generate_subscripts;
+pub mod like_escape;
 pub mod params;
 pub mod proc;
 pub mod settings;
@@ -20,8 +24,12 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(functions::pg_function_is_visible());
+    ctx.register_udf(functions::to_regtype());
+    for udf in functions::always_null() {
+        ctx.register_udf(udf);
+    }
     for udf in functions::lookups(&infos) {
         ctx.register_udf(udf);
     }
-    proc::extend_pg_proc(ctx, catalog, infos)
+    catalog::mend_pg_catalog(ctx, catalog, infos)
 }

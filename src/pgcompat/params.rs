@@ -3,10 +3,13 @@
 //! placeholder types only from context, so each declared `$n` becomes `CAST($n AS type)`
 //! before planning.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::{Expr as LogicalExpr, LogicalPlan};
 use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{self, Expr, Value, visit_expressions_mut};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
@@ -54,6 +57,30 @@ fn cast(expr: &mut Expr, types: &[Option<ast::DataType>]) -> ControlFlow<()> {
         format: None,
     };
     ControlFlow::Continue(())
+}
+
+/// The type each `$n` is cast to in `plan` (`$1::int`), for placeholders DataFusion's own
+/// inference leaves untyped: PostgreSQL infers those from the cast.
+pub fn placeholder_casts(plan: &LogicalPlan) -> HashMap<String, DataType> {
+    let mut casts = HashMap::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        node.apply_expressions(|expr| {
+            expr.apply(|e| {
+                let (inner, data_type) = match e {
+                    LogicalExpr::Cast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
+                    LogicalExpr::TryCast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
+                    _ => return Ok(TreeNodeRecursion::Continue),
+                };
+                if let LogicalExpr::Placeholder(placeholder) = inner {
+                    casts
+                        .entry(placeholder.id.clone())
+                        .or_insert_with(|| data_type.clone());
+                }
+                Ok(TreeNodeRecursion::Continue)
+            })
+        })
+    });
+    casts
 }
 
 /// The SQL type DataFusion plans as `data_type`; None for types without one.

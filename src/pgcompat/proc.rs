@@ -5,19 +5,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use datafusion::arrow::array::{
     ArrayRef, BooleanArray, Float32Array, Int16Array, Int32Array, RecordBatch, StringArray,
     new_null_array,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, SchemaRef};
-use datafusion::catalog::{SchemaProvider, TableProvider};
-use datafusion::common::{DataFusionError, Result, ScalarValue};
-use datafusion::datasource::MemTable;
+use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{ReturnFieldArgs, ScalarUDF, TypeSignature, Volatility};
-use datafusion::physical_plan::collect;
-use datafusion::prelude::SessionContext;
-use tokio::sync::OnceCell;
 
 use crate::server::encode::pg_type;
 
@@ -146,71 +140,6 @@ fn first_sentence(text: &str) -> String {
     }
 }
 
-/// Re-registers `pg_catalog` so that its `pg_proc` holds `functions` too.
-pub fn extend_pg_proc(
-    ctx: &SessionContext,
-    catalog: &str,
-    functions: Arc<BTreeMap<i32, FunctionInfo>>,
-) -> Result<()> {
-    let missing = || DataFusionError::Internal("pg_catalog is not set up".into());
-    let catalog = ctx.catalog(catalog).ok_or_else(missing)?;
-    let inner = catalog.schema("pg_catalog").ok_or_else(missing)?;
-    let schema = Arc::new(WithOurFunctions {
-        inner,
-        functions,
-        pg_proc: OnceCell::new(),
-    });
-    catalog.register_schema("pg_catalog", schema)?;
-    Ok(())
-}
-
-/// `pg_catalog` with our rows added to `pg_proc` (built on first use, then kept).
-struct WithOurFunctions {
-    inner: Arc<dyn SchemaProvider>,
-    functions: Arc<BTreeMap<i32, FunctionInfo>>,
-    pg_proc: OnceCell<Arc<dyn TableProvider>>,
-}
-
-impl std::fmt::Debug for WithOurFunctions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WithOurFunctions").finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl SchemaProvider for WithOurFunctions {
-    fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
-    }
-
-    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
-        if !name.eq_ignore_ascii_case("pg_proc") {
-            return self.inner.table(name).await;
-        }
-        let Some(builtin) = self.inner.table(name).await? else {
-            return Ok(None);
-        };
-        let table = self
-            .pg_proc
-            .get_or_try_init(|| async {
-                // A context of its own: the builtin table is in memory and needs nothing of
-                // the engine's (whose catalog holds this schema: no cycle).
-                let ctx = SessionContext::new();
-                let plan = builtin.scan(&ctx.state(), None, &[], None).await?;
-                let mut batches = collect(plan, ctx.task_ctx()).await?;
-                batches.push(our_rows(&builtin.schema(), &self.functions)?);
-                let table = MemTable::try_new(builtin.schema(), vec![batches])?;
-                Ok::<_, DataFusionError>(Arc::new(table) as Arc<dyn TableProvider>)
-            })
-            .await?;
-        Ok(Some(Arc::clone(table)))
-    }
-
-    fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
-    }
-}
-
 /// `n` zero values ("", 0, false) of `data_type`, for NOT NULL columns we have nothing for.
 fn new_empty_values(data_type: &DataType, n: usize) -> Result<ArrayRef> {
     let zero = ScalarValue::new_zero(data_type).or_else(|_| ScalarValue::try_from(data_type));
@@ -223,7 +152,10 @@ fn new_empty_values(data_type: &DataType, n: usize) -> Result<ArrayRef> {
 }
 
 /// `pg_proc` rows for our functions, in `schema`'s columns (unknown ones NULL).
-fn our_rows(schema: &SchemaRef, functions: &BTreeMap<i32, FunctionInfo>) -> Result<RecordBatch> {
+pub fn our_rows(
+    schema: &SchemaRef,
+    functions: &BTreeMap<i32, FunctionInfo>,
+) -> Result<RecordBatch> {
     let infos: Vec<&FunctionInfo> = functions.values().collect();
     let n = infos.len();
     let ints = |f: &dyn Fn(&FunctionInfo) -> i32| -> ArrayRef {
