@@ -5,7 +5,9 @@
 #   the clients the compatibility tests drive: psycopg 3, psycopg2, asyncpg, SQLAlchemy, pandas;
 # - Chromium (Debian: chromium), which the web console's test drives headless;
 # - psql (Debian: postgresql-client) and openssl, with which the security tests log in over
-#   TLS against a CA they make.
+#   TLS against a CA they make;
+# - a JDK (default-jdk-headless: `java File.java` compiles) and pgjdbc (libpostgresql-jdbc-java)
+#   for the JDBC check.
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
 
@@ -13,6 +15,8 @@ missing=()
 command -v chromium >/dev/null || missing+=(chromium)
 command -v psql >/dev/null || missing+=(postgresql-client)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v javac >/dev/null || missing+=(default-jdk-headless)
+[ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -32,6 +32,7 @@ use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
+use crate::pgcompat::expandarray::rewrite_expandarray;
 use crate::pgcompat::generate_subscripts::rewrite_generate_subscripts;
 use crate::pgcompat::like_escape::backslash_escapes;
 use crate::pgcompat::params::{cast_declared, placeholder_casts};
@@ -532,7 +533,8 @@ fn affected_rows(batches: &[RecordBatch]) -> u64 {
 impl Session {
     /// A `mediasql.*` setting's value (DataFusion's SHOW knows only its own).
     /// `statement` with its `current_setting`/`set_config` calls bound to this session, and
-    /// what DataFusion lacks rewritten (LIKE escapes, `generate_subscripts`).
+    /// what DataFusion lacks rewritten (LIKE escapes, `generate_subscripts`,
+    /// `_pg_expandarray`, `(expr).field`).
     fn bind_settings(&self, statement: &SqlStatement) -> Result<SqlStatement> {
         let mut statement = statement.clone();
         let mut vars = self
@@ -546,6 +548,7 @@ impl Session {
         bind_settings(&mut statement, &mut settings)?;
         backslash_escapes(&mut statement);
         rewrite_generate_subscripts(&mut statement);
+        rewrite_expandarray(&mut statement);
         Ok(statement)
     }
 

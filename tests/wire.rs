@@ -214,28 +214,11 @@ async fn psql_describes_tables() {
 async fn psycopg_queries_with_parameters_and_binary_results() {
     let (_env, server) = server().await;
     let python = crate::common::tools_venv().join("bin/python");
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/psycopg_check.py"
-    );
-    let port = server.addr.port().to_string();
-    let interpreter = python.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(interpreter)
-            .arg(script)
-            .arg(port)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-    })
-    .await
-    .expect("join")
-    .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("OK"),
-        "{stdout}\n{stderr}"
-    );
+    let args = vec![
+        "tests/clients/psycopg_check.py".to_string(),
+        server.addr.port().to_string(),
+    ];
+    run_client_check(python, args).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -281,37 +264,59 @@ async fn a_model_query_sends_progress_notices() {
     assert!(notices.try_recv().is_err(), "a notice at warning level");
 }
 
-/// asyncpg, psycopg2, SQLAlchemy and pandas, each driven as its users drive it
-/// (tests/clients/python_clients.py), against a server with the fixture photos as `images`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_clients_work() {
+/// Runs a client check script (`program args...`, from the repository root) that prints OK
+/// when all its checks passed; fails the test with its output otherwise.
+async fn run_client_check(program: std::path::PathBuf, args: Vec<String>) {
+    let shown = format!("{} {}", program.display(), args.join(" "));
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(program)
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+    })
+    .await
+    .expect("join")
+    .unwrap_or_else(|e| panic!("run {shown}: {e} (scripts/install-test-tools.sh installs it)"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("OK"),
+        "{shown}:\n{stdout}\n{stderr}"
+    );
+}
+
+/// A server with the fixture photos as table `images`.
+async fn images_server() -> TestServer {
     let config = mediasql::config::Config {
         tables: vec![
             mediasql::config::TableDef::parse_arg("images=sql-tests/fixtures/images").unwrap(),
         ],
         ..mediasql::config::Config::default()
     };
-    let server = TestServer::start(mediasql::engine::Engine::new(&config).unwrap()).await;
+    TestServer::start(mediasql::engine::Engine::new(&config).unwrap()).await
+}
+
+/// asyncpg, psycopg2, SQLAlchemy and pandas, each driven as its users drive it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_clients_work() {
+    let server = images_server().await;
     let python = crate::common::tools_venv().join("bin/python");
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/clients/python_clients.py"
-    );
-    let port = server.addr.port().to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .arg(port)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-    })
-    .await
-    .expect("join")
-    .expect("run python");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("OK"),
-        "{stdout}\n{stderr}"
-    );
+    let args = vec![
+        "tests/clients/python_clients.py".to_string(),
+        server.addr.port().to_string(),
+    ];
+    run_client_check(python, args).await;
+}
+
+/// pgjdbc: the DatabaseMetaData calls of Java BI tools, prepared statements, fetch size.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jdbc_works() {
+    let server = images_server().await;
+    let args = vec![
+        "-cp".to_string(),
+        "/usr/share/java/postgresql.jar".to_string(),
+        "tests/clients/JdbcCheck.java".to_string(),
+        server.addr.port().to_string(),
+    ];
+    run_client_check("java".into(), args).await;
 }

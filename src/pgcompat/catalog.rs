@@ -4,7 +4,7 @@
 //!   `indoption`, `indclass`, `indcollation`) are arrays, as in PostgreSQL, not text, so
 //!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans.
 //!
-//! Each mended table is built from the builtin one on first use, then kept.
+//! Each mended table is built from the builtin one on its first scan, then kept.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -14,11 +14,13 @@ use datafusion::arrow::array::{
     Array, ArrayRef, Int16Builder, Int32Builder, ListBuilder, RecordBatch, StringArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{SchemaProvider, TableProvider};
+use datafusion::catalog::{SchemaProvider, Session, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::MemTable;
-use datafusion::physical_plan::collect;
+use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
+use tokio::sync::OnceCell;
 
 use super::proc::{FunctionInfo, our_rows};
 
@@ -74,31 +76,28 @@ impl SchemaProvider for MendedCatalog {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
-        let mended = name == "pg_proc" || !array_columns(&name).is_empty();
+        let mend = match name.as_str() {
+            "pg_proc" => Mend::OurFunctions(Arc::clone(&self.functions)),
+            other if !array_columns(other).is_empty() => Mend::Arrays(array_columns(other)),
+            _ => return self.inner.table(&name).await,
+        };
         let Some(builtin) = self.inner.table(&name).await? else {
             return Ok(None);
         };
-        if !mended {
-            return Ok(Some(builtin));
-        }
-        if let Some(table) = self.built()?.get(&name) {
-            return Ok(Some(Arc::clone(table)));
-        }
-        // A context of its own: the builtin tables are in memory and need nothing of the
-        // engine's (whose catalog holds this schema: no cycle).
-        let ctx = SessionContext::new();
-        let plan = builtin.scan(&ctx.state(), None, &[], None).await?;
-        let batches = collect(plan, ctx.task_ctx()).await?;
-        let (schema, batches) = if name == "pg_proc" {
-            let mut batches = batches;
-            batches.push(our_rows(&builtin.schema(), &self.functions)?);
-            (builtin.schema(), batches)
-        } else {
-            typed_arrays(&builtin.schema(), &batches, array_columns(&name))?
-        };
-        let table: Arc<dyn TableProvider> = Arc::new(MemTable::try_new(schema, vec![batches])?);
-        self.built()?.insert(name, Arc::clone(&table));
-        Ok(Some(table))
+        let mut built = self
+            .built
+            .lock()
+            .map_err(|_| DataFusionError::Internal("pg_catalog lock poisoned".into()))?;
+        let table = built.entry(name).or_insert_with(|| {
+            Arc::new(MendedTable {
+                schema: mend.schema(&builtin.schema()),
+                builtin,
+                namespaces: Arc::clone(&self.inner),
+                mend,
+                rows: OnceCell::new(),
+            })
+        });
+        Ok(Some(Arc::clone(table)))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -106,23 +105,114 @@ impl SchemaProvider for MendedCatalog {
     }
 }
 
-impl MendedCatalog {
-    fn built(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, Arc<dyn TableProvider>>>> {
-        self.built
-            .lock()
-            .map_err(|_| DataFusionError::Internal("pg_catalog lock poisoned".into()))
+/// How a builtin table is mended.
+#[derive(Debug)]
+enum Mend {
+    /// `pg_proc`: our functions' rows added.
+    OurFunctions(Arc<BTreeMap<i32, FunctionInfo>>),
+    /// Text columns holding arrays parsed into lists.
+    Arrays(&'static [(&'static str, DataType)]),
+}
+
+impl Mend {
+    fn schema(&self, builtin: &SchemaRef) -> SchemaRef {
+        match self {
+            Self::OurFunctions(_) => Arc::clone(builtin),
+            Self::Arrays(columns) => typed_schema(builtin, columns),
+        }
     }
 }
 
-/// `batches` with each of `columns` parsed from PostgreSQL's array text (`{1,2}`, or the
-/// vector form `1 2`) into a list.
-fn typed_arrays(
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    columns: &[(&str, DataType)],
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+/// A mended catalog table. Its rows are built on its first scan, not when it is looked up:
+/// datafusion-pg-catalog looks every table up while it builds `pg_class`, and reading
+/// `pg_namespace` then would wait on that very build.
+struct MendedTable {
+    schema: SchemaRef,
+    builtin: Arc<dyn TableProvider>,
+    /// For `public`'s oid.
+    namespaces: Arc<dyn SchemaProvider>,
+    mend: Mend,
+    rows: OnceCell<MemTable>,
+}
+
+impl std::fmt::Debug for MendedTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MendedTable").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TableProvider for MendedTable {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::View
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let rows = self.rows.get_or_try_init(|| self.build()).await?;
+        rows.scan(state, projection, filters, limit).await
+    }
+}
+
+impl MendedTable {
+    async fn build(&self) -> Result<MemTable> {
+        let batches = rows_of(&self.builtin).await?;
+        let batches = match &self.mend {
+            Mend::OurFunctions(functions) => {
+                let public = public_oid(&self.namespaces).await?;
+                let mut batches = batches;
+                batches.push(our_rows(&self.schema, functions, public)?);
+                batches
+            }
+            Mend::Arrays(_) => typed_arrays(&self.schema, &batches)?,
+        };
+        MemTable::try_new(Arc::clone(&self.schema), vec![batches])
+    }
+}
+
+/// Every row of an in-memory catalog table.
+async fn rows_of(table: &Arc<dyn TableProvider>) -> Result<Vec<RecordBatch>> {
+    // A context of its own: the builtin tables are in memory and need nothing of the
+    // engine's (whose catalog holds this schema: no cycle).
+    let ctx = SessionContext::new();
+    let plan = table.scan(&ctx.state(), None, &[], None).await?;
+    collect(plan, ctx.task_ctx()).await
+}
+
+/// The oid `pg_namespace` gives `public`.
+async fn public_oid(catalog: &Arc<dyn SchemaProvider>) -> Result<i32> {
+    let missing = || DataFusionError::Internal("pg_namespace has no 'public'".into());
+    let namespaces = catalog.table("pg_namespace").await?.ok_or_else(missing)?;
+    for batch in rows_of(&namespaces).await? {
+        let (Some(oids), Some(names)) =
+            (batch.column_by_name("oid"), batch.column_by_name("nspname"))
+        else {
+            continue;
+        };
+        let oids = datafusion::arrow::compute::cast(oids, &DataType::Int32)?;
+        let oids = datafusion::common::cast::as_int32_array(&oids)?;
+        let names = datafusion::arrow::compute::cast(names, &DataType::Utf8)?;
+        let names = datafusion::common::cast::as_string_array(&names)?;
+        if let Some(i) = (0..batch.num_rows()).find(|&i| names.value(i) == "public") {
+            return Ok(oids.value(i));
+        }
+    }
+    Err(missing())
+}
+
+/// `builtin` with each of `columns` a list of its element type.
+fn typed_schema(builtin: &SchemaRef, columns: &[(&str, DataType)]) -> SchemaRef {
     let element_of = |name: &str| columns.iter().find(|(c, _)| *c == name).map(|(_, t)| t);
-    let fields: Vec<Field> = schema
+    let fields: Vec<Field> = builtin
         .fields()
         .iter()
         .map(|f| match element_of(f.name()) {
@@ -134,8 +224,13 @@ fn typed_arrays(
             _ => f.as_ref().clone(),
         })
         .collect();
-    let typed = Arc::new(Schema::new(fields));
-    let batches = batches
+    Arc::new(Schema::new(fields))
+}
+
+/// `batches` in `typed`'s columns: list columns parsed from PostgreSQL's array text (`{1,2}`,
+/// or the vector form `1 2`).
+fn typed_arrays(typed: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
+    batches
         .iter()
         .map(|batch| {
             let columns = batch
@@ -149,10 +244,9 @@ fn typed_arrays(
                     _ => Ok(Arc::clone(column)),
                 })
                 .collect::<Result<Vec<_>>>()?;
-            Ok(RecordBatch::try_new(Arc::clone(&typed), columns)?)
+            Ok(RecordBatch::try_new(Arc::clone(typed), columns)?)
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((typed, batches))
+        .collect()
 }
 
 fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {

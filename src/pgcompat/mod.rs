@@ -2,9 +2,10 @@
 //! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`]), and session
 //! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
-//! `generate_subscripts` ([`generate_subscripts`]).
+//! `generate_subscripts` ([`generate_subscripts`]), `_pg_expandarray` ([`expandarray`]).
 
 pub mod catalog;
+pub mod expandarray;
 pub mod functions;
 pub mod generate_subscripts;
 pub mod like_escape;
@@ -25,6 +26,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     ctx.register_udf(functions::version());
     ctx.register_udf(functions::pg_function_is_visible());
     ctx.register_udf(functions::to_regtype());
+    ctx.register_udf(expandarray::pg_expandarray_pairs());
     for udf in functions::always_null() {
         ctx.register_udf(udf);
     }

@@ -17,8 +17,6 @@ use crate::server::encode::pg_type;
 
 /// The first oid given to our functions (far above PostgreSQL's own).
 const FIRST_OID: i32 = 90_000;
-/// `public`'s oid in datafusion-pg-catalog's `pg_namespace`.
-pub const PUBLIC_NAMESPACE: i32 = 16_384;
 
 /// One of our functions, described for the catalog.
 #[derive(Debug, Clone)]
@@ -151,10 +149,12 @@ fn new_empty_values(data_type: &DataType, n: usize) -> Result<ArrayRef> {
     zero.to_array_of_size(n)
 }
 
-/// `pg_proc` rows for our functions, in `schema`'s columns (unknown ones NULL).
+/// `pg_proc` rows for our functions, in `schema`'s columns (unknown ones NULL), in schema
+/// `namespace` (`public`'s oid: datafusion-pg-catalog numbers schemas as it meets them).
 pub fn our_rows(
     schema: &SchemaRef,
     functions: &BTreeMap<i32, FunctionInfo>,
+    namespace: i32,
 ) -> Result<RecordBatch> {
     let infos: Vec<&FunctionInfo> = functions.values().collect();
     let n = infos.len();
@@ -171,7 +171,7 @@ pub fn our_rows(
             let column: ArrayRef = match field.name().as_str() {
                 "oid" => ints(&|i| i.oid),
                 "proname" | "prosrc" => texts(&|i| i.name.clone()),
-                "pronamespace" => ints(&|_| PUBLIC_NAMESPACE),
+                "pronamespace" => ints(&|_| namespace),
                 "proowner" => ints(&|_| 10),
                 "prolang" => ints(&|_| 12),
                 "provariadic" => ints(&|_| 0),

@@ -1,0 +1,143 @@
+//! `information_schema._pg_expandarray(array)`, the set-returning function pgjdbc's
+//! `getPrimaryKeys` and `getIndexInfo` use: one row `(x, n)` per element (the element and
+//! its 1-based position). It becomes `unnest(pg_expandarray_pairs(array))`, a list of
+//! `{x, n}` structs unnested as DataFusion does; and `(expr).field` — which DataFusion does
+//! not plan — becomes `expr['field']`, so `(_pg_expandarray(k)).n` works too.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Int32Array, ListArray, StructArray};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
+use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion::sql::parser::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::{
+    AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Subscript, Value,
+    visit_expressions_mut,
+};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+const PAIRS: &str = "pg_expandarray_pairs";
+
+/// Rewrites `_pg_expandarray` calls and `(expr).field` accesses of `statement`.
+pub fn rewrite_expandarray(statement: &mut SqlStatement) {
+    if let SqlStatement::Statement(s) = statement {
+        let _ = visit_expressions_mut(s.as_mut(), |e| {
+            rewrite(e);
+            ControlFlow::<()>::Continue(())
+        });
+    }
+}
+
+fn rewrite(expr: &mut Expr) {
+    match expr {
+        Expr::CompoundFieldAccess { access_chain, .. } => {
+            for access in access_chain.iter_mut() {
+                if let AccessExpr::Dot(Expr::Identifier(field)) = access {
+                    let index = Expr::Value(Value::SingleQuotedString(field.value.clone()).into());
+                    *access = AccessExpr::Subscript(Subscript::Index { index });
+                }
+            }
+        }
+        Expr::Function(function) if is_expandarray(function) => {
+            let FunctionArguments::List(list) = &function.args else {
+                return;
+            };
+            let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array))] = list.args.as_slice() else {
+                return;
+            };
+            let sql = format!("unnest({PAIRS}({array}))");
+            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
+                .try_with_sql(&sql)
+                .and_then(|mut p| p.parse_expr())
+            {
+                *expr = rewritten;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn is_expandarray(function: &Function) -> bool {
+    function
+        .name
+        .0
+        .last()
+        .and_then(|p| p.as_ident())
+        .is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray"))
+}
+
+/// `pg_expandarray_pairs(list)` → list of `{x: element, n: position}`.
+pub fn pg_expandarray_pairs() -> ScalarUDF {
+    ScalarUDF::new_from_impl(Pairs {
+        signature: Signature::any(1, Volatility::Immutable),
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct Pairs {
+    signature: Signature,
+}
+
+fn pair_fields(element: &DataType) -> Fields {
+    Fields::from(vec![
+        Field::new("x", element.clone(), true),
+        Field::new("n", DataType::Int32, false),
+    ])
+}
+
+impl ScalarUDFImpl for Pairs {
+    fn name(&self) -> &str {
+        PAIRS
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, args: &[DataType]) -> Result<DataType> {
+        match args.first() {
+            Some(DataType::List(element)) => Ok(DataType::List(Arc::new(Field::new_list_field(
+                DataType::Struct(pair_fields(element.data_type())),
+                true,
+            )))),
+            Some(DataType::Null) => Ok(DataType::Null),
+            other => plan_err!("_pg_expandarray expects an array, got {other:?}"),
+        }
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let array = args.args[0].to_array(args.number_rows)?;
+        let Some(lists) = array.as_any().downcast_ref::<ListArray>() else {
+            return exec_err!("_pg_expandarray expects an array");
+        };
+        let offsets = lists.offsets();
+        let first = offsets.first().copied().unwrap_or(0);
+        let mut positions = Vec::with_capacity(lists.values().len());
+        for window in offsets.windows(2) {
+            positions.extend(1..=(window[1] - window[0]));
+        }
+        let values = lists.values().slice(first as usize, positions.len());
+        let element = values.data_type().clone();
+        let pairs = StructArray::try_new(
+            pair_fields(&element),
+            vec![values, Arc::new(Int32Array::from(positions)) as ArrayRef],
+            None,
+        )?;
+        let shifted: Vec<i32> = offsets.iter().map(|o| o - first).collect();
+        let result = ListArray::try_new(
+            Arc::new(Field::new_list_field(
+                DataType::Struct(pair_fields(&element)),
+                true,
+            )),
+            datafusion::arrow::buffer::OffsetBuffer::new(shifted.into()),
+            Arc::new(pairs),
+            lists.nulls().cloned(),
+        )?;
+        Ok(ColumnarValue::Array(Arc::new(result)))
+    }
+}
