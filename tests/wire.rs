@@ -308,6 +308,30 @@ async fn python_clients_work() {
     run_client_check(python, args).await;
 }
 
+/// The catalog queries of DBeaver, Grafana, Metabase, pgAdmin, pgcli and Superset/SQLAlchemy
+/// (tests/clients/bi/, from their sources), replayed: each tool must run at least as many as
+/// it did when its floor was set; the output lists what still fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bi_tool_catalog_queries_run() {
+    let server = images_server().await;
+    let python = crate::common::tools_venv().join("bin/python");
+    let mut args = vec![
+        "tests/clients/bi_replay.py".to_string(),
+        server.addr.port().to_string(),
+    ];
+    let floors = [
+        "dbeaver=17",
+        "grafana=10",
+        "metabase=16",
+        "pgadmin=12",
+        "pgcli=14",
+        "sqlalchemy2=16",
+        "superset=23",
+    ];
+    args.extend(floors.map(String::from));
+    run_client_check(python, args).await;
+}
+
 /// pgjdbc: the DatabaseMetaData calls of Java BI tools, prepared statements, fetch size.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jdbc_works() {

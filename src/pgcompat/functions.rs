@@ -1,6 +1,6 @@
 //! Catalog functions PostgreSQL clients call that DataFusion and datafusion-pg-catalog lack:
 //! `version()`, `to_regtype`, `pg_get_serial_sequence`, `pg_get_indexdef`,
-//! `pg_function_is_visible`, `pg_get_function_result`,
+//! `pg_function_is_visible`, `pg_type_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
 //! `pg_get_function_sqlbody` and `obj_description`
 //! (answered for our functions; NULL for other oids, which have no entry here).
@@ -38,24 +38,30 @@ pub fn version() -> ScalarUDF {
     )
 }
 
-/// `pg_function_is_visible(oid)`: every function is on the search path.
-pub fn pg_function_is_visible() -> ScalarUDF {
-    create_udf(
-        "pg_function_is_visible",
-        vec![DataType::Int64],
-        DataType::Boolean,
-        Volatility::Stable,
-        Arc::new(|args| {
-            let rows = match &args[0] {
-                ColumnarValue::Array(a) => a.len(),
-                ColumnarValue::Scalar(_) => return Ok(ColumnarValue::Scalar(true.into())),
-            };
-            Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
-                true;
-                rows
-            ]))))
-        }),
-    )
+/// `pg_function_is_visible(oid)` and `pg_type_is_visible(oid)`: every function and type is
+/// on the search path.
+pub fn visibility() -> Vec<ScalarUDF> {
+    ["pg_function_is_visible", "pg_type_is_visible"]
+        .into_iter()
+        .map(|name| {
+            create_udf(
+                name,
+                vec![DataType::Int64],
+                DataType::Boolean,
+                Volatility::Stable,
+                Arc::new(|args| {
+                    let rows = match &args[0] {
+                        ColumnarValue::Array(a) => a.len(),
+                        ColumnarValue::Scalar(_) => return Ok(ColumnarValue::Scalar(true.into())),
+                    };
+                    Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+                        true;
+                        rows
+                    ]))))
+                }),
+            )
+        })
+        .collect()
 }
 
 /// `to_regtype(name)`: the oid of a built-in type by name (`int4`, `integer`, `text[]`),

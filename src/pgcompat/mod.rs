@@ -24,7 +24,9 @@ use datafusion::prelude::SessionContext;
 pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
-    ctx.register_udf(functions::pg_function_is_visible());
+    for udf in functions::visibility() {
+        ctx.register_udf(udf);
+    }
     ctx.register_udf(functions::to_regtype());
     ctx.register_udf(expandarray::pg_expandarray_pairs());
     for udf in functions::always_null() {
