@@ -7,7 +7,8 @@
 # - psql (Debian: postgresql-client) and openssl, with which the security tests log in over
 #   TLS against a CA they make;
 # - a JDK (default-jdk-headless: `java File.java` compiles) and pgjdbc (libpostgresql-jdbc-java)
-#   for the JDBC check.
+#   for the JDBC check;
+# - node-postgres (npm `pg`, with Debian's nodejs and npm) in ~/.cache/mediasql/node.
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
 
@@ -16,6 +17,7 @@ command -v chromium >/dev/null || missing+=(chromium)
 command -v psql >/dev/null || missing+=(postgresql-client)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v javac >/dev/null || missing+=(default-jdk-headless)
+command -v npm >/dev/null || missing+=(nodejs npm)
 [ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
@@ -38,4 +40,10 @@ if [ ! -x "$VENV/bin/moto_server" ] \
     "moto[server]==5.2.5" "psycopg[binary]>=3.2,<4" "psycopg2-binary>=2.9,<3" \
     "asyncpg>=0.30,<1" "SQLAlchemy>=2.0,<3" "pandas>=2.2,<3"
 fi
+NODE_DIR="${MEDIASQL_NODE_DIR:-$HOME/.cache/mediasql/node}"
+if [ ! -d "$NODE_DIR/node_modules/pg" ]; then
+  mkdir -p "$NODE_DIR"
+  (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund --prefix . "pg@8")
+fi
+
 echo "test tools ready in $VENV"

@@ -332,6 +332,20 @@ async fn bi_tool_catalog_queries_run() {
     run_client_check(python, args).await;
 }
 
+/// node-postgres: parameters, typed results, errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_postgres_works() {
+    let server = images_server().await;
+    let modules =
+        std::env::var("HOME").map(|home| format!("{home}/.cache/mediasql/node/node_modules"));
+    let script = format!(
+        "NODE_PATH={} exec node tests/clients/node_check.js {}",
+        modules.unwrap_or_default(),
+        server.addr.port()
+    );
+    run_client_check("sh".into(), vec!["-c".to_string(), script]).await;
+}
+
 /// pgjdbc: the DatabaseMetaData calls of Java BI tools, prepared statements, fetch size.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn jdbc_works() {
