@@ -332,6 +332,44 @@ async fn bi_tool_catalog_queries_run() {
     run_client_check(python, args).await;
 }
 
+/// psql itself: its meta-commands and `\copy`, each as psql sends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn psql_meta_commands_work() {
+    let server = images_server().await;
+    let port = server.addr.port();
+    let expectations = [
+        ("\\l", "mediasql"),
+        ("\\dn", "public"),
+        ("\\dt", "images"),
+        ("\\d images", "timestamp with time zone"),
+        ("\\df classify", "image, model, top_k, on_error"),
+        ("\\conninfo", "You are connected to database \"mediasql\""),
+        (
+            "\\copy (SELECT path FROM images ORDER BY path LIMIT 1) TO STDOUT CSV HEADER",
+            "path\nsql-tests/fixtures/images/astronaut.jpg",
+        ),
+    ];
+    for (command, expected) in expectations {
+        let script = format!(
+            "psql -X -h 127.0.0.1 -p {port} -U tester -d mediasql -v ON_ERROR_STOP=1 -c '\\x off' -c '{command}'"
+        );
+        let output = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("sh")
+                .args(["-c", &script])
+                .output()
+        })
+        .await
+        .expect("join")
+        .expect("psql (scripts/install-test-tools.sh installs it)");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stdout.contains(expected),
+            "{command}: {stdout}\n{stderr}"
+        );
+    }
+}
+
 /// node-postgres: parameters, typed results, errors.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn node_postgres_works() {
