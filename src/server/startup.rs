@@ -19,15 +19,17 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use datafusion::common::{DataFusionError, Result};
 use futures::Sink;
-use pgwire::api::auth::noop::NoopStartupHandler;
 use pgwire::api::auth::sasl::SASLAuthStartupHandler;
 use pgwire::api::auth::sasl::scram::{
     SCRAM_ITERATIONS, ScramAuth, ScramSecret, gen_salted_password,
 };
 use pgwire::api::auth::{
-    AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
+    self, AuthSource, DefaultServerParameterProvider, LoginInfo, Password, StartupHandler,
 };
-use pgwire::api::{ClientInfo, ConnectionManager, PgWireConnectionState};
+use pgwire::api::{
+    ClientInfo, ConnectionGuard, ConnectionHandle, ConnectionManager, PgWireConnectionState,
+    PidSecretKeyGenerator, RandomPidSecretKeyGenerator,
+};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -65,7 +67,10 @@ impl Startup {
             .with_connection_manager(Arc::clone(&connections));
         Ok(Self {
             security: security.clone(),
-            trust: Trust { connections },
+            trust: Trust {
+                connections,
+                pids: RandomPidSecretKeyGenerator::default(),
+            },
             scram,
             places: Arc::new(Semaphore::new(max_connections.max(1))),
             max_connections,
@@ -155,15 +160,39 @@ impl StartupHandler for Startup {
     }
 }
 
-/// No password (loopback clients of a `trust` server).
+/// No password (loopback clients of a `trust` server). pgwire's own no-auth handler would
+/// announce its own `server_version`; this one sends [`parameters`], as SCRAM does.
 struct Trust {
     connections: Arc<ConnectionManager>,
+    pids: RandomPidSecretKeyGenerator,
 }
 
 #[async_trait]
-impl NoopStartupHandler for Trust {
-    fn connection_manager(&self) -> Option<Arc<ConnectionManager>> {
-        Some(Arc::clone(&self.connections))
+impl StartupHandler for Trust {
+    async fn on_startup<C>(
+        &self,
+        client: &mut C,
+        message: PgWireFrontendMessage,
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let PgWireFrontendMessage::Startup(startup) = &message else {
+            return Ok(());
+        };
+        auth::protocol_negotiation(client, startup).await?;
+        auth::save_startup_parameters_to_metadata(client, startup);
+        let (pid, secret_key) = self.pids.generate(client);
+        client.set_pid_and_secret_key(pid, secret_key.clone());
+        // Registered for CancelRequests; the guard unregisters when the connection ends.
+        let (handle, guard) = self.connections.register(pid, secret_key);
+        client
+            .session_extensions()
+            .insert::<Arc<ConnectionHandle>>(handle);
+        client.session_extensions().insert::<ConnectionGuard>(guard);
+        auth::finish_authentication(client, &parameters()).await
     }
 }
 
