@@ -2,9 +2,12 @@
 //! - `pg_proc` also holds our functions ([`super::proc`]);
 //! - the array columns of `pg_constraint` (`conkey`, `confkey`) and `pg_index` (`indkey`,
 //!   `indoption`, `indclass`, `indcollation`) are arrays, as in PostgreSQL, not text, so
-//!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans.
+//!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans;
+//! - `pg_class` has the `reloptions` and `relacl` columns SQLAlchemy's index reflection and
+//!   pgAdmin read (NULL: no table has options or grants).
 //!
-//! Each mended table is built from the builtin one on its first scan, then kept.
+//! Each mended table is built from the builtin one on its first scan, then kept; `pg_class`,
+//! which the builtin builds anew at each scan, is wrapped instead.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -15,9 +18,13 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
+use datafusion::common::ScalarValue;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, TableType};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
@@ -77,6 +84,12 @@ impl SchemaProvider for MendedCatalog {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
         let mend = match name.as_str() {
+            "pg_class" => {
+                let Some(builtin) = self.inner.table(&name).await? else {
+                    return Ok(None);
+                };
+                return Ok(Some(Arc::new(NullColumns::new(builtin, PG_CLASS_EXTRA))));
+            }
             "pg_proc" => Mend::OurFunctions(Arc::clone(&self.functions)),
             other if !array_columns(other).is_empty() => Mend::Arrays(array_columns(other)),
             _ => return self.inner.table(&name).await,
@@ -176,6 +189,83 @@ impl MendedTable {
             Mend::Arrays(_) => typed_arrays(&self.schema, &batches)?,
         };
         MemTable::try_new(Arc::clone(&self.schema), vec![batches])
+    }
+}
+
+/// Columns `pg_class` lacks, all NULL.
+const PG_CLASS_EXTRA: &[&str] = &["reloptions", "relacl"];
+
+/// A table with NULL text-array columns added after its own (those it has already are left).
+struct NullColumns {
+    inner: Arc<dyn TableProvider>,
+    schema: SchemaRef,
+}
+
+impl NullColumns {
+    fn new(inner: Arc<dyn TableProvider>, extra: &[&str]) -> Self {
+        let own = inner.schema();
+        let text_array = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
+        let mut fields: Vec<Field> = own.fields().iter().map(|f| f.as_ref().clone()).collect();
+        for name in extra {
+            if own.field_with_name(name).is_err() {
+                fields.push(Field::new(*name, text_array.clone(), true));
+            }
+        }
+        let schema = Arc::new(Schema::new(fields));
+        Self { inner, schema }
+    }
+}
+
+impl std::fmt::Debug for NullColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NullColumns").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl TableProvider for NullColumns {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let own = self.inner.schema().fields().len();
+        let wanted: Vec<usize> = match projection {
+            Some(columns) => columns.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let from_inner: Vec<usize> = wanted.iter().copied().filter(|&i| i < own).collect();
+        let input = self
+            .inner
+            .scan(state, Some(&from_inner), &[], limit)
+            .await?;
+        let input_schema = input.schema();
+        let mut next_inner = 0;
+        let exprs = wanted
+            .iter()
+            .map(|&i| {
+                let field = self.schema.field(i);
+                let expr: Arc<dyn PhysicalExpr> = if i < own {
+                    let column = Column::new(input_schema.field(next_inner).name(), next_inner);
+                    next_inner += 1;
+                    Arc::new(column)
+                } else {
+                    Arc::new(Literal::new(ScalarValue::try_from(field.data_type())?))
+                };
+                Ok(ProjectionExpr::new(expr, field.name()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
     }
 }
 
@@ -309,5 +399,18 @@ mod tests {
         assert_eq!(lists.value(0).len(), 2);
         assert_eq!(lists.value(1).len(), 2);
         assert!(lists.is_null(2));
+    }
+}
+
+#[cfg(test)]
+mod engine_tests {
+    /// The added columns are there for sessions' queries (pg_class is looked up anew each time).
+    #[tokio::test]
+    async fn pg_class_has_the_added_columns() {
+        let engine = crate::engine::Engine::new(&crate::config::Config::default()).unwrap();
+        let session = engine.session();
+        let sql = "SELECT relname, reloptions, relacl FROM pg_catalog.pg_class LIMIT 1";
+        let outputs = session.execute_sql(sql).await;
+        assert!(outputs.is_ok(), "{:?}", outputs.err());
     }
 }
