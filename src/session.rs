@@ -727,8 +727,10 @@ fn unquote(s: &str) -> String {
     s.trim_matches('\'').to_string()
 }
 
+/// Whether `plan` answers with a tag and no rows (DDL, DML, COPY TO a file...): described
+/// to clients as NoData.
 fn is_command(plan: &LogicalPlan) -> bool {
-    command_tag(plan).is_some()
+    command_tag(plan).is_some() || matches!(plan, LogicalPlan::Dml(_))
 }
 
 /// The completion tag of a plan that runs as a command, or None for a query.

@@ -1,7 +1,8 @@
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
 //! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
-//! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire.
+//! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
+//!   protocol with text results; `extended`: extended protocol with binary results).
 //! - `models`: what the model registry keeps across queries and restarts.
 //! - `security`: passwords, TLS, the connection limit, the media roots.
 //! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
@@ -13,6 +14,7 @@ mod cancel;
 mod common;
 mod console;
 mod demo;
+mod extended;
 mod models;
 mod security;
 mod slt;

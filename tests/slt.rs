@@ -1,6 +1,7 @@
-//! Runs every `sql-tests/*.slt` twice: in-process against a [`Session`] and over the Postgres
-//! wire against a server started here (tokio-postgres, simple query protocol). Both must give
-//! the expected results. `MEDIASQL_SLT_COMPLETE=1` rewrites the files' expected results from the
+//! Runs every `sql-tests/*.slt` three times: in-process against a [`Session`], and over the
+//! Postgres wire against a server started here with the simple query protocol (text results)
+//! and with the extended protocol (binary results, [`crate::extended`]). All must give the
+//! expected results. `MEDIASQL_SLT_COMPLETE=1` rewrites the files' expected results from the
 //! in-process run instead (review the diff before committing it).
 
 use std::path::PathBuf;
@@ -27,6 +28,19 @@ impl std::fmt::Display for SqlError {
 }
 
 impl std::error::Error for SqlError {}
+
+impl SqlError {
+    pub fn new(code: &str, message: &str) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.to_string(),
+        }
+    }
+
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+}
 
 impl From<datafusion::error::DataFusionError> for SqlError {
     fn from(e: datafusion::error::DataFusionError) -> Self {
@@ -62,7 +76,7 @@ fn slt_rows(rows: Vec<Vec<Option<String>>>) -> Vec<Vec<String>> {
     out
 }
 
-fn rows_output(rows: Vec<Vec<Option<String>>>, columns: usize) -> DBOutput<DefaultColumnType> {
+pub fn rows_output(rows: Vec<Vec<Option<String>>>, columns: usize) -> DBOutput<DefaultColumnType> {
     DBOutput::Rows {
         types: vec![DefaultColumnType::Any; columns],
         rows: slt_rows(rows),
@@ -129,9 +143,28 @@ impl AsyncDB for Wire {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<Self::ColumnType>, Self::Error> {
+        simple_run(&self.0, sql).await
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "wire"
+    }
+
+    fn error_sql_state(err: &Self::Error) -> Option<String> {
+        Some(err.code.clone())
+    }
+}
+
+/// Runs `sql` with the simple query protocol; the results of its last statement.
+pub async fn simple_run(
+    client: &tokio_postgres::Client,
+    sql: &str,
+) -> Result<DBOutput<DefaultColumnType>, SqlError> {
+    {
         use tokio_postgres::SimpleQueryMessage;
-        let messages = self
-            .0
+        let messages = client
             .simple_query(sql)
             .await
             .map_err(|e| match e.as_db_error() {
@@ -169,16 +202,6 @@ impl AsyncDB for Wire {
             }
         }
         Ok(last)
-    }
-
-    async fn shutdown(&mut self) {}
-
-    fn engine_name(&self) -> &str {
-        "wire"
-    }
-
-    fn error_sql_state(err: &Self::Error) -> Option<String> {
-        Some(err.code.clone())
     }
 }
 
@@ -264,6 +287,17 @@ async fn sql_logic_tests() {
         let result = runner.run_file_async(file).await;
         report(&name, "wire", result, &mut failures);
         drop(server);
+
+        // A server of its own: the files create tables and models.
+        let server = TestServer::start(env.engine().await).await;
+        let addr = server.addr;
+        let mut runner = Runner::new(move || async move {
+            Ok(crate::extended::Extended(TestServer::client_at(addr).await))
+        });
+        runner.with_column_validator(accept_any_types);
+        runner.with_validator(rows_validator);
+        let result = runner.run_file_async(file).await;
+        report(&name, "wire-extended", result, &mut failures);
     }
     assert!(
         failures.is_empty(),
