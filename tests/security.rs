@@ -64,6 +64,40 @@ async fn scram_passwords_decide_who_gets_in() {
     assert!(unknown.starts_with("28P01"), "{unknown}");
 }
 
+/// This machine's first non-loopback IPv4 address, if it has one.
+fn non_loopback_address() -> Option<std::net::IpAddr> {
+    // Connecting a UDP socket sends nothing; it only picks the outgoing interface.
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test]
+async fn trust_lets_in_loopback_clients_only() {
+    let Some(ip) = non_loopback_address() else {
+        eprintln!("no non-loopback address on this machine: remote refusal not checked");
+        return;
+    };
+    let engine = Engine::new(&Config::default()).unwrap();
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let options = options(Security::trust(), 8);
+    tokio::spawn(mediasql::server::serve(
+        listener,
+        engine,
+        options,
+        std::future::pending(),
+    ));
+    let remote = format!("host={ip} port={port} user=t dbname=mediasql");
+    let error = tokio_postgres::connect(&remote, NoTls).await.err().unwrap();
+    assert_eq!(error.code().map(|c| c.code()), Some("28000"), "{error}");
+    let local = format!("host=127.0.0.1 port={port} user=t dbname=mediasql");
+    let (client, connection) = tokio_postgres::connect(&local, NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client.simple_query("SELECT 1").await.unwrap();
+}
+
 #[tokio::test]
 async fn the_connection_limit_answers_53300_and_half_open_sockets_hold_no_place() {
     let engine = Engine::new(&Config::default()).unwrap();

@@ -67,6 +67,20 @@ with psycopg.connect(f"host=127.0.0.1 port={port} user=app dbname=media", autoco
     cur.execute("SELECT 1")  # the session goes on after COPY
     assert cur.fetchone() == (1,)
 
+# conn.cancel() stops a long statement (SQLSTATE 57014) and the session goes on.
+import threading
+import time
+
+with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester", autocommit=True) as conn:
+    threading.Timer(0.5, conn.cancel).start()
+    started = time.monotonic()
+    try:
+        conn.execute("SELECT sum(x) FROM generate_series(1, 100000000000) t(x)").fetchone()
+        raise AssertionError("the statement was not cancelled")
+    except psycopg.errors.QueryCanceled:
+        assert time.monotonic() - started < 10
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
 # A server-side cursor: DECLARE with a parameter, the cursor described as a portal, FETCHes.
 with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester") as conn:
     with conn.cursor(name="images_cursor") as server_side:
