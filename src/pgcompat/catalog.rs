@@ -1,5 +1,5 @@
 //! `pg_catalog` as datafusion-pg-catalog builds it, with what clients found wrong mended:
-//! - `pg_proc` also holds our functions ([`super::proc`]);
+//! - `pg_proc` also holds our functions ([`super::proc`]), and its `proacl` is an array;
 //! - the array columns of `pg_constraint` (`conkey`, `confkey`) and `pg_index` (`indkey`,
 //!   `indoption`, `indclass`, `indcollation`) are arrays, as in PostgreSQL, not text, so
 //!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans;
@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use datafusion::arrow::array::{
     Array, ArrayRef, Int16Builder, Int32Builder, ListBuilder, RecordBatch, StringArray,
+    StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
@@ -71,6 +72,8 @@ fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
             ("indclass", DataType::Int32),
             ("indcollation", DataType::Int32),
         ],
+        // psql's `\df+` reads it with array_to_string.
+        "pg_proc" => &[("proacl", DataType::Utf8)],
         _ => &[],
     }
 }
@@ -130,7 +133,7 @@ enum Mend {
 impl Mend {
     fn schema(&self, builtin: &SchemaRef) -> SchemaRef {
         match self {
-            Self::OurFunctions(_) => Arc::clone(builtin),
+            Self::OurFunctions(_) => typed_schema(builtin, array_columns("pg_proc")),
             Self::Arrays(columns) => typed_schema(builtin, columns),
         }
     }
@@ -182,7 +185,7 @@ impl MendedTable {
         let batches = match &self.mend {
             Mend::OurFunctions(functions) => {
                 let public = public_oid(&self.namespaces).await?;
-                let mut batches = batches;
+                let mut batches = typed_arrays(&self.schema, &batches)?;
                 batches.push(our_rows(&self.schema, functions, public)?);
                 batches
             }
@@ -351,6 +354,22 @@ fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
             .collect()
     };
     Ok(match element {
+        DataType::Utf8 => {
+            let mut builder = ListBuilder::new(StringBuilder::new());
+            for text in texts.iter() {
+                match text {
+                    Some(t) => {
+                        let items = t.trim_matches(|c| c == '{' || c == '}');
+                        for item in items.split(',').filter(|i| !i.is_empty()) {
+                            builder.values().append_value(item.trim_matches('"'));
+                        }
+                        builder.append(true);
+                    }
+                    None => builder.append(false),
+                }
+            }
+            Arc::new(builder.finish())
+        }
         DataType::Int16 => {
             let mut builder = ListBuilder::new(Int16Builder::new());
             for text in texts.iter() {
