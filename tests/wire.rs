@@ -343,7 +343,10 @@ async fn psql_meta_commands_work() {
         ("\\dt", "images"),
         ("\\d images", "timestamp with time zone"),
         ("\\df classify", "image, model, top_k, on_error"),
-        ("\\df+ classify", "Classifies an image with an image classifier"),
+        (
+            "\\df+ classify",
+            "Classifies an image with an image classifier",
+        ),
         ("\\conninfo", "You are connected to database \"mediasql\""),
         (
             "\\copy (SELECT path FROM images ORDER BY path LIMIT 1) TO STDOUT CSV HEADER",
