@@ -281,9 +281,7 @@ async fn copy_to_stdout(
     }
     let mut out = std::io::stdout().lock();
     if format.header {
-        let schema = stream.schema();
-        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        out.write_all(&header_line(&names, format))?;
+        out.write_all(&header_line(&stream.schema(), format))?;
     }
     while let Some(batch) = stream.try_next().await? {
         for line in text_lines(&batch, format)? {

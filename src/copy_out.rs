@@ -3,6 +3,7 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::Schema;
 use datafusion::common::{Result, plan_err};
 use datafusion::sql::sqlparser::ast::{
     CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Query, Statement,
@@ -155,9 +156,13 @@ pub fn binary_header() -> Bytes {
     out.freeze()
 }
 
-/// The header line (CSV with HEADER) for columns `names`.
-pub fn header_line(names: &[String], format: &CopyFormat) -> Bytes {
-    let cells: Vec<Option<String>> = names.iter().cloned().map(Some).collect();
+/// The header line (CSV with HEADER): the names of `schema`'s columns.
+pub fn header_line(schema: &Schema, format: &CopyFormat) -> Bytes {
+    let cells: Vec<Option<String>> = schema
+        .fields()
+        .iter()
+        .map(|f| Some(f.name().clone()))
+        .collect();
     let mut out = BytesMut::new();
     text_line(&mut out, &cells, format);
     out.freeze()

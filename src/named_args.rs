@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::logical_expr::ScalarUDF;
-use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
+use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Value, visit_expressions_mut,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Value,
 };
+
+use crate::pgcompat::ast::visit_exprs;
 
 /// The parameter names of mediasql's functions.
 #[derive(Debug, Default)]
@@ -33,20 +35,7 @@ impl NamedParameters {
 
     /// Rewrites the calls in `statement` that name arguments of mediasql's functions.
     pub fn fill_skipped(&self, statement: &mut SqlStatement) {
-        let _ = match statement {
-            SqlStatement::Statement(s) => visit_expressions_mut(s.as_mut(), |e| self.visit(e)),
-            SqlStatement::CopyTo(copy) => match &mut copy.source {
-                CopyToSource::Query(query) => {
-                    visit_expressions_mut(query.as_mut(), |e| self.visit(e))
-                }
-                CopyToSource::Relation(_) => ControlFlow::Continue(()),
-            },
-            SqlStatement::Explain(explain) => {
-                self.fill_skipped(&mut explain.statement);
-                ControlFlow::Continue(())
-            }
-            _ => ControlFlow::Continue(()),
-        };
+        let _ = visit_exprs(statement, &mut |e| self.visit(e));
     }
 
     fn visit(&self, expr: &mut Expr) -> ControlFlow<()> {

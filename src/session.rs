@@ -32,9 +32,6 @@ use crate::exec::progress::Progress;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
-use crate::pgcompat::expandarray::rewrite_expandarray;
-use crate::pgcompat::generate_subscripts::rewrite_generate_subscripts;
-use crate::pgcompat::like_escape::backslash_escapes;
 use crate::pgcompat::params::{cast_declared, placeholder_casts};
 use crate::pgcompat::settings::{Settings, bind_settings};
 
@@ -256,7 +253,7 @@ impl Session {
         };
         if let Some(copy) = copy_out_query(statement) {
             let (query, format) = copy?;
-            let query = self.bind_settings(&query)?;
+            let query = self.rewrite_for_planning(&query)?;
             let plan = self.ctx.state().statement_to_plan(query).await?;
             return match self.run_plan(plan).await? {
                 Output::Rows(rows) => Ok(Output::CopyOut(rows, format)),
@@ -269,7 +266,7 @@ impl Session {
         if let Some(command) = session_command(statement) {
             return self.run_command(command);
         }
-        let statement = self.bind_settings(statement)?;
+        let statement = self.rewrite_for_planning(statement)?;
         let plan = self.ctx.state().statement_to_plan(statement).await?;
         self.run_plan(plan).await
     }
@@ -339,7 +336,7 @@ impl Session {
         sql: &SqlStatement,
         declared: &[Option<DataType>],
     ) -> Result<(LogicalPlan, Vec<Option<DataType>>)> {
-        let mut sql = self.bind_settings(sql)?;
+        let mut sql = self.rewrite_for_planning(sql)?;
         cast_declared(&mut sql, declared)?;
         let plan = self.ctx.state().statement_to_plan(sql).await?;
         let types = plan.get_parameter_types()?;
@@ -408,7 +405,7 @@ impl Session {
     async fn run_cursor(&self, statement: CursorStatement) -> Result<Output> {
         match statement {
             CursorStatement::Declare { name, hold, query } => {
-                let query = self.bind_settings(&query)?;
+                let query = self.rewrite_for_planning(&query)?;
                 let plan = self.ctx.state().statement_to_plan(query).await?;
                 self.declare_cursor(&name, hold, plan).await
             }
@@ -535,7 +532,7 @@ impl Session {
     /// `statement` with its `current_setting`/`set_config` calls bound to this session, and
     /// what DataFusion lacks rewritten (LIKE escapes, `generate_subscripts`,
     /// `_pg_expandarray`, `(expr).field`).
-    fn bind_settings(&self, statement: &SqlStatement) -> Result<SqlStatement> {
+    fn rewrite_for_planning(&self, statement: &SqlStatement) -> Result<SqlStatement> {
         let mut statement = statement.clone();
         let mut vars = self
             .vars
@@ -546,9 +543,7 @@ impl Session {
             session: self,
         };
         bind_settings(&mut statement, &mut settings)?;
-        backslash_escapes(&mut statement);
-        rewrite_generate_subscripts(&mut statement);
-        rewrite_expandarray(&mut statement);
+        crate::pgcompat::rewrite_unsupported(&mut statement);
         Ok(statement)
     }
 

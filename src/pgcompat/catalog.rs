@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{
-    Array, ArrayRef, Int16Builder, Int32Builder, ListBuilder, RecordBatch, StringArray,
-    StringBuilder,
+    Array, ArrayBuilder, ArrayRef, Int16Builder, Int32Builder, ListBuilder, RecordBatch,
+    StringArray, StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
@@ -347,60 +347,51 @@ fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
         .as_any()
         .downcast_ref::<StringArray>()
         .ok_or_else(|| DataFusionError::Internal("array text column is not text".into()))?;
-    let numbers = |text: &str| -> Vec<i64> {
-        text.trim_matches(|c| c == '{' || c == '}')
-            .split(|c: char| c == ',' || c.is_whitespace())
-            .filter_map(|n| n.trim().parse().ok())
-            .collect()
-    };
+    // Numbers may be separated by spaces (int2vector, oidvector); text items only by commas.
+    let number = |c: char| c == ',' || c.is_whitespace();
     Ok(match element {
-        DataType::Utf8 => {
-            let mut builder = ListBuilder::new(StringBuilder::new());
-            for text in texts.iter() {
-                match text {
-                    Some(t) => {
-                        let items = t.trim_matches(|c| c == '{' || c == '}');
-                        for item in items.split(',').filter(|i| !i.is_empty()) {
-                            builder.values().append_value(item.trim_matches('"'));
-                        }
-                        builder.append(true);
-                    }
-                    None => builder.append(false),
-                }
+        DataType::Utf8 => lists(
+            texts,
+            StringBuilder::new(),
+            |c| c == ',',
+            |b, item| {
+                b.append_value(item.trim_matches('"'));
+            },
+        ),
+        DataType::Int16 => lists(texts, Int16Builder::new(), number, |b, item| {
+            if let Ok(n) = item.parse::<i64>() {
+                b.append_option(i16::try_from(n).ok());
             }
-            Arc::new(builder.finish())
-        }
-        DataType::Int16 => {
-            let mut builder = ListBuilder::new(Int16Builder::new());
-            for text in texts.iter() {
-                match text {
-                    Some(t) => {
-                        for n in numbers(t) {
-                            builder.values().append_option(i16::try_from(n).ok());
-                        }
-                        builder.append(true);
-                    }
-                    None => builder.append(false),
-                }
+        }),
+        _ => lists(texts, Int32Builder::new(), number, |b, item| {
+            if let Ok(n) = item.parse::<i64>() {
+                b.append_option(i32::try_from(n).ok());
             }
-            Arc::new(builder.finish())
-        }
-        _ => {
-            let mut builder = ListBuilder::new(Int32Builder::new());
-            for text in texts.iter() {
-                match text {
-                    Some(t) => {
-                        for n in numbers(t) {
-                            builder.values().append_option(i32::try_from(n).ok());
-                        }
-                        builder.append(true);
-                    }
-                    None => builder.append(false),
-                }
-            }
-            Arc::new(builder.finish())
-        }
+        }),
     })
+}
+
+/// Each text of `texts` (`{a,b}`) as a list, its items split at `separator` and appended by
+/// `push`; NULL stays NULL.
+fn lists<B: ArrayBuilder>(
+    texts: &StringArray,
+    values: B,
+    separator: impl Fn(char) -> bool,
+    push: impl Fn(&mut B, &str),
+) -> ArrayRef {
+    let mut builder = ListBuilder::new(values);
+    for text in texts.iter() {
+        let Some(text) = text else {
+            builder.append(false);
+            continue;
+        };
+        let items = text.trim_matches(|c| c == '{' || c == '}');
+        for item in items.split(&separator).filter(|i| !i.is_empty()) {
+            push(builder.values(), item);
+        }
+        builder.append(true);
+    }
+    Arc::new(builder.finish())
 }
 
 #[cfg(test)]

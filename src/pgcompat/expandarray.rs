@@ -4,7 +4,6 @@
 //! `{x, n}` structs unnested as DataFusion does; and `(expr).field` — which DataFusion does
 //! not plan — becomes `expr['field']`, so `(_pg_expandarray(k)).n` works too.
 
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, Int32Array, ListArray, StructArray};
@@ -13,27 +12,16 @@ use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Subscript, Value,
-    visit_expressions_mut,
+    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Subscript, Value,
 };
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser;
+
+use super::ast::{function_name, parse_expr};
 
 const PAIRS: &str = "pg_expandarray_pairs";
 
-/// Rewrites `_pg_expandarray` calls and `(expr).field` accesses of `statement`.
-pub fn rewrite_expandarray(statement: &mut SqlStatement) {
-    if let SqlStatement::Statement(s) = statement {
-        let _ = visit_expressions_mut(s.as_mut(), |e| {
-            rewrite(e);
-            ControlFlow::<()>::Continue(())
-        });
-    }
-}
-
-fn rewrite(expr: &mut Expr) {
+/// Rewrites `expr` when it is a `_pg_expandarray` call or a `(expr).field` access.
+pub fn rewrite(expr: &mut Expr) {
     match expr {
         Expr::CompoundFieldAccess { access_chain, .. } => {
             for access in access_chain.iter_mut() {
@@ -43,32 +31,21 @@ fn rewrite(expr: &mut Expr) {
                 }
             }
         }
-        Expr::Function(function) if is_expandarray(function) => {
+        Expr::Function(function)
+            if function_name(function).is_some_and(|n| n == "_pg_expandarray") =>
+        {
             let FunctionArguments::List(list) = &function.args else {
                 return;
             };
             let [FunctionArg::Unnamed(FunctionArgExpr::Expr(array))] = list.args.as_slice() else {
                 return;
             };
-            let sql = format!("unnest({PAIRS}({array}))");
-            if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
-                .try_with_sql(&sql)
-                .and_then(|mut p| p.parse_expr())
-            {
+            if let Some(rewritten) = parse_expr(&format!("unnest({PAIRS}({array}))")) {
                 *expr = rewritten;
             }
         }
         _ => {}
     }
-}
-
-fn is_expandarray(function: &Function) -> bool {
-    function
-        .name
-        .0
-        .last()
-        .and_then(|p| p.as_ident())
-        .is_some_and(|i| i.value.eq_ignore_ascii_case("_pg_expandarray"))
 }
 
 /// `pg_expandarray_pairs(list)` → list of `{x: element, n: position}`.

@@ -5,8 +5,8 @@
 //! `pg_get_function_sqlbody` and `obj_description`
 //! (answered for our functions; NULL for other oids, which have no entry here).
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, StringArray};
 use datafusion::arrow::compute::cast;
@@ -18,7 +18,7 @@ use datafusion::logical_expr::{
 };
 use datafusion::scalar::ScalarValue;
 
-use super::proc::FunctionInfo;
+use super::proc::{FunctionInfo, SQL_TYPE_NAMES};
 use crate::server::startup::SERVER_VERSION;
 
 /// `version()`, worded as PostgreSQL's so that drivers and dialects (SQLAlchemy, Superset)
@@ -95,41 +95,48 @@ fn type_oid(name: &str) -> Option<i32> {
         Some(element) => (element, true),
         None => (name, false),
     };
-    let catalog_name = match element {
-        "integer" | "int" => "int4",
-        "smallint" => "int2",
-        "bigint" => "int8",
-        "real" => "float4",
-        "double precision" => "float8",
-        "boolean" => "bool",
-        "character varying" => "varchar",
-        "timestamp with time zone" => "timestamptz",
-        "timestamp without time zone" => "timestamp",
-        other => other,
-    };
+    const MORE_SPELLINGS: &[(&str, &str)] = &[
+        ("int4", "int"),
+        ("varchar", "character varying"),
+        ("timestamptz", "timestamp with time zone"),
+        ("timestamp", "timestamp without time zone"),
+    ];
+    let catalog_name = SQL_TYPE_NAMES
+        .iter()
+        .chain(MORE_SPELLINGS)
+        .find(|(_, sql)| *sql == element)
+        .map_or(element, |(catalog, _)| catalog);
     let wanted = if array {
         format!("_{catalog_name}")
     } else {
         catalog_name.to_string()
     };
-    (1..10_000u32)
-        .filter_map(pgwire::api::Type::from_oid)
-        .find(|t| t.name() == wanted)
-        .map(|t| t.oid() as i32)
+    BUILTIN_TYPES.get(&wanted).copied()
 }
 
+/// The oids of the built-in types, by catalog name.
+static BUILTIN_TYPES: LazyLock<HashMap<String, i32>> = LazyLock::new(|| {
+    (1..10_000u32)
+        .filter_map(pgwire::api::Type::from_oid)
+        .map(|t| (t.name().to_string(), t.oid() as i32))
+        .collect()
+});
+
 /// Catalog functions whose answer is always NULL here: `pg_get_serial_sequence(table,
-/// column)` (no column has a sequence; SQLAlchemy asks for each column it reflects) and
-/// `pg_get_indexdef(index [, column, pretty])` (no table has an index).
+/// column)` (no column has a sequence; SQLAlchemy asks for each column it reflects),
+/// `pg_get_indexdef(index [, column, pretty])` (no table has an index) and
+/// `pg_get_function_sqlbody(oid)` (no function has an SQL body, as for PostgreSQL's C ones).
 pub fn always_null() -> Vec<ScalarUDF> {
     let text2 = TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]);
     let index = TypeSignature::OneOf(vec![
         TypeSignature::Exact(vec![DataType::Int64]),
         TypeSignature::Exact(vec![DataType::Int64, DataType::Int64, DataType::Boolean]),
     ]);
+    let oid = TypeSignature::Exact(vec![DataType::Int64]);
     [
         ("pg_get_serial_sequence", text2),
         ("pg_get_indexdef", index),
+        ("pg_get_function_sqlbody", oid),
     ]
     .into_iter()
     .map(|(name, signature)| {
@@ -168,7 +175,7 @@ impl ScalarUDFImpl for NullFunction {
 }
 
 /// Which text of a [`FunctionInfo`] a lookup answers.
-type Field = fn(&FunctionInfo) -> Option<String>;
+type Field = fn(&FunctionInfo) -> String;
 
 /// `name(oid [, text])` → text looked up among our functions by oid.
 #[derive(Debug)]
@@ -212,7 +219,7 @@ impl ScalarUDFImpl for OidLookup {
             .iter()
             .map(|oid| {
                 let oid = i32::try_from(oid?).ok()?;
-                self.functions.get(&oid).and_then(self.field)
+                self.functions.get(&oid).map(self.field)
             })
             .collect();
         Ok(ColumnarValue::Array(Arc::new(texts) as ArrayRef))
@@ -233,19 +240,28 @@ pub fn lookups(functions: &Arc<BTreeMap<i32, FunctionInfo>>) -> Vec<ScalarUDF> {
     };
     let either = TypeSignature::OneOf(vec![one.clone(), two]);
     vec![
-        lookup("pg_get_function_result", |f| Some(f.result.clone()), &one),
-        lookup(
-            "pg_get_function_arguments",
-            |f| Some(f.arguments.clone()),
-            &one,
-        ),
+        lookup("pg_get_function_result", |f| f.result.clone(), &one),
+        lookup("pg_get_function_arguments", |f| f.arguments.clone(), &one),
         lookup(
             "pg_get_function_identity_arguments",
-            |f| Some(f.arguments.clone()),
+            |f| f.arguments.clone(),
             &one,
         ),
-        // Ours are not SQL-bodied functions: NULL, as PostgreSQL answers for C functions.
-        lookup("pg_get_function_sqlbody", |_| None, &one),
-        lookup("obj_description", |f| Some(f.description.clone()), &either),
+        lookup("obj_description", |f| f.description.clone(), &either),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_oids_by_catalog_and_sql_names() {
+        assert_eq!(type_oid("int4"), Some(23));
+        assert_eq!(type_oid("integer"), Some(23));
+        assert_eq!(type_oid("pg_catalog.double precision"), Some(701));
+        assert_eq!(type_oid("text[]"), Some(1009));
+        assert_eq!(type_oid("timestamp with time zone"), Some(1184));
+        assert_eq!(type_oid("hstore"), None);
+    }
 }

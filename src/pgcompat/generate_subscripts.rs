@@ -3,35 +3,16 @@
 //! rewritten to `unnest(generate_series(1, cardinality(array)))`, which DataFusion zips with
 //! the other `unnest` of the select list as PostgreSQL does.
 
-use std::ops::ControlFlow;
+use datafusion::sql::sqlparser::ast::{Expr, FunctionArg, FunctionArgExpr, FunctionArguments};
 
-use datafusion::sql::parser::Statement as SqlStatement;
-use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, visit_expressions_mut,
-};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser;
+use super::ast::{function_name, parse_expr};
 
-/// Rewrites every `generate_subscripts(array, 1)` of `statement`.
-pub fn rewrite_generate_subscripts(statement: &mut SqlStatement) {
-    if let SqlStatement::Statement(s) = statement {
-        let _ = visit_expressions_mut(s.as_mut(), |e| {
-            rewrite(e);
-            ControlFlow::<()>::Continue(())
-        });
-    }
-}
-
-fn rewrite(expr: &mut Expr) {
+/// Rewrites `expr` when it is `generate_subscripts(array, 1)`.
+pub fn rewrite(expr: &mut Expr) {
     let Expr::Function(function) = expr else {
         return;
     };
-    let is_it = function
-        .name
-        .0
-        .last()
-        .and_then(|p| p.as_ident())
-        .is_some_and(|i| i.value.eq_ignore_ascii_case("generate_subscripts"));
+    let is_it = function_name(function).is_some_and(|n| n == "generate_subscripts");
     let FunctionArguments::List(list) = &function.args else {
         return;
     };
@@ -45,10 +26,8 @@ fn rewrite(expr: &mut Expr) {
     if !is_it {
         return;
     }
-    let sql = format!("unnest(generate_series(1, cardinality({array})))");
-    if let Ok(rewritten) = Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_expr())
+    if let Some(rewritten) =
+        parse_expr(&format!("unnest(generate_series(1, cardinality({array})))"))
     {
         *expr = rewritten;
     }
@@ -56,7 +35,10 @@ fn rewrite(expr: &mut Expr) {
 
 #[cfg(test)]
 mod tests {
+    use std::ops::ControlFlow;
+
     use super::*;
+    use crate::pgcompat::ast::visit_exprs;
     use datafusion::sql::parser::DFParserBuilder;
 
     #[test]
@@ -66,7 +48,10 @@ mod tests {
             .unwrap()
             .parse_statement()
             .unwrap();
-        rewrite_generate_subscripts(&mut statement);
+        let _ = visit_exprs(&mut statement, &mut |e| {
+            rewrite(e);
+            ControlFlow::<()>::Continue(())
+        });
         assert_eq!(
             statement.to_string(),
             "SELECT unnest(generate_series(1, cardinality(k))) AS ord FROM t"

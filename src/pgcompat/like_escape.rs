@@ -3,24 +3,12 @@
 //! rewritten to use them: `c%` → `\%`, `c_` → `\_`, `cc` → `c`, and a backslash of the
 //! pattern itself → `\\`.
 
-use std::ops::ControlFlow;
+use datafusion::sql::sqlparser::ast::{Expr, Value};
 
-use datafusion::sql::parser::Statement as SqlStatement;
-use datafusion::sql::sqlparser::ast::{Expr, Value, visit_expressions_mut};
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::parser::Parser;
+use super::ast::parse_expr;
 
-/// Rewrites every LIKE/ILIKE of `statement` that names a non-backslash escape character.
-pub fn backslash_escapes(statement: &mut SqlStatement) {
-    if let SqlStatement::Statement(s) = statement {
-        let _ = visit_expressions_mut(s.as_mut(), |e| {
-            rewrite(e);
-            ControlFlow::<()>::Continue(())
-        });
-    }
-}
-
-fn rewrite(expr: &mut Expr) {
+/// Rewrites `expr` when it is a LIKE/ILIKE naming a non-backslash escape character.
+pub fn rewrite(expr: &mut Expr) {
     let (Expr::Like {
         pattern,
         escape_char,
@@ -60,15 +48,13 @@ fn rewritten_pattern(pattern: &Expr, escape: char) -> Option<Expr> {
         eu = quote(format!("{e}_")),
         e = quote(e.clone()),
     );
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&sql)
-        .and_then(|mut p| p.parse_expr())
-        .ok()
+    parse_expr(&sql)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pgcompat::ast::visit_exprs;
     use datafusion::prelude::SessionContext;
     use datafusion::sql::parser::DFParserBuilder;
 
@@ -79,7 +65,10 @@ mod tests {
             .unwrap()
             .parse_statement()
             .unwrap();
-        backslash_escapes(&mut statement);
+        let _ = visit_exprs(&mut statement, &mut |e| {
+            rewrite(e);
+            std::ops::ControlFlow::<()>::Continue(())
+        });
         let ctx = SessionContext::new();
         let plan = ctx.state().statement_to_plan(statement).await.unwrap();
         let batches = ctx

@@ -4,6 +4,7 @@
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
 //! `generate_subscripts` ([`generate_subscripts`]), `_pg_expandarray` ([`expandarray`]).
 
+pub mod ast;
 pub mod catalog;
 pub mod expandarray;
 pub mod functions;
@@ -36,4 +37,15 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         ctx.register_udf(udf);
     }
     catalog::mend_pg_catalog(ctx, catalog, infos)
+}
+
+/// Rewrites, in one walk of `statement`, what DataFusion does not plan: LIKE with other
+/// escape characters, `generate_subscripts`, `_pg_expandarray` and `(expr).field`.
+pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
+    let _ = ast::visit_exprs(statement, &mut |expr| {
+        like_escape::rewrite(expr);
+        generate_subscripts::rewrite(expr);
+        expandarray::rewrite(expr);
+        std::ops::ControlFlow::<()>::Continue(())
+    });
 }

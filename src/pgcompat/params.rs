@@ -10,10 +10,12 @@ use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr as LogicalExpr, LogicalPlan};
-use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
-use datafusion::sql::sqlparser::ast::{self, Expr, Value, visit_expressions_mut};
+use datafusion::sql::parser::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::{self, Expr, Value};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
+
+use super::ast::visit_exprs;
 
 /// Wraps each `$n` whose type the client declared in a cast to that type.
 pub fn cast_declared(statement: &mut SqlStatement, declared: &[Option<DataType>]) -> Result<()> {
@@ -24,16 +26,7 @@ pub fn cast_declared(statement: &mut SqlStatement, declared: &[Option<DataType>]
         .iter()
         .map(|t| t.as_ref().map(sql_type).transpose().map(Option::flatten))
         .collect::<Result<Vec<_>>>()?;
-    let _ = match statement {
-        SqlStatement::Statement(s) => visit_expressions_mut(s.as_mut(), |e| cast(e, &types)),
-        SqlStatement::CopyTo(copy) => match &mut copy.source {
-            CopyToSource::Query(query) => {
-                visit_expressions_mut(query.as_mut(), |e| cast(e, &types))
-            }
-            CopyToSource::Relation(_) => ControlFlow::Continue(()),
-        },
-        _ => ControlFlow::Continue(()),
-    };
+    let _ = visit_exprs(statement, &mut |e| cast(e, &types));
     Ok(())
 }
 

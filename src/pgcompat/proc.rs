@@ -85,17 +85,22 @@ fn type_name(data_type: &DataType) -> String {
         Some(element) => (element, "[]"),
         None => (name.as_str(), ""),
     };
-    let sql_name = match element {
-        "int2" => "smallint",
-        "int4" => "integer",
-        "int8" => "bigint",
-        "float4" => "real",
-        "float8" => "double precision",
-        "bool" => "boolean",
-        other => other,
-    };
+    let sql_name = SQL_TYPE_NAMES
+        .iter()
+        .find(|(catalog, _)| *catalog == element)
+        .map_or(element, |(_, sql)| sql);
     format!("{sql_name}{array}")
 }
+
+/// Catalog type names and the SQL names `format_type` shows for them.
+pub const SQL_TYPE_NAMES: &[(&str, &str)] = &[
+    ("int2", "smallint"),
+    ("int4", "integer"),
+    ("int8", "bigint"),
+    ("float4", "real"),
+    ("float8", "double precision"),
+    ("bool", "boolean"),
+];
 
 fn documentation(udf: &ScalarUDF) -> Option<&datafusion::logical_expr::Documentation> {
     if udf.name() == "download" {

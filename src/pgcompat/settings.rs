@@ -8,12 +8,13 @@
 use std::ops::ControlFlow;
 
 use datafusion::common::{DataFusionError, Result};
-use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
+use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{
     self, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, SelectItem, SetExpr, Value,
-    visit_expressions_mut,
 };
 use mediasql_udfs::error::{SqlState, sql_error};
+
+use super::ast::{function_name, visit_exprs};
 
 /// Where settings are read and written.
 pub trait Settings {
@@ -23,23 +24,10 @@ pub trait Settings {
 
 /// Replaces the `current_setting` and `set_config` calls of `statement` by their values.
 pub fn bind_settings(statement: &mut SqlStatement, settings: &mut dyn Settings) -> Result<()> {
-    let flow = match statement {
-        SqlStatement::Statement(s) => {
-            name_columns(s);
-            visit_expressions_mut(s.as_mut(), |e| bind(e, settings))
-        }
-        SqlStatement::CopyTo(copy) => match &mut copy.source {
-            CopyToSource::Query(query) => {
-                visit_expressions_mut(query.as_mut(), |e| bind(e, settings))
-            }
-            CopyToSource::Relation(_) => ControlFlow::Continue(()),
-        },
-        SqlStatement::Explain(explain) => {
-            return bind_settings(&mut explain.statement, settings);
-        }
-        _ => ControlFlow::Continue(()),
-    };
-    match flow {
+    if let SqlStatement::Statement(s) = statement {
+        name_columns(s);
+    }
+    match visit_exprs(statement, &mut |e| bind(e, settings)) {
         ControlFlow::Break(e) => Err(e),
         ControlFlow::Continue(()) => Ok(()),
     }
@@ -58,8 +46,7 @@ fn name_columns(statement: &mut ast::Statement) {
         let SelectItem::UnnamedExpr(expr) = item else {
             continue;
         };
-        let Some(name) = function_name(expr).filter(|n| SETTING_FUNCTIONS.contains(&n.as_str()))
-        else {
+        let Some(name) = called(expr).filter(|n| SETTING_FUNCTIONS.contains(&n.as_str())) else {
             continue;
         };
         let expr = std::mem::replace(expr, Expr::Value(Value::Null.into()));
@@ -72,16 +59,16 @@ fn name_columns(statement: &mut ast::Statement) {
 
 const SETTING_FUNCTIONS: &[&str] = &["current_setting", "set_config"];
 
-fn function_name(expr: &Expr) -> Option<String> {
+/// The name of the function `expr` calls, if it is a call.
+fn called(expr: &Expr) -> Option<String> {
     let Expr::Function(function) = expr else {
         return None;
     };
-    let last = function.name.0.last()?.as_ident()?;
-    Some(last.value.to_ascii_lowercase())
+    function_name(function)
 }
 
 fn bind(expr: &mut Expr, settings: &mut dyn Settings) -> ControlFlow<DataFusionError> {
-    let name = function_name(expr);
+    let name = called(expr);
     let Expr::Function(function) = expr else {
         return ControlFlow::Continue(());
     };

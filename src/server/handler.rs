@@ -253,8 +253,7 @@ fn copy_response<C: ClientInfo>(
     let header = if binary {
         Some(copy_out::binary_header())
     } else if format.header {
-        let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-        Some(copy_out::header_line(&names, &format))
+        Some(copy_out::header_line(&schema, &format))
     } else {
         None
     };

@@ -1,0 +1,40 @@
+//! Walking and building the SQL syntax tree, for the rewrites made before planning (named
+//! arguments, settings, declared parameter types, what DataFusion lacks).
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
+use datafusion::sql::sqlparser::ast::{Expr, Function, visit_expressions_mut};
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+/// Calls `visit` on every expression of `statement`, also inside `COPY (query) TO` and under
+/// `EXPLAIN`, until it breaks.
+pub fn visit_exprs<B>(
+    statement: &mut SqlStatement,
+    visit: &mut impl FnMut(&mut Expr) -> ControlFlow<B>,
+) -> ControlFlow<B> {
+    match statement {
+        SqlStatement::Statement(s) => visit_expressions_mut(s.as_mut(), visit),
+        SqlStatement::CopyTo(copy) => match &mut copy.source {
+            CopyToSource::Query(query) => visit_expressions_mut(query.as_mut(), visit),
+            CopyToSource::Relation(_) => ControlFlow::Continue(()),
+        },
+        SqlStatement::Explain(explain) => visit_exprs(&mut explain.statement, visit),
+        _ => ControlFlow::Continue(()),
+    }
+}
+
+/// Parses one PostgreSQL expression (a rewrite's replacement); None if it does not parse.
+pub fn parse_expr(sql: &str) -> Option<Expr> {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .ok()
+}
+
+/// The function's name without its schema, lower-case (`pg_catalog.Version` → `version`).
+pub fn function_name(function: &Function) -> Option<String> {
+    let last = function.name.0.last()?.as_ident()?;
+    Some(last.value.to_ascii_lowercase())
+}
