@@ -5,6 +5,7 @@ use bytes::{BufMut, Bytes, BytesMut};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::Schema;
 use datafusion::common::{Result, plan_err};
+use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{
     CopyLegacyCsvOption, CopyLegacyOption, CopyOption, CopySource, CopyTarget, Query, Statement,
 };
@@ -229,6 +230,18 @@ fn csv_cell(out: &mut BytesMut, value: &str, format: &CopyFormat) {
     out.put_slice(quote.as_bytes());
     out.put_slice(value.replace(&quote, &format!("{quote}{quote}")).as_bytes());
     out.put_slice(quote.as_bytes());
+}
+
+/// The query and format of a `COPY ... TO STDOUT`.
+pub fn copy_out_query(statement: &SqlStatement) -> Option<Result<(SqlStatement, CopyFormat)>> {
+    let SqlStatement::Statement(statement) = statement else {
+        return None;
+    };
+    let copy = copy_to_stdout(statement)?;
+    Some(copy.map(|(query, format)| {
+        let query = Statement::Query(Box::new(query));
+        (SqlStatement::Statement(Box::new(query)), format)
+    }))
 }
 
 #[cfg(test)]

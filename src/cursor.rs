@@ -11,10 +11,11 @@ use std::sync::Mutex;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::memory::MemoryStream;
-use datafusion::sql::sqlparser::ast::{FetchDirection, Value};
+use datafusion::sql::parser::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::{self, FetchDirection, Value};
 use futures::StreamExt;
 use mediasql_udfs::error::{SqlState, sql_error};
 
@@ -152,6 +153,54 @@ fn missing(name: &str) -> DataFusionError {
 impl std::fmt::Debug for Cursors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Cursors").finish_non_exhaustive()
+    }
+}
+
+/// A cursor statement, parsed.
+pub enum CursorStatement {
+    Declare {
+        name: String,
+        hold: bool,
+        query: SqlStatement,
+    },
+    Fetch {
+        name: String,
+        count: Option<usize>,
+    },
+    /// `CLOSE name`, or `CLOSE ALL` (None).
+    Close(Option<String>),
+}
+
+/// The cursor statement `statement` is, None when it is not one.
+pub fn cursor_statement(statement: &SqlStatement) -> Option<Result<CursorStatement>> {
+    let SqlStatement::Statement(statement) = statement else {
+        return None;
+    };
+    match statement.as_ref() {
+        ast::Statement::Declare { stmts } => {
+            let [declare] = stmts.as_slice() else {
+                return Some(plan_err!("DECLARE one cursor at a time"));
+            };
+            let query = declare.for_query.as_ref()?;
+            let name = declare.names.first()?.value.clone();
+            let query = ast::Statement::Query(query.clone());
+            Some(Ok(CursorStatement::Declare {
+                name,
+                hold: declare.hold.unwrap_or(false),
+                query: SqlStatement::Statement(Box::new(query)),
+            }))
+        }
+        ast::Statement::Fetch {
+            name, direction, ..
+        } => Some(fetch_count(direction).map(|count| CursorStatement::Fetch {
+            name: name.value.clone(),
+            count,
+        })),
+        ast::Statement::Close { cursor } => Some(Ok(CursorStatement::Close(match cursor {
+            ast::CloseCursor::All => None,
+            ast::CloseCursor::Specific { name } => Some(name.value.clone()),
+        }))),
+        _ => None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! wire protocol.
 //!
 //! - [`catalog`]: media tables (listing, probing, the scan operator, table functions).
-//! - [`engine`] / [`session`]: the shared engine and per-connection sessions.
+//! - [`engine`] / [`session`]: the shared engine and per-connection sessions; a session's
+//!   [`cursor`]s, [`copy_out`] (`COPY ... TO STDOUT`) and [`file_access`] (media roots).
 //! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
 //! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
 //! - [`pools`]: the CPU and inference thread pools beside the tokio runtime.
@@ -18,6 +19,7 @@ pub mod copy_out;
 pub mod cursor;
 pub mod engine;
 pub mod exec;
+pub mod file_access;
 pub mod interrupt;
 pub mod model_ddl;
 pub mod named_args;

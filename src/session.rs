@@ -10,25 +10,23 @@ use std::sync::{Arc, Mutex};
 use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::config::ExtensionOptions;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue, plan_err};
-use datafusion::datasource::listing::ListingTable;
-use datafusion::datasource::source_as_provider;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::logical_expr::{DdlStatement, DmlStatement, LogicalPlan, WriteOp};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{self, Set};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
-use mediasql_udfs::io::{MediaRoots, permission_denied};
+use mediasql_udfs::io::MediaRoots;
 use mediasql_udfs::models::ModelRegistry;
 
-use crate::copy_out::{CopyFormat, copy_to_stdout};
-use crate::cursor::{Cursors, fetch_count};
+use crate::copy_out::{CopyFormat, copy_out_query};
+use crate::cursor::{CursorStatement, Cursors, cursor_statement};
 use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
+use crate::file_access::check_file_access;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
@@ -751,65 +749,6 @@ fn command_tag(plan: &LogicalPlan) -> Option<String> {
     })
 }
 
-/// A cursor statement, parsed.
-enum CursorStatement {
-    Declare {
-        name: String,
-        hold: bool,
-        query: SqlStatement,
-    },
-    Fetch {
-        name: String,
-        count: Option<usize>,
-    },
-    /// `CLOSE name`, or `CLOSE ALL` (None).
-    Close(Option<String>),
-}
-
-fn cursor_statement(statement: &SqlStatement) -> Option<Result<CursorStatement>> {
-    let SqlStatement::Statement(statement) = statement else {
-        return None;
-    };
-    match statement.as_ref() {
-        ast::Statement::Declare { stmts } => {
-            let [declare] = stmts.as_slice() else {
-                return Some(plan_err!("DECLARE one cursor at a time"));
-            };
-            let query = declare.for_query.as_ref()?;
-            let name = declare.names.first()?.value.clone();
-            let query = ast::Statement::Query(query.clone());
-            Some(Ok(CursorStatement::Declare {
-                name,
-                hold: declare.hold.unwrap_or(false),
-                query: SqlStatement::Statement(Box::new(query)),
-            }))
-        }
-        ast::Statement::Fetch {
-            name, direction, ..
-        } => Some(fetch_count(direction).map(|count| CursorStatement::Fetch {
-            name: name.value.clone(),
-            count,
-        })),
-        ast::Statement::Close { cursor } => Some(Ok(CursorStatement::Close(match cursor {
-            ast::CloseCursor::All => None,
-            ast::CloseCursor::Specific { name } => Some(name.value.clone()),
-        }))),
-        _ => None,
-    }
-}
-
-/// The query and format of a `COPY ... TO STDOUT`.
-fn copy_out_query(statement: &SqlStatement) -> Option<Result<(SqlStatement, CopyFormat)>> {
-    let SqlStatement::Statement(statement) = statement else {
-        return None;
-    };
-    let copy = copy_to_stdout(statement)?;
-    Some(copy.map(|(query, format)| {
-        let query = ast::Statement::Query(Box::new(query));
-        (SqlStatement::Statement(Box::new(query)), format)
-    }))
-}
-
 /// The session's variables, then its engine settings (`mediasql.*`).
 struct SessionSettings<'a> {
     vars: &'a mut BTreeMap<String, String>,
@@ -827,44 +766,4 @@ impl Settings for SessionSettings<'_> {
     fn set(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_string(), value.to_string());
     }
-}
-
-/// Refuses the files a plan would read or write outside `roots`: `COPY TO` targets,
-/// `CREATE EXTERNAL TABLE` locations and `INSERT` into file-backed tables, also under
-/// `EXPLAIN ANALYZE`. Media locations are checked again where they are resolved.
-fn check_file_access(plan: &LogicalPlan, roots: &MediaRoots) -> Result<()> {
-    plan.apply(|node| {
-        match node {
-            LogicalPlan::Copy(copy) => roots.check_write(&copy.output_url)?,
-            LogicalPlan::Ddl(DdlStatement::CreateExternalTable(table)) => {
-                for location in &table.locations {
-                    roots.check_read(location)?;
-                }
-            }
-            LogicalPlan::Dml(dml) if matches!(dml.op, WriteOp::Insert(_)) => {
-                check_insert(dml, roots)?;
-            }
-            _ => {}
-        }
-        Ok(TreeNodeRecursion::Continue)
-    })
-    .map(|_| ())
-}
-
-/// An `INSERT` into a table backed by files writes those files.
-fn check_insert(dml: &DmlStatement, roots: &MediaRoots) -> Result<()> {
-    let provider = source_as_provider(&dml.target)?;
-    let Some(listing) = provider.downcast_ref::<ListingTable>() else {
-        return Ok(());
-    };
-    for url in listing.table_paths() {
-        roots.check_write(url.as_str())?;
-    }
-    if listing.table_paths().is_empty() && !roots.writes_allowed() {
-        return Err(permission_denied(format!(
-            "permission denied to insert into {}: writing files on the server is off",
-            dml.table_name
-        )));
-    }
-    Ok(())
 }
