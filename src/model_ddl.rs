@@ -5,6 +5,8 @@
 //!     [WITH (kind 'image_classifier', labels 'labels.txt' | 'a,b,c', input_size '224',
 //!            resize_shorter '256', mean '0', std '255', channel_order 'rgb',
 //!            input '...', logits '...', features '...', batch_size '16')]
+//!     [WITH (kind 'object_detector', labels '...', input_size '416', channel_order 'bgr',
+//!            input '...', output '...', batch_size '8')]
 //! DROP MODEL [IF EXISTS] name
 //! ```
 //!

@@ -36,6 +36,7 @@ pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
     "image_height",
     "classify",
     "embed_image",
+    "detect_objects",
     "pdf_text",
     "pdf_page_texts",
     "decode_audio",

@@ -104,9 +104,13 @@ pub fn as_inference(udf: &ScalarUDF) -> Option<&dyn InferenceFunction> {
     use crate::audio::transcribe_segments::TranscribeSegments;
     use crate::text::embed_text::EmbedText;
     use crate::vision::classify::Classify;
+    use crate::vision::detect_objects::DetectObjects;
     use crate::vision::embed_image::EmbedImage;
     let inner = udf.inner();
     if let Some(f) = inner.downcast_ref::<Classify>() {
+        return Some(f);
+    }
+    if let Some(f) = inner.downcast_ref::<DetectObjects>() {
         return Some(f);
     }
     if let Some(f) = inner.downcast_ref::<EmbedImage>() {

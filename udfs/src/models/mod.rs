@@ -90,6 +90,47 @@ pub struct ImageSpec {
     pub batch_size: usize,
 }
 
+/// How a YOLOX-style object detector wants its input and lays out its output.
+///
+/// Input: the image letterboxed into `input_size` x `input_size` (scaled to fit, placed at the
+/// top left, the rest `pad_value`), raw 0–255 values in `channel_order`, NCHW. Output: one row
+/// per anchor over the grids of `strides`, each `[x, y, log w, log h, objectness, class
+/// probabilities...]` in grid units, sigmoids applied.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+pub struct DetectorSpec {
+    /// Input tensor name.
+    pub input: String,
+    /// Output tensor name.
+    pub output: String,
+    /// Square input side, pixels.
+    pub input_size: u32,
+    /// `rgb` or `bgr`.
+    pub channel_order: String,
+    /// The value of the letterbox's padding.
+    #[serde(default = "default_pad_value")]
+    pub pad_value: f32,
+    /// The anchor grids' strides, in output order.
+    #[serde(default = "default_strides")]
+    pub strides: Vec<u32>,
+    /// Boxes of one class overlapping more than this (intersection over union) are merged.
+    #[serde(default = "default_nms_iou")]
+    pub nms_iou: f32,
+    /// Images per model call.
+    pub batch_size: usize,
+}
+
+fn default_pad_value() -> f32 {
+    114.0
+}
+
+fn default_strides() -> Vec<u32> {
+    vec![8, 16, 32]
+}
+
+fn default_nms_iou() -> f32 {
+    0.45
+}
+
 /// A model the registry knows.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ModelEntry {
@@ -102,6 +143,9 @@ pub struct ModelEntry {
     pub licence: String,
     pub files: Vec<ModelFile>,
     pub image: Option<ImageSpec>,
+    /// How an object detector wants its input and gives its output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detector: Option<DetectorSpec>,
 }
 
 impl ModelEntry {
@@ -128,6 +172,15 @@ pub struct LoadedImageModel {
     pub session: OnnxSession,
 }
 
+/// A loaded object detector: its session, labels and pre- and post-processing.
+#[derive(Debug)]
+pub struct LoadedDetector {
+    pub entry: ModelEntry,
+    pub spec: DetectorSpec,
+    pub labels: Vec<String>,
+    pub session: OnnxSession,
+}
+
 /// Default and user models by name; sessions load on first use.
 #[derive(Debug)]
 pub struct ModelRegistry {
@@ -138,6 +191,7 @@ pub struct ModelRegistry {
     image_models: Loaded<LoadedImageModel>,
     text_models: Loaded<LoadedTextModel>,
     speech_models: Loaded<LoadedSpeechModel>,
+    detectors: Loaded<LoadedDetector>,
     /// Where this registry's models run.
     device: Device,
 }
@@ -175,6 +229,7 @@ impl ModelRegistry {
             image_models: Loaded::default(),
             text_models: Loaded::default(),
             speech_models: Loaded::default(),
+            detectors: Loaded::default(),
             device: Device::Cpu,
         })
     }
@@ -240,6 +295,7 @@ impl ModelRegistry {
         self.image_models.remove(name);
         self.text_models.remove(name);
         self.speech_models.remove(name);
+        self.detectors.remove(name);
     }
 
     /// Whether `name`'s session is loaded.
@@ -247,6 +303,7 @@ impl ModelRegistry {
         self.image_models.contains(name)
             || self.text_models.contains(name)
             || self.speech_models.contains(name)
+            || self.detectors.contains(name)
     }
 
     /// The text embedding model `name`, loading it on first use.
@@ -320,12 +377,7 @@ impl ModelRegistry {
 
     fn load_image_model(&self, name: &str) -> Result<LoadedImageModel> {
         let (entry, spec) = self.image_spec(name)?;
-        let labels_path = self.verified_file(&entry, "labels")?;
-        let labels = std::fs::read_to_string(&labels_path)
-            .map_err(|e| DataFusionError::Execution(format!("model {name}: {e}")))?
-            .lines()
-            .map(str::to_string)
-            .collect();
+        let labels = self.labels(&entry)?;
         let model_path = self.verified_file(&entry, "model")?;
         let session = OnnxSession::load(&self.dir, &model_path, self.device)?;
         Ok(LoadedImageModel {
@@ -333,6 +385,50 @@ impl ModelRegistry {
             spec,
             labels,
             session,
+        })
+    }
+}
+
+impl ModelRegistry {
+    /// The verified labels file of `entry`, one label per line.
+    fn labels(&self, entry: &ModelEntry) -> Result<Vec<String>> {
+        let path = self.verified_file(entry, "labels")?;
+        Ok(std::fs::read_to_string(&path)
+            .map_err(|e| DataFusionError::Execution(format!("model {}: {e}", entry.name)))?
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
+    /// The entry and processing of object detector `name`, without loading it.
+    pub fn detector_spec(&self, name: &str) -> Result<(ModelEntry, DetectorSpec)> {
+        let entry = self.entry(name)?;
+        match entry
+            .detector
+            .clone()
+            .filter(|_| entry.kind == ModelKind::ObjectDetector)
+        {
+            Some(spec) => Ok((entry, spec)),
+            None => plan_err!(
+                "model '{name}' is a {}, not an object detector",
+                entry.kind.as_str()
+            ),
+        }
+    }
+
+    /// The object detector `name`, loading it on first use.
+    pub fn detector(&self, name: &str) -> Result<Arc<LoadedDetector>> {
+        self.detectors.get_or_load(name, || {
+            let (entry, spec) = self.detector_spec(name)?;
+            let labels = self.labels(&entry)?;
+            let model_path = self.verified_file(&entry, "model")?;
+            let session = OnnxSession::load(&self.dir, &model_path, self.device)?;
+            Ok(LoadedDetector {
+                entry,
+                spec,
+                labels,
+                session,
+            })
         })
     }
 }

@@ -2,7 +2,8 @@
 //! `DROP MODEL`. Each lives in its own folder of the user models directory:
 //! `<user dir>/<name>/{model.onnx, labels.txt, model.toml}`. `model.toml` is the model's
 //! registry entry with the sha256 of each file taken at creation, so a file changed later is
-//! refused like a changed default model. Only image classifiers can be created so far.
+//! refused like a changed default model. Users can add image classifiers and YOLOX-style
+//! object detectors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use datafusion::common::{DataFusionError, Result, plan_err};
 
 use super::onnx::OnnxSession;
 use super::verify::sha256_hex;
-use super::{ImageSpec, ModelEntry, ModelFile, ModelKind, ModelRegistry};
+use super::{DetectorSpec, ImageSpec, ModelEntry, ModelFile, ModelKind, ModelRegistry};
 use crate::error::{SqlState, sql_error};
 
 /// The options `CREATE MODEL ... WITH (...)` understands.
@@ -27,7 +28,12 @@ const OPTIONS: &[&str] = &[
     "logits",
     "features",
     "batch_size",
+    "output",
 ];
+
+/// Options that only one kind of model takes.
+const CLASSIFIER_ONLY: &[&str] = &["resize_shorter", "mean", "std", "logits", "features"];
+const DETECTOR_ONLY: &[&str] = &["output"];
 
 /// A `CREATE MODEL` request.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,21 +115,20 @@ impl ModelRegistry {
                 OPTIONS.join(", ")
             );
         }
-        let kind = options
-            .get("kind")
-            .map_or("image_classifier", String::as_str);
-        if kind != ModelKind::ImageClassifier.as_str() {
-            return plan_err!(
-                "CREATE MODEL: kind '{kind}' is not supported: user models are 'image_classifier'"
-            );
-        }
+        let kind = model_kind(options)?;
         let Some(labels) = options.get("labels") else {
-            return plan_err!("CREATE MODEL: an image classifier needs labels '<file or a,b,c>'");
+            return plan_err!(
+                "CREATE MODEL: an {} needs labels '<file or a,b,c>'",
+                kind.as_str().replace('_', " ")
+            );
         };
         let labels = read_labels(labels)?;
         // Loading the session checks the file is a model ONNX Runtime can run.
         let session = OnnxSession::load(&self.dir, &request.source, self.device)?;
-        let spec = image_spec(options, &session)?;
+        let (image, detector) = match kind {
+            ModelKind::ObjectDetector => (None, Some(detector_spec(options, &session)?)),
+            _ => (Some(image_spec(options, &session)?), None),
+        };
         let folder = self.user_dir.join(&request.name);
         let staging = self.user_dir.join(format!(".{}.partial", request.name));
         let _ = std::fs::remove_dir_all(&staging);
@@ -144,14 +149,15 @@ impl ModelRegistry {
         let entry = ModelEntry {
             name: request.name.clone(),
             user: true,
-            kind: ModelKind::ImageClassifier,
+            kind,
             source: request.source.display().to_string(),
             licence: "user model".to_string(),
             files: vec![
                 file("model", &model, "model.onnx")?,
                 file("labels", &labels_path, "labels.txt")?,
             ],
-            image: Some(spec),
+            image,
+            detector,
         };
         let toml = toml::to_string(&entry)
             .map_err(|e| DataFusionError::Internal(format!("CREATE MODEL: {e}")))?;
@@ -211,37 +217,95 @@ fn read_labels(value: &str) -> Result<Vec<String>> {
     Ok(labels)
 }
 
+/// The kind the options ask for (default an image classifier), checking that every option
+/// given applies to it.
+fn model_kind(options: &BTreeMap<String, String>) -> Result<ModelKind> {
+    let (kind, foreign) = match options
+        .get("kind")
+        .map_or("image_classifier", String::as_str)
+    {
+        "image_classifier" => (ModelKind::ImageClassifier, DETECTOR_ONLY),
+        "object_detector" => (ModelKind::ObjectDetector, CLASSIFIER_ONLY),
+        other => {
+            return plan_err!(
+                "CREATE MODEL: kind '{other}' is not supported: user models are \
+                 'image_classifier' or 'object_detector'"
+            );
+        }
+    };
+    if let Some(option) = foreign.iter().find(|o| options.contains_key(**o)) {
+        return plan_err!(
+            "CREATE MODEL: option '{option}' does not apply to an {}",
+            kind.as_str().replace('_', " ")
+        );
+    }
+    Ok(kind)
+}
+
+/// The tensor named by option `key`, which must be one of `names`; None when not given.
+fn tensor_option(
+    options: &BTreeMap<String, String>,
+    key: &str,
+    names: &[String],
+) -> Result<Option<String>> {
+    match options.get(key) {
+        Some(name) if names.contains(name) => Ok(Some(name.clone())),
+        Some(name) => plan_err!(
+            "CREATE MODEL: the model has no tensor '{name}' ({key}); it has {}",
+            names.join(", ")
+        ),
+        None => Ok(None),
+    }
+}
+
+fn first(names: &[String]) -> String {
+    names.first().cloned().unwrap_or_default()
+}
+
+fn channel_order(options: &BTreeMap<String, String>, default: &str) -> Result<String> {
+    let order = options.get("channel_order").map_or(default, String::as_str);
+    if !matches!(order, "rgb" | "bgr") {
+        return plan_err!("CREATE MODEL: channel_order must be 'rgb' or 'bgr'");
+    }
+    Ok(order.to_string())
+}
+
+/// A YOLOX-style detector's processing: letterbox padded with 114, raw 0–255 values, BGR by
+/// default (the YOLOX convention), anchors over strides 8, 16 and 32.
+fn detector_spec(
+    options: &BTreeMap<String, String>,
+    session: &OnnxSession,
+) -> Result<DetectorSpec> {
+    let (inputs, outputs) = session.io_names()?;
+    Ok(DetectorSpec {
+        input: tensor_option(options, "input", &inputs)?.unwrap_or_else(|| first(&inputs)),
+        output: tensor_option(options, "output", &outputs)?.unwrap_or_else(|| first(&outputs)),
+        input_size: number(options, "input_size", 416.0)? as u32,
+        channel_order: channel_order(options, "bgr")?,
+        pad_value: 114.0,
+        strides: vec![8, 16, 32],
+        nms_iou: 0.45,
+        batch_size: number(options, "batch_size", 8.0)? as usize,
+    })
+}
+
 /// The preprocessing from the options; tensor names default to the model's first input and
 /// output and must exist in it.
 fn image_spec(options: &BTreeMap<String, String>, session: &OnnxSession) -> Result<ImageSpec> {
     let (inputs, outputs) = session.io_names()?;
-    let tensor = |key: &str, names: &[String]| -> Result<Option<String>> {
-        match options.get(key) {
-            Some(name) if names.contains(name) => Ok(Some(name.clone())),
-            Some(name) => plan_err!(
-                "CREATE MODEL: the model has no tensor '{name}' ({key}); it has {}",
-                names.join(", ")
-            ),
-            None => Ok(None),
-        }
-    };
-    let first = |names: &[String]| names.first().cloned().unwrap_or_default();
     let input_size = number(options, "input_size", 224.0)? as u32;
-    let channel_order = options.get("channel_order").map_or("rgb", String::as_str);
-    if !matches!(channel_order, "rgb" | "bgr") {
-        return plan_err!("CREATE MODEL: channel_order must be 'rgb' or 'bgr'");
-    }
+    let channel_order = channel_order(options, "rgb")?;
     let std = triple(options, "std", 255.0)?;
     if std.contains(&0.0) {
         return plan_err!("CREATE MODEL: std must not be 0");
     }
     Ok(ImageSpec {
-        input: tensor("input", &inputs)?.unwrap_or_else(|| first(&inputs)),
-        logits: tensor("logits", &outputs)?.unwrap_or_else(|| first(&outputs)),
-        features: tensor("features", &outputs)?,
+        input: tensor_option(options, "input", &inputs)?.unwrap_or_else(|| first(&inputs)),
+        logits: tensor_option(options, "logits", &outputs)?.unwrap_or_else(|| first(&outputs)),
+        features: tensor_option(options, "features", &outputs)?,
         input_size,
         resize_shorter: Some(number(options, "resize_shorter", f64::from(input_size))? as u32),
-        channel_order: channel_order.to_string(),
+        channel_order,
         mean: triple(options, "mean", 0.0)?,
         std,
         batch_size: number(options, "batch_size", 16.0)? as usize,

@@ -67,7 +67,7 @@ pub fn preprocess_into(image: &DynamicImage, spec: &ImageSpec, out: &mut Vec<f32
     let rgb = as_rgb(image);
     let (width, height) = rgb.dimensions();
     let window = crop_window(width, height, shorter, size);
-    let crop = resample(&rgb, window, size);
+    let crop = resample(&rgb, window, size, size);
     let order: [usize; 3] = if spec.channel_order.eq_ignore_ascii_case("bgr") {
         [2, 1, 0]
     } else {
@@ -85,13 +85,13 @@ pub fn preprocess_into(image: &DynamicImage, spec: &ImageSpec, out: &mut Vec<f32
     }
 }
 
-/// Resamples `window` of `rgb` to `size` x `size` RGB8 pixels.
-fn resample(rgb: &RgbImage, window: Window, size: u32) -> Vec<u8> {
+/// Resamples `window` of `rgb` to `out_width` x `out_height` RGB8 pixels.
+fn resample(rgb: &RgbImage, window: Window, out_width: u32, out_height: u32) -> Vec<u8> {
     let (width, height) = rgb.dimensions();
     let resized = ImageRef::new(width, height, rgb.as_raw(), PixelType::U8x3)
         .ok()
         .and_then(|source| {
-            let mut target = Image::new(size, size, PixelType::U8x3);
+            let mut target = Image::new(out_width, out_height, PixelType::U8x3);
             let options = ResizeOptions::new()
                 .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
                 .crop(window.left, window.top, window.width, window.height);
@@ -110,8 +110,68 @@ fn resample(rgb: &RgbImage, window: Window, size: u32) -> Vec<u8> {
             window.height as u32,
         )
         .to_image();
-        image::imageops::resize(&crop, size, size, image::imageops::FilterType::Triangle).into_raw()
+        image::imageops::resize(
+            &crop,
+            out_width,
+            out_height,
+            image::imageops::FilterType::Triangle,
+        )
+        .into_raw()
     })
+}
+
+/// How a letterboxed image maps back to the original: model pixels = image pixels x `scale`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Letterbox {
+    pub scale: f32,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Writes `image` letterboxed for a detector into `out` (3 x size x size floats, NCHW): scaled
+/// to fit `size` keeping its aspect (sides truncated, as YOLOX does), placed at the top left,
+/// the rest `pad`; raw 0–255 values in `channel_order` (`rgb` or `bgr`).
+pub fn letterbox_into(
+    image: &DynamicImage,
+    size: u32,
+    channel_order: &str,
+    pad: f32,
+    out: &mut Vec<f32>,
+) -> Letterbox {
+    let rgb = as_rgb(image);
+    let (width, height) = rgb.dimensions();
+    let scale = (size as f32 / width.max(1) as f32).min(size as f32 / height.max(1) as f32);
+    let fit = |side: u32| ((side as f32 * scale) as u32).clamp(1, size);
+    let (fit_width, fit_height) = (fit(width), fit(height));
+    let whole = Window {
+        left: 0.0,
+        top: 0.0,
+        width: f64::from(width),
+        height: f64::from(height),
+    };
+    let pixels = resample(&rgb, whole, fit_width, fit_height);
+    let order: [usize; 3] = if channel_order.eq_ignore_ascii_case("bgr") {
+        [2, 1, 0]
+    } else {
+        [0, 1, 2]
+    };
+    let (size, fit_width) = (size as usize, fit_width as usize);
+    let start = out.len();
+    out.resize(start + 3 * size * size, pad);
+    for (c, &source) in order.iter().enumerate() {
+        let plane = &mut out[start + c * size * size..start + (c + 1) * size * size];
+        for (y, row) in pixels.chunks_exact(3 * fit_width).enumerate() {
+            let line = &mut plane[y * size..y * size + fit_width];
+            for (value, pixel) in line.iter_mut().zip(row.chunks_exact(3)) {
+                *value = f32::from(pixel[source]);
+            }
+        }
+    }
+    Letterbox {
+        scale,
+        width,
+        height,
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +205,22 @@ mod tests {
                 height: 350.0
             }
         );
+    }
+
+    #[test]
+    fn letterbox_fits_the_image_top_left_and_pads_the_rest() {
+        // 8x4 red image into 4x4: scaled by 0.5 to 4x2, rows 2 and 3 padded.
+        let img = RgbImage::from_pixel(8, 4, image::Rgb([200, 10, 0]));
+        let mut out = vec![7.0];
+        let letterbox = letterbox_into(&DynamicImage::ImageRgb8(img), 4, "bgr", 114.0, &mut out);
+        assert_eq!(letterbox.scale, 0.5);
+        assert_eq!((letterbox.width, letterbox.height), (8, 4));
+        assert_eq!(out.len(), 1 + 3 * 16);
+        let plane = |c: usize| &out[1 + c * 16..1 + (c + 1) * 16];
+        // BGR: plane 0 is blue (0), plane 2 red (200); rows 2..4 are padding.
+        assert_eq!(&plane(0)[..8], &[0.0; 8]);
+        assert_eq!(&plane(2)[..8], &[200.0; 8]);
+        assert_eq!(&plane(2)[8..], &[114.0; 8]);
     }
 
     #[test]

@@ -46,6 +46,23 @@ pub struct ImageOutput {
 }
 
 impl ImageOutput {
+    /// The output of a run over `rows` rows of which `valid` decoded and `errors` did not.
+    pub fn new(
+        rows: usize,
+        first_row: usize,
+        valid: Vec<usize>,
+        errors: Vec<(usize, String)>,
+        outputs: Vec<(String, Vec<f32>)>,
+    ) -> Self {
+        Self {
+            rows,
+            first_row,
+            valid,
+            errors,
+            outputs,
+        }
+    }
+
     /// Applies `on_error` for `function`: the first row that did not decode as its error, or
     /// nothing (those rows are NULL in every column).
     pub fn check(&self, function: &str, on_error: OnError) -> Result<()> {
