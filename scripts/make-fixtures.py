@@ -66,3 +66,20 @@ open(os.path.join(broken, "empty.wav"), "wb").close()
 with open(os.path.join(broken, "text.wav"), "w") as f:
     f.write("this is a text file, not audio\n")
 print("broken fixtures written to", os.path.abspath(broken))
+
+# Video: two scenes of 2 s each (chelsea, then coffee) at 25 fps, 480x320, H.264 in MP4 with
+# the header first (faststart) and a keyframe every second; and a copy cut at 60%, which keeps
+# the header and the first scene's frames (needs the ffmpeg command).
+video = os.path.join(root, "video")
+os.makedirs(video, exist_ok=True)
+scene = "scale=480:320:force_original_aspect_ratio=decrease,pad=480:320:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25"
+subprocess.run([
+    "ffmpeg", "-loglevel", "error", "-y",
+    "-loop", "1", "-t", "2", "-i", os.path.join(img, "chelsea.jpg"),
+    "-loop", "1", "-t", "2", "-i", os.path.join(img, "coffee.jpg"),
+    "-filter_complex", f"[0]{scene}[a];[1]{scene}[b];[a][b]concat=n=2:v=1[v]",
+    "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "medium",
+    "-x264-params", "keyint=25:min-keyint=25:scenecut=0", "-movflags", "+faststart",
+    os.path.join(video, "scenes.mp4"),
+], check=True)
+cut("video/scenes.mp4", "truncated.mp4", 0.6)

@@ -17,6 +17,7 @@ use mediasql_udfs::models::ModelRegistry;
 use crate::catalog::factory::{MediaTableFactory, media_table};
 use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
+use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
 use crate::exec::{LiftModelCalls, MediasqlOptions};
 use crate::named_args::NamedParameters;
@@ -84,6 +85,10 @@ impl Engine {
         ctx.add_analyzer_rule(Arc::new(mediasql_udfs::sourced::NameSourceFiles));
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
         ctx.register_udtf("pdf_pages", Arc::new(PdfPages::new(Arc::clone(&stores))));
+        let frames =
+            |keyframes_only| Arc::new(VideoFrames::new(Arc::clone(&stores), keyframes_only));
+        ctx.register_udtf("video_frames", frames(false));
+        ctx.register_udtf("video_keyframes", frames(true));
         let user_models = config
             .user_models_dir
             .clone()

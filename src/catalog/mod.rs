@@ -6,6 +6,7 @@
 //! - [`probe`] / [`audio_header`]: facts from headers without decoding.
 //! - [`factory`]: `CREATE EXTERNAL TABLE ... STORED AS MEDIA`; [`read_media`]: the table function.
 //! - [`pdf_pages`]: the pages of a location's PDFs as rows (a view over the media table).
+//! - [`video_frames`]: the frames of a location's videos as rows (`VideoFramesExec`).
 
 pub mod audio_header;
 pub mod factory;
@@ -15,6 +16,7 @@ pub mod probe;
 pub mod read_media;
 pub mod scan;
 pub mod table;
+pub mod video_frames;
 
 use std::sync::{Arc, LazyLock};
 

@@ -3,7 +3,7 @@
 //!
 //! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (the image
 //! representation, decoding and transforms), [`vision`] (image models), [`text`] (chunking,
-//! text embeddings), [`pdf`] (PDF text), [`audio`] (decoding, speech to text), [`vector`] (distances), [`models`] (registry, ONNX
+//! text embeddings), [`pdf`] (PDF text), [`audio`] (decoding, speech to text), [`video`] (decoding frames), [`vector`] (distances), [`models`] (registry, ONNX
 //! Runtime).
 
 pub mod audio;
@@ -19,6 +19,7 @@ pub mod sourced;
 pub mod structs;
 pub mod text;
 pub mod vector;
+pub mod video;
 pub mod vision;
 
 use std::sync::Arc;
@@ -46,6 +47,9 @@ pub fn all_functions(
         image::image_height::image_height(),
         ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
+        ScalarUDF::new_from_impl(vision::detect_objects::DetectObjects::new(Arc::clone(
+            &models,
+        ))),
         ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(audio::decode_audio::DecodeAudio::default()),
         BytesFunction::<audio::audio_duration::AudioDuration>::udf(),

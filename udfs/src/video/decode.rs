@@ -1,0 +1,324 @@
+//! One video's frames, pulled one at a time: [`FrameReader`].
+//!
+//! Frames are decoded in order (FFmpeg's frame threads on the CPU pool's core budget),
+//! converted to RGB and scaled so that the longer side is at most `max_side` by `swscale`, and
+//! sampled: with `fps`, the first frame at or after each multiple of `1 / fps` seconds; with
+//! `keyframes_only`, the decoder skips every other frame (no full decode).
+//!
+//! Damage: a read or decode error, or a container that promised more frames than could be
+//! read (a truncated MP4), ends the reader with an error after the frames before it.
+
+use std::path::Path;
+
+use ffmpeg::codec::threading;
+use ffmpeg::format::Pixel;
+use ffmpeg::software::scaling;
+use ffmpeg::{Discard, Packet, Rational, codec, decoder, format, frame, media};
+use ffmpeg_next as ffmpeg;
+use image::RgbImage;
+
+/// How frames are chosen and sized.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FrameOptions {
+    /// Frames per second to keep; None keeps every frame.
+    pub fps: Option<f64>,
+    /// Scale frames down so that their longer side is at most this many pixels.
+    pub max_side: Option<u32>,
+    /// Decode keyframes only.
+    pub keyframes_only: bool,
+}
+
+/// One decoded frame.
+#[derive(Debug)]
+pub struct VideoFrame {
+    /// The frame's position among the video's frames, from 0 (for keyframes decoded alone,
+    /// from its time and the average frame rate).
+    pub index: i64,
+    /// Presentation time from the start of the video, seconds.
+    pub timestamp_s: f64,
+    pub is_keyframe: bool,
+    pub image: RgbImage,
+}
+
+/// A converter to RGB at the output size, remade when the decoded frames change size. It
+/// cannot move between threads, so each [`Frames`] makes its own.
+struct Scaler {
+    context: scaling::Context,
+    source: (Pixel, u32, u32),
+    target: (u32, u32),
+}
+
+/// Pulls the sampled frames of one video file.
+pub struct FrameReader {
+    input: format::context::Input,
+    decoder: decoder::Video,
+    stream: usize,
+    time_base: Rational,
+    start: i64,
+    /// Average frames per second (0 when unknown).
+    frame_rate: f64,
+    /// Frames the container says the stream has (0 when it does not say).
+    expected_packets: i64,
+    packets: i64,
+    decoded: i64,
+    /// Index of the next sample time (`next_sample / fps` seconds).
+    next_sample: i64,
+    flushed: bool,
+    options: FrameOptions,
+    frame: frame::Video,
+    /// The temporary copy FFmpeg reads, for a video given as bytes (removed on drop).
+    _copy: Option<tempfile::NamedTempFile>,
+}
+
+fn seconds(r: Rational) -> f64 {
+    if r.denominator() == 0 {
+        0.0
+    } else {
+        f64::from(r.numerator()) / f64::from(r.denominator())
+    }
+}
+
+impl FrameReader {
+    /// Opens `path` and its best video stream.
+    pub fn open(path: &Path, options: FrameOptions) -> Result<Self, String> {
+        super::init();
+        let input = format::input(path).map_err(|e| format!("not a readable video: {e}"))?;
+        let stream = input
+            .streams()
+            .best(media::Type::Video)
+            .ok_or_else(|| "no video stream".to_string())?;
+        let mut context = codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|e| format!("video stream: {e}"))?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        context.set_threading(threading::Config {
+            kind: threading::Type::Frame,
+            count: threads,
+            ..Default::default()
+        });
+        let mut opening = context.decoder();
+        if options.keyframes_only {
+            opening.skip_frame(Discard::NonKey);
+        }
+        let decoder = opening.video().map_err(|e| format!("video codec: {e}"))?;
+        Ok(Self {
+            stream: stream.index(),
+            time_base: stream.time_base(),
+            frame_rate: seconds(stream.avg_frame_rate()),
+            start: stream.start_time().max(0),
+            expected_packets: stream.frames(),
+            packets: 0,
+            decoded: 0,
+            next_sample: 0,
+            flushed: false,
+            options,
+            frame: frame::Video::empty(),
+            decoder,
+            input,
+            _copy: None,
+        })
+    }
+
+    /// Opens a video given as bytes (a temporary copy, removed with the reader).
+    pub fn from_bytes(bytes: &[u8], options: FrameOptions) -> Result<Self, String> {
+        if bytes.is_empty() {
+            return Err("empty file".to_string());
+        }
+        let copy = temporary_copy(bytes).map_err(|e| format!("writing a temporary copy: {e}"))?;
+        let reader = Self::open(copy.path(), options)?;
+        Ok(Self {
+            _copy: Some(copy),
+            ..reader
+        })
+    }
+
+    /// Pulls frames on the current thread (the reader itself may move between threads
+    /// between pulls; the frame converter may not).
+    pub fn frames(&mut self) -> Frames<'_> {
+        Frames {
+            reader: self,
+            scaler: None,
+        }
+    }
+
+    /// The next sampled frame; None at the end of the video; an error (once) where it is
+    /// damaged.
+    fn next_frame(&mut self, scaler: &mut Option<Scaler>) -> Result<Option<VideoFrame>, String> {
+        loop {
+            match self.decoder.receive_frame(&mut self.frame) {
+                Ok(()) => {
+                    self.decoded += 1;
+                    if let Some(frame) = self.sample(scaler)? {
+                        return Ok(Some(frame));
+                    }
+                    continue;
+                }
+                Err(ffmpeg::Error::Eof) => return self.finish(),
+                Err(ffmpeg::Error::Other { errno }) if errno == ffmpeg::util::error::EAGAIN => {}
+                Err(e) => return Err(format!("decoding frame {}: {e}", self.decoded)),
+            }
+            if self.flushed {
+                return self.finish();
+            }
+            self.feed()?;
+        }
+    }
+
+    /// Reads the next packet of the video stream into the decoder, or flushes it at the end.
+    fn feed(&mut self) -> Result<(), String> {
+        let mut packet = Packet::empty();
+        match packet.read(&mut self.input) {
+            Ok(()) if packet.stream() == self.stream => {
+                self.packets += 1;
+                if packet.is_corrupt() {
+                    return Err(format!("packet {} is corrupt", self.packets));
+                }
+                self.decoder
+                    .send_packet(&packet)
+                    .map_err(|e| format!("decoding packet {}: {e}", self.packets))
+            }
+            Ok(()) => Ok(()),
+            Err(ffmpeg::Error::Eof) => {
+                self.flushed = true;
+                self.decoder
+                    .send_eof()
+                    .map_err(|e| format!("ending the stream: {e}"))
+            }
+            Err(e) => Err(format!("reading after frame {}: {e}", self.decoded)),
+        }
+    }
+
+    /// The end of the stream: an error when the container promised more than was read.
+    fn finish(&self) -> Result<Option<VideoFrame>, String> {
+        if self.expected_packets > 0 && self.packets < self.expected_packets {
+            return Err(format!(
+                "truncated video: {} of {} frames could be read",
+                self.packets, self.expected_packets
+            ));
+        }
+        Ok(None)
+    }
+
+    /// The decoded frame when the sampling keeps it, converted and scaled.
+    fn sample(&mut self, scaler: &mut Option<Scaler>) -> Result<Option<VideoFrame>, String> {
+        let decoded = self.decoded - 1;
+        let timestamp_s = match self.frame.timestamp() {
+            // Multiply, then divide: 48640 x 1 / 12800 is 3.8, not 3.8000000000000003.
+            Some(t) if self.time_base.denominator() != 0 => {
+                (t - self.start) as f64 * f64::from(self.time_base.numerator())
+                    / f64::from(self.time_base.denominator())
+            }
+            Some(_) => 0.0,
+            None if self.frame_rate > 0.0 => decoded as f64 / self.frame_rate,
+            None => 0.0,
+        };
+        // Skipped frames are not counted: a keyframe's number comes from its time.
+        let index = if self.options.keyframes_only && self.frame_rate > 0.0 {
+            (timestamp_s * self.frame_rate).round() as i64
+        } else {
+            decoded
+        };
+        if let Some(fps) = self.options.fps {
+            if timestamp_s * fps + 1e-6 < self.next_sample as f64 {
+                return Ok(None);
+            }
+            self.next_sample = (timestamp_s * fps + 1e-6).floor() as i64 + 1;
+        }
+        let image = self.to_rgb(scaler)?;
+        Ok(Some(VideoFrame {
+            index,
+            timestamp_s,
+            is_keyframe: self.frame.is_key(),
+            image,
+        }))
+    }
+
+    /// The decoded frame as RGB, scaled to the output size.
+    fn to_rgb(&self, scaler: &mut Option<Scaler>) -> Result<RgbImage, String> {
+        let source = (self.frame.format(), self.frame.width(), self.frame.height());
+        if scaler.as_ref().is_none_or(|s| s.source != source) {
+            let target = output_size(source.1, source.2, self.options.max_side);
+            let context = scaling::Context::get(
+                source.0,
+                source.1,
+                source.2,
+                Pixel::RGB24,
+                target.0,
+                target.1,
+                scaling::Flags::AREA,
+            )
+            .map_err(|e| format!("converting frames: {e}"))?;
+            *scaler = Some(Scaler {
+                context,
+                source,
+                target,
+            });
+        }
+        let Some(scaler) = scaler.as_mut() else {
+            return Err("converting frames: no converter".to_string());
+        };
+        let mut rgb = frame::Video::empty();
+        scaler
+            .context
+            .run(&self.frame, &mut rgb)
+            .map_err(|e| format!("converting frame {}: {e}", self.decoded - 1))?;
+        let (width, height) = scaler.target;
+        let (stride, row) = (rgb.stride(0), 3 * width as usize);
+        let data = rgb.data(0);
+        let mut pixels = Vec::with_capacity(row * height as usize);
+        for y in 0..height as usize {
+            pixels.extend_from_slice(&data[y * stride..y * stride + row]);
+        }
+        RgbImage::from_raw(width, height, pixels)
+            .ok_or_else(|| "converting frames: wrong buffer size".to_string())
+    }
+}
+
+fn temporary_copy(bytes: &[u8]) -> std::io::Result<tempfile::NamedTempFile> {
+    use std::io::Write;
+    let mut file = tempfile::Builder::new()
+        .prefix("mediasql-video-")
+        .tempfile()?;
+    file.write_all(bytes)?;
+    file.flush()?;
+    Ok(file)
+}
+
+/// A run of frames pulled on one thread (see [`FrameReader::frames`]).
+pub struct Frames<'a> {
+    reader: &'a mut FrameReader,
+    scaler: Option<Scaler>,
+}
+
+impl Frames<'_> {
+    /// The next sampled frame; None at the end of the video; an error (once) where it is
+    /// damaged.
+    pub fn next_frame(&mut self) -> Result<Option<VideoFrame>, String> {
+        self.reader.next_frame(&mut self.scaler)
+    }
+}
+
+/// The size of a `width` x `height` frame scaled so that its longer side is at most
+/// `max_side` (never enlarged).
+pub fn output_size(width: u32, height: u32, max_side: Option<u32>) -> (u32, u32) {
+    let longer = width.max(height);
+    match max_side {
+        Some(max) if max > 0 && longer > max => {
+            let scale = f64::from(max) / f64::from(longer);
+            let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+            (side(width), side(height))
+        }
+        _ => (width, height),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_scale_down_to_max_side_only() {
+        assert_eq!(output_size(1920, 1080, Some(416)), (416, 234));
+        assert_eq!(output_size(320, 240, Some(416)), (320, 240));
+        assert_eq!(output_size(320, 240, None), (320, 240));
+    }
+}
