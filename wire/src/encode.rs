@@ -166,9 +166,15 @@ pub fn normalize(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
         .collect()
 }
 
-/// Encodes every row of `batch` for the wire.
+/// Encodes every row of `batch` for the wire: rows of text cells column by column, others
+/// cell by cell through pgwire's encoder.
 pub fn encode_batch(batch: &RecordBatch, fields: &Arc<Vec<FieldInfo>>) -> Result<Vec<DataRow>> {
     let columns = normalize(batch)?;
+    if let Some(first) = fields.first()
+        && fields.iter().all(|f| f.format() == FieldFormat::Text)
+    {
+        return crate::text_row::text_rows(&columns, batch.num_rows(), first.format_options());
+    }
     let mut encoder = DataRowEncoder::new(Arc::clone(fields));
     let mut rows = Vec::with_capacity(batch.num_rows());
     for row in 0..batch.num_rows() {
