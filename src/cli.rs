@@ -188,6 +188,7 @@ async fn serve(config: Config, console: Option<String>) -> Result<()> {
         .await
         .map_err(|e| DataFusionError::Configuration(format!("listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;
+    check_exposure(&config, &addr)?;
     for table in &config.tables {
         eprintln!("table {} = {}", table.name, table.location);
     }
@@ -212,6 +213,19 @@ fn check_users(config: &Config) -> Result<()> {
              without a password"
                 .into(),
         ));
+    }
+    Ok(())
+}
+
+/// A server listening beyond loopback needs passwords: with trust, it would refuse everyone
+/// who can reach it (trust admits loopback clients only), which is never what was meant.
+fn check_exposure(config: &Config, addr: &std::net::SocketAddr) -> Result<()> {
+    if config.security.auth == AuthMethod::Trust && !addr.ip().is_loopback() {
+        return Err(DataFusionError::Configuration(format!(
+            "listening on {addr} with auth = \"trust\": trust admits loopback clients only, so \
+             a server reachable from other machines needs a password (--password or \
+             MEDIASQL_PASSWORD for user 'mediasql', or [users] in mediasql.toml)"
+        )));
     }
     Ok(())
 }
@@ -390,4 +404,24 @@ fn demo_dir() -> Result<PathBuf> {
             "demo media not found: run from the mediasql checkout (demo/media)".into(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trust_server_listens_on_loopback_only() {
+        let mut config = Config::default();
+        config.security.auth = AuthMethod::Trust;
+        let everywhere: std::net::SocketAddr = "0.0.0.0:5433".parse().unwrap();
+        let loopback: std::net::SocketAddr = "127.0.0.1:5433".parse().unwrap();
+        let err = check_exposure(&config, &everywhere)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("needs a password"), "{err}");
+        assert!(check_exposure(&config, &loopback).is_ok());
+        config.security.auth = AuthMethod::Scram;
+        assert!(check_exposure(&config, &everywhere).is_ok());
+    }
 }
