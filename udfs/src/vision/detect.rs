@@ -8,12 +8,10 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 
 use super::preprocess::{Letterbox, letterbox_into};
-use super::run::ImageOutput;
+use super::run::{ImageOutput, image_column};
 use crate::image::image_at;
 use crate::models::{
     DetectorSpec, Device, LoadedDetector, ModelPass, ModelRegistry, PassOutput, Prepared, Stop,
@@ -89,10 +87,7 @@ impl ModelPass for DetectPass {
     }
 
     fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared> {
-        let images = match input.data_type() {
-            DataType::LargeBinary | DataType::BinaryView => cast(input, &DataType::Binary)?,
-            _ => Arc::clone(input),
-        };
+        let images = image_column(input)?;
         let spec = &self.spec;
         let mut prepared = DetectInput {
             rows: images.len(),

@@ -143,10 +143,7 @@ impl ModelPass for ImagePass {
     }
 
     fn prepare(&self, input: &ArrayRef, first_row: usize) -> Result<Prepared> {
-        let images = match input.data_type() {
-            DataType::LargeBinary | DataType::BinaryView => cast(input, &DataType::Binary)?,
-            _ => Arc::clone(input),
-        };
+        let images = image_column(input)?;
         let side = self.spec.input_size as usize;
         let valid: Vec<usize> = (0..images.len()).filter(|&r| images.is_valid(r)).collect();
         let mut tensor = Vec::with_capacity(valid.len() * 3 * side * side);
@@ -216,6 +213,14 @@ impl ModelPass for ImagePass {
         let side = self.spec.input_size as usize;
         rows * 3 * side * side * size_of::<f32>()
     }
+}
+
+/// An image column as image structs or `Binary` bytes (what `image_at` reads).
+pub fn image_column(input: &ArrayRef) -> Result<ArrayRef> {
+    Ok(match input.data_type() {
+        DataType::LargeBinary | DataType::BinaryView => cast(input, &DataType::Binary)?,
+        _ => Arc::clone(input),
+    })
 }
 
 /// The image output of a pass, for a head.
