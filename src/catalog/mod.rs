@@ -3,7 +3,7 @@
 //! - [`location`]: parse a location, list its files.
 //! - [`table::MediaTable`]: the `TableProvider` (filter, projection and limit pushdown).
 //! - [`scan::MediaScanExec`]: the physical scan reading headers or bodies as needed.
-//! - [`probe`] / [`audio_header`]: facts from headers without decoding.
+//! - [`probe`] / [`audio_header`] / [`video_header`]: facts from headers without decoding.
 //! - [`factory`]: `CREATE EXTERNAL TABLE ... STORED AS MEDIA`; [`read_media`]: the table function.
 //! - [`pdf_pages`]: the pages of a location's PDFs as rows (a view over the media table).
 //! - [`video_frames`]: the frames of a location's videos as rows (`VideoFramesExec`).
@@ -17,6 +17,7 @@ pub mod read_media;
 pub mod scan;
 pub mod table;
 pub mod video_frames;
+pub mod video_header;
 
 use std::sync::{Arc, LazyLock};
 
@@ -40,7 +41,9 @@ pub mod col {
     pub const CHANNELS: usize = 10;
     pub const CODEC: usize = 11;
     pub const PAGES: usize = 12;
-    pub const CONTENT: usize = 13;
+    pub const FPS: usize = 13;
+    pub const FRAMES: usize = 14;
+    pub const CONTENT: usize = 15;
     /// Columns known from the listing alone (no read at all).
     pub const LISTING: [usize; 3] = [PATH, SIZE, MODIFIED];
 }
@@ -65,6 +68,8 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new("channels", DataType::Int32, true),
         Field::new("codec", DataType::Utf8, true),
         Field::new("pages", DataType::Int32, true),
+        Field::new("fps", DataType::Float64, true),
+        Field::new("frames", DataType::Int64, true),
         Field::new("content", DataType::Binary, true),
     ]))
 });

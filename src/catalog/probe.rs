@@ -2,10 +2,11 @@
 //!
 //! `mime` is sniffed from magic bytes (never the extension). Images give width, height and
 //! format from their headers; audio gives duration, sample rate, channels and codec (WAV, MP3,
-//! FLAC, Ogg); a PDF's page count needs its body (see [`pdf_pages`]). Anything unreadable or
+//! FLAC, Ogg); videos (MP4, MOV) give duration, size, codec, frames and frame rate from their
+//! `moov` box; a PDF's page count needs its body (see [`pdf_pages`]). Anything unreadable or
 //! corrupt leaves the fields `None`: probing never fails a query.
 
-use super::audio_header;
+use super::{audio_header, video_header};
 
 /// Bytes read from the start of a file to probe it when its body is not needed.
 pub const HEADER_BYTES: u64 = 64 * 1024;
@@ -25,6 +26,8 @@ pub struct Probe {
     pub channels: Option<i32>,
     pub codec: Option<String>,
     pub pages: Option<i32>,
+    pub fps: Option<f64>,
+    pub frames: Option<i64>,
 }
 
 /// More bytes the prober needs before it can answer (a range to read next).
@@ -57,6 +60,7 @@ pub fn probe(header: &[u8], file_size: u64) -> Probe {
                 probe.codec = Some(audio.codec);
             }
         }
+        Some("video") => probe_video(&mut probe, header),
         _ => {}
     }
     probe
@@ -67,6 +71,13 @@ pub fn needs_more(header: &[u8], file_size: u64) -> Option<NeedMore> {
     let available = header.len() as u64;
     if available >= file_size {
         return None;
+    }
+    let video = infer::get(header).is_some_and(|k| k.matcher_type() == infer::MatcherType::Video);
+    if let Some((start, len)) = video
+        .then(|| video_header::moov_range(header, file_size))
+        .flatten()
+    {
+        return Some(NeedMore { start, len });
     }
     if infer::image::is_jpeg(header) && imagesize::blob_size(header).is_err() {
         return Some(NeedMore {
@@ -80,6 +91,18 @@ pub fn needs_more(header: &[u8], file_size: u64) -> Option<NeedMore> {
             start: end,
             len: 16 * 1024,
         })
+}
+
+/// Fills the video fields from `data`, bytes holding the container's `moov` box.
+pub fn probe_video(probe: &mut Probe, data: &[u8]) {
+    if let Some(video) = video_header::parse(data) {
+        probe.duration_s = video.duration_s;
+        probe.width = video.width;
+        probe.height = video.height;
+        probe.fps = video.fps;
+        probe.frames = video.frames;
+        probe.codec = video.codec;
+    }
 }
 
 /// Probes an MP3 whose ID3 tag ends at `tag_end`, given the bytes that follow the tag.

@@ -21,7 +21,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, Float64Array, Int32Array, RecordBatch, RecordBatchOptions, StringArray,
+    ArrayRef, BinaryBuilder, Float64Array, Int32Array, Int64Array, RecordBatch, RecordBatchOptions,
+    StringArray,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -342,6 +343,12 @@ impl FileReader {
         let mut header = self.range(file, 0, probe::HEADER_BYTES.min(size)).await?;
         let mut probe = probe::probe(&header, size);
         match probe::needs_more(&header, size) {
+            // A video whose `moov` box lies past the header: read that box.
+            Some(more) if probe.kind == Some("video") => {
+                let len = more.len.min(size - more.start);
+                let moov = self.range(file, more.start, len).await?;
+                probe::probe_video(&mut probe, &moov);
+            }
             Some(more) if more.start == 0 => {
                 header = self.range(file, 0, more.len).await?;
                 probe = probe::probe(&header, size);
@@ -455,6 +462,8 @@ fn column(c: usize, rows: &[FileRow], listing: &RecordBatch) -> Result<ArrayRef>
         col::CHANNELS => ints(|p| p.channels),
         col::CODEC => strings(|p| p.codec.as_deref()),
         col::PAGES => ints(|p| p.pages),
+        col::FPS => Arc::new(rows.iter().map(|r| r.probe.fps).collect::<Float64Array>()),
+        col::FRAMES => Arc::new(rows.iter().map(|r| r.probe.frames).collect::<Int64Array>()),
         col::CONTENT => {
             let capacity = rows
                 .iter()
