@@ -73,3 +73,18 @@ for name, pages in PDFS.items():
     with open(os.path.join(root, "pdfs", name), "wb") as f:
         f.write(pdf(pages, font_size=12, leading=16, encoding="WinAnsiEncoding"))
 print("demo media written to", os.path.abspath(root))
+
+# Video: the motorcycle, then the cat, 3 s each at 25 fps, 640x480 (letterboxed), H.264 in MP4
+# with the header first (needs the ffmpeg command).
+os.makedirs(os.path.join(root, "videos"), exist_ok=True)
+scene = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=25"
+images = os.path.join(root, "images")
+subprocess.run([
+    "ffmpeg", "-loglevel", "error", "-y",
+    "-loop", "1", "-t", "3", "-i", os.path.join(images, "motorcycle.jpg"),
+    "-loop", "1", "-t", "3", "-i", os.path.join(images, "cat.jpg"),
+    "-filter_complex", f"[0]{scene}[a];[1]{scene}[b];[a][b]concat=n=2:v=1[v]",
+    "-map", "[v]", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+    "-x264-params", "keyint=25:min-keyint=25:scenecut=0", "-movflags", "+faststart",
+    os.path.join(root, "videos", "street.mp4"),
+], check=True)

@@ -50,7 +50,7 @@ pub enum Command {
         /// One or more `;`-separated statements.
         sql: String,
     },
-    /// Serve the bundled demo media as tables `images`, `audio`, `pdfs` and `media`.
+    /// Serve the bundled demo media as tables `images`, `audio`, `pdfs`, `videos` and `media`.
     Demo {
         #[arg(long, default_value = crate::config::DEFAULT_LISTEN)]
         listen: String,
@@ -371,7 +371,7 @@ impl Drop for ProgressBar {
     }
 }
 
-/// The demo tables over the bundled demo media: `images`, `audio`, `pdfs` and `media` (all).
+/// The demo tables over the bundled demo media: `images`, `audio`, `pdfs`, `videos` and `media` (all).
 pub fn demo_config() -> Result<Config> {
     let root = demo_dir()?;
     let table = |name: &str, folder: &str, kind: &str| TableDef {
@@ -384,6 +384,7 @@ pub fn demo_config() -> Result<Config> {
             table("images", "images", "image"),
             table("audio", "audio", "audio"),
             table("pdfs", "pdfs", "pdf"),
+            table("videos", "videos", "video"),
             table("media", "", "any"),
         ],
         media_roots: Some(vec![root.to_string_lossy().into_owned()]),
@@ -392,7 +393,7 @@ pub fn demo_config() -> Result<Config> {
     })
 }
 
-/// `demo/media` (photos, speech, PDFs; see demo/README.md) from the working directory, else
+/// `demo/media` (photos, speech, PDFs, a video; see demo/README.md) from the working directory, else
 /// from the source tree it was built in.
 fn demo_dir() -> Result<PathBuf> {
     let candidates = [
