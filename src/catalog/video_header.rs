@@ -103,7 +103,7 @@ pub fn moov_range(header: &[u8], file_size: u64) -> Option<(u64, u64)> {
 /// header, or the range [`moov_range`] gave).
 pub fn parse(data: &[u8]) -> Option<VideoInfo> {
     let moov = children(data).find(|b| &b.kind == b"moov")?.payload;
-    let movie_duration = child(moov, b"mvhd").and_then(|mvhd| header_duration(mvhd));
+    let movie_duration = child(moov, b"mvhd").and_then(header_duration);
     let track = children(moov)
         .filter(|b| &b.kind == b"trak")
         .find(|t| handler(t.payload).as_ref() == Some(b"vide"))?
