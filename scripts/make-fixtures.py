@@ -83,3 +83,13 @@ subprocess.run([
     os.path.join(video, "scenes.mp4"),
 ], check=True)
 cut("video/scenes.mp4", "truncated.mp4", 0.6)
+
+# A video with speech: chelsea for 3.3 s at 10 fps with harbor.wav as its AAC audio track.
+subprocess.run([
+    "ffmpeg", "-loglevel", "error", "-y",
+    "-loop", "1", "-t", "3.3", "-i", os.path.join(img, "chelsea.jpg"),
+    "-i", os.path.join(audio, "harbor.wav"),
+    "-vf", "scale=320:-2,fps=10", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-shortest", "-movflags", "+faststart",
+    os.path.join(video, "talk.mp4"),
+], check=True)
