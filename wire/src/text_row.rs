@@ -90,7 +90,7 @@ fn put_int(out: &mut BytesMut, value: impl itoa::Integer) {
 }
 
 /// `YYYY-MM-DD HH:MM:SS.ffffff`, as pgwire's ISO date style writes it (years 0 to 9999;
-/// None for others, which go the generic way).
+/// false, writing nothing, for others, which go the generic way).
 fn put_timestamp(out: &mut BytesMut, seconds: i64, nanos: u32) -> bool {
     let Some(t) = DateTime::from_timestamp(seconds, nanos).map(|t| t.naive_utc()) else {
         return false;
