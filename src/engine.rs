@@ -19,7 +19,7 @@ use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
-use crate::exec::{LiftModelCalls, MediasqlOptions};
+use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
 use crate::named_args::NamedParameters;
 use crate::session::Session;
 
@@ -74,6 +74,7 @@ impl Engine {
             .with_config(session_config)
             .with_runtime_env(runtime)
             // Model calls run in InferenceExec (after DataFusion's own rules have shaped the plan).
+            .with_optimizer_rule(Arc::new(ProjectAggregateModelCalls))
             .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
             .build();
         state.table_factories_mut().insert(
@@ -81,6 +82,12 @@ impl Engine {
             Arc::new(MediaTableFactory::new(Arc::clone(&stores))),
         );
         let ctx = SessionContext::new_with_state(state);
+        // DataFusion 55's leaf-expression rules move `get_field(..)` below filters as a cheap
+        // expression, model calls inside it included: `classify(content)['label'] ... WHERE
+        // kind = 'image'` ran the model on every file, PDFs too, before the filter.
+        for rule in ["extract_leaf_expressions", "push_down_leaf_projections"] {
+            ctx.remove_optimizer_rule(rule);
+        }
         // Per-row errors of media functions name the file (after type coercion).
         ctx.add_analyzer_rule(Arc::new(mediasql_udfs::sourced::NameSourceFiles));
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));

@@ -1,6 +1,9 @@
 //! [`LiftModelCalls`]: moves model function calls out of projections and filters into
 //! [`InferenceExec`]s below them.
 //!
+//! A filter's conjuncts without model calls stay in a filter below the `InferenceExec`, so
+//! the model sees only the rows they keep.
+//!
 //! A call is lifted when its function is a model function (directly, or wrapped by
 //! `Sourced` to name files in errors), its arguments after the input are constants, and its
 //! input holds no other model call. Calls are deduplicated by their text and grouped by
@@ -9,8 +12,9 @@
 //! Common subexpression elimination can split one projection's calls over two stacked
 //! projections; two operators of the same pass over the same column, one above the other
 //! with only a projection between them, are then merged into the lower one.
-//! Calls that cannot be lifted (a model name from a column, a call inside an aggregate)
-//! run inside their scalar call as before; `SET mediasql.inference_exec = false` lifts none.
+//! Calls in aggregates reach this rule in a projection below the aggregate (see
+//! [`super::ProjectAggregateModelCalls`]). Calls that cannot be lifted (a model name from a
+//! column) run inside their scalar call as before; `SET mediasql.inference_exec = false` lifts none.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -22,6 +26,7 @@ use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
 use datafusion::physical_expr::ScalarFunctionExpr;
 use datafusion::physical_expr::expressions::{Column, Literal};
+use datafusion::physical_expr::utils::{conjunction, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
@@ -85,13 +90,23 @@ fn lift(
         )?)));
     }
     if let Some(filter) = node.downcast_ref::<FilterExec>() {
-        let Some((input, columns)) = lift_calls(filter.input(), &[filter.predicate()], options)?
-        else {
+        // Conjuncts without a model call filter the rows before the model sees them:
+        // `WHERE kind = 'image' AND classify(content)['label'] = 'cat'` must not classify PDFs.
+        let (modelled, plain): (Vec<_>, Vec<_>) = split_conjunction(filter.predicate())
+            .into_iter()
+            .cloned()
+            .partition(contains_model_call);
+        let mut below = Arc::clone(filter.input());
+        if !plain.is_empty() {
+            below = Arc::new(FilterExecBuilder::new(conjunction(plain), below).build()?);
+        }
+        let predicate = conjunction(modelled);
+        let Some((input, columns)) = lift_calls(&below, &[&predicate], options)? else {
             return Ok(Transformed::no(node));
         };
         let width = filter.input().schema().fields().len();
         let mut builder = FilterExecBuilder::from(filter)
-            .with_predicate(replace(filter.predicate(), &columns)?)
+            .with_predicate(replace(&predicate, &columns)?)
             .with_input(input);
         if filter.projection().is_none() {
             // The filter's output keeps its columns, not the calls'.

@@ -4,16 +4,20 @@
 //!   batch size, decoding ahead of the model on the CPU pool ([`crate::pools`]).
 //! - [`LiftModelCalls`]: the physical optimizer rule that moves model function calls out of
 //!   projections and filters into `InferenceExec`s below them.
+//! - [`ProjectAggregateModelCalls`]: the logical rule that moves model calls out of
+//!   aggregates into a projection below them, for `LiftModelCalls` to lift.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
 //! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
 //!   progress bar and the server's progress NOTICEs.
 
+mod aggregate_calls;
 mod inference;
 mod lift;
 mod options;
 pub mod progress;
 mod rebatch;
 
+pub use aggregate_calls::ProjectAggregateModelCalls;
 pub use inference::InferenceExec;
 pub use lift::LiftModelCalls;
 pub use options::MediasqlOptions;
