@@ -58,6 +58,7 @@ pub fn all_functions(
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
         BytesFunction::<pdf::pdf_text::PdfText>::udf(),
         BytesFunction::<pdf::pdf_page_texts::PdfPageTexts>::udf(),
+        ScalarUDF::new_from_impl(video::video_frame_at::VideoFrameAt::default()),
     ]
     .into_iter()
     .chain(vector::functions())

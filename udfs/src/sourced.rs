@@ -43,6 +43,7 @@ pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
     "audio_duration",
     "transcribe",
     "transcribe_segments",
+    "video_frame_at",
 ];
 
 /// The column holding media bytes, and the one naming their file.

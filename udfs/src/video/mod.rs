@@ -2,10 +2,11 @@
 //!
 //! [`decode::FrameReader`] pulls one video's frames one at a time (sampled at a rate, scaled
 //! down in the decoder, or keyframes only), so a query never holds more of a video than the
-//! frames of the batch it is building. Table functions over it live in the engine crate
-//! (`video_frames`, `video_keyframes`).
+//! frames of the batch it is building. `video_frame_at` (one frame at a time) is here; the
+//! table functions over it live in the engine crate (`video_frames`, `video_keyframes`).
 
 pub mod decode;
+pub mod video_frame_at;
 
 use std::sync::Once;
 
