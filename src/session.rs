@@ -618,6 +618,7 @@ fn default_settings() -> BTreeMap<String, String> {
         ("client_encoding", "UTF8"),
         ("client_min_messages", "notice"),
         ("datestyle", "ISO, MDY"),
+        ("default_table_access_method", "heap"),
         ("default_transaction_isolation", "read committed"),
         ("default_transaction_read_only", "off"),
         ("extra_float_digits", "1"),
@@ -765,5 +766,12 @@ impl Settings for SessionSettings<'_> {
 
     fn set(&mut self, name: &str, value: &str) {
         self.vars.insert(name.to_string(), value.to_string());
+    }
+
+    fn all(&self) -> Vec<(String, String)> {
+        self.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
     }
 }

@@ -325,7 +325,7 @@ async fn bi_tool_catalog_queries_run() {
         "metabase=16",
         "pgadmin=12",
         "pgcli=14",
-        "sqlalchemy2=17",
+        "sqlalchemy2=18",
         "superset=23",
     ];
     args.extend(floors.map(String::from));

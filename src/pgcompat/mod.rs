@@ -2,10 +2,12 @@
 //! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`]), and session
 //! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
-//! `generate_subscripts` ([`generate_subscripts`]), `_pg_expandarray` ([`expandarray`]).
+//! `generate_subscripts` ([`generate_subscripts`]), `_pg_expandarray` ([`expandarray`]), the
+//! column details of SQLAlchemy's `get_columns` ([`column_details`]).
 
 pub mod ast;
 pub mod catalog;
+pub mod column_details;
 pub mod expandarray;
 pub mod functions;
 pub mod generate_subscripts;
@@ -40,12 +42,14 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 }
 
 /// Rewrites, in one walk of `statement`, what DataFusion does not plan: LIKE with other
-/// escape characters, `generate_subscripts`, `_pg_expandarray` and `(expr).field`.
+/// escape characters, `generate_subscripts`, `_pg_expandarray`, `(expr).field` and the
+/// column details SQLAlchemy asks for ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
     let _ = ast::visit_exprs(statement, &mut |expr| {
         like_escape::rewrite(expr);
         generate_subscripts::rewrite(expr);
         expandarray::rewrite(expr);
+        column_details::rewrite(expr);
         std::ops::ControlFlow::<()>::Continue(())
     });
 }

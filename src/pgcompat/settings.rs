@@ -3,7 +3,9 @@
 //! A session's settings live in the session, not in DataFusion, so calls with constant
 //! arguments are bound before planning: `current_setting('server_version_num')` becomes the
 //! literal `'160006'`, and `set_config` sets the value and becomes the literal it returns.
-//! What clients send (Grafana, pgAdmin, JDBC) always passes constants.
+//! What clients send (Grafana, pgAdmin, JDBC) mostly passes constants; a name given as a
+//! parameter (SQLAlchemy's `current_setting($1)`) becomes a CASE over the session's settings
+//! as they are when the statement is prepared.
 
 use std::ops::ControlFlow;
 
@@ -20,6 +22,8 @@ use super::ast::{function_name, visit_exprs};
 pub trait Settings {
     fn get(&self, name: &str) -> Option<String>;
     fn set(&mut self, name: &str, value: &str);
+    /// The session's settings, name and value.
+    fn all(&self) -> Vec<(String, String)>;
 }
 
 /// Replaces the `current_setting` and `set_config` calls of `statement` by their values.
@@ -88,6 +92,12 @@ fn bind(expr: &mut Expr, settings: &mut dyn Settings) -> ControlFlow<DataFusionE
             }
             value
         }
+        (Some("current_setting"), [None] | [None, _]) => {
+            if let Some(lookup) = list.args.first().and_then(|name| lookup(name, settings)) {
+                *expr = lookup;
+            }
+            return ControlFlow::Continue(());
+        }
         (Some("set_config"), [Some(name), Some(value), Some(_is_local)]) => {
             settings.set(&name.to_ascii_lowercase(), value);
             Some(value.clone())
@@ -99,6 +109,21 @@ fn bind(expr: &mut Expr, settings: &mut dyn Settings) -> ControlFlow<DataFusionE
         None => Expr::Value(Value::Null.into()),
     };
     ControlFlow::Continue(())
+}
+
+/// `CASE lower(name) WHEN 'setting' THEN 'value' ... END`: a setting named by an expression
+/// (a parameter), NULL for names the session does not have.
+fn lookup(name: &FunctionArg, settings: &dyn Settings) -> Option<Expr> {
+    let FunctionArg::Unnamed(FunctionArgExpr::Expr(name)) = name else {
+        return None;
+    };
+    let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
+    let mut sql = format!("CASE lower(CAST({name} AS VARCHAR))");
+    for (setting, value) in settings.all() {
+        sql.push_str(&format!(" WHEN {} THEN {}", quote(&setting), quote(&value)));
+    }
+    sql.push_str(" ELSE NULL END");
+    super::ast::parse_expr(&sql)
 }
 
 /// A string or boolean constant argument, as text.
@@ -141,6 +166,9 @@ mod tests {
         fn set(&mut self, name: &str, value: &str) {
             self.insert(name.into(), value.into());
         }
+        fn all(&self) -> Vec<(String, String)> {
+            self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+        }
     }
 
     fn bound(sql: &str, settings: &mut BTreeMap<String, String>) -> Result<String> {
@@ -178,6 +206,16 @@ mod tests {
             error
                 .to_string()
                 .contains("unrecognized configuration parameter")
+        );
+    }
+
+    #[test]
+    fn a_name_given_as_a_parameter_looks_the_settings_up() {
+        let mut settings = BTreeMap::from([("server_version_num".to_string(), "160006".into())]);
+        assert_eq!(
+            bound("SELECT current_setting($1::VARCHAR) <> 'x'", &mut settings).unwrap(),
+            "SELECT CASE lower(CAST($1::VARCHAR AS VARCHAR)) WHEN 'server_version_num' \
+             THEN '160006' ELSE NULL END <> 'x'"
         );
     }
 }

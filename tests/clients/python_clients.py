@@ -64,7 +64,7 @@ def psycopg2_check():
     conn.close()
 
 
-@check("SQLAlchemy 2: connect (version parse), inspector (schemas, tables, keys), Core query")
+@check("SQLAlchemy 2: connect (version parse), inspector (schemas, tables, columns, keys), reflection, Core query")
 def sqlalchemy_check():
     import sqlalchemy as sa
 
@@ -81,9 +81,11 @@ def sqlalchemy_check():
         assert inspector.get_unique_constraints("images") == []
         assert inspector.get_check_constraints("images") == []
         assert inspector.get_indexes("images") == []
-        # Not yet: get_columns (correlated scalar subqueries inside CASE, which DataFusion
-        # cannot plan).
-        table = sa.table("images", sa.column("path"), sa.column("width"))
+        columns = {c["name"]: str(c["type"]) for c in inspector.get_columns("images")}
+        assert columns["path"] == "TEXT" and columns["width"] == "INTEGER", columns
+        assert columns["content"] == "BYTEA" and columns["duration_s"] == "DOUBLE PRECISION"
+        # Reflection (what pandas.read_sql_table, Superset and Alembic do).
+        table = sa.Table("images", sa.MetaData(), autoload_with=conn)
         query = sa.select(sa.func.count()).select_from(table).where(table.c.width > 500)
         assert conn.execute(query).scalar() == 3
 
