@@ -74,6 +74,8 @@ pub struct MediaLocation {
     /// For local locations under media roots: listed files must resolve inside them too
     /// (the listing follows symlinks).
     local_roots: Option<Arc<MediaRoots>>,
+    /// Whether the location is on the local file system.
+    local: bool,
 }
 
 /// One listed file.
@@ -118,7 +120,14 @@ impl MediaLocation {
             glob,
             kind,
             local_roots,
+            local: resolved.root == "file://",
         })
+    }
+
+    /// Whether the location is on the local file system: its listed paths can be opened in
+    /// place ([`local_path`]) rather than read into memory.
+    pub fn is_local(&self) -> bool {
+        self.local
     }
 
     pub fn store(&self) -> &Arc<dyn ObjectStore> {
@@ -196,6 +205,12 @@ impl MediaLocation {
         };
         Some(MediaFile { path, meta })
     }
+}
+
+/// The file-system path of a file listed from a local location (its path as shown, without
+/// a `file://` scheme).
+pub fn local_path(path: &str) -> &std::path::Path {
+    std::path::Path::new(path.strip_prefix("file://").unwrap_or(path))
 }
 
 /// The part of `location` before its first glob segment (the directory it lists).

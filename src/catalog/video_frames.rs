@@ -10,12 +10,13 @@
 //!
 //! [`VideoFramesExec`] sits on the media table's scan of the location's videos (`path`,
 //! `content`) and decodes each file with [`FrameReader`], a batch of frames per job on the
-//! CPU pool:
+//! CPU pool. Local files are opened in place (the scan reads `path` only); files of other
+//! stores come as the scan's `content`.
 //! - **Ordering**: files in the scan's order, frames in presentation order within a file.
 //! - **Partitioning**: the scan's; each partition decodes its own files.
 //! - **Memory**: one batch of frames (up to [`BATCH_BYTES`] of pixels or [`BATCH_ROWS`] rows)
-//!   per partition, plus the compressed bytes of the scan's current batch of files; never a
-//!   whole decoded video. Frames are scaled down in the decoder with `max_side`.
+//!   per partition, and FFmpeg's read buffers; for object stores also the compressed bytes of
+//!   the scan's current batch of files; never a whole decoded video. Frames are scaled down in the decoder with `max_side`.
 //! - **Errors**: a file that is not a video, or is damaged, yields the frames before the
 //!   damage, then fails the query naming the file; with `on_error => 'null'` it ends with
 //!   one row whose frame columns are NULL instead, and the other files go on.
@@ -49,6 +50,7 @@ use mediasql_udfs::video::decode::{FrameOptions, FrameReader, VideoFrame};
 
 use super::col;
 use super::factory::media_table;
+use super::location::local_path;
 use super::read_media::string_arg;
 use crate::pools;
 
@@ -133,6 +135,7 @@ impl TableFunctionImpl for VideoFrames {
         let table = media_table(&location, &kind, &self.stores)?;
         Ok(Arc::new(VideoFramesTable {
             name,
+            local: table.location().is_local(),
             table: Arc::new(table),
             options,
             on_error,
@@ -145,6 +148,8 @@ impl TableFunctionImpl for VideoFrames {
 struct VideoFramesTable {
     name: &'static str,
     table: Arc<dyn TableProvider>,
+    /// Local files are opened by path, not read by the scan.
+    local: bool,
     options: FrameOptions,
     on_error: OnError,
 }
@@ -176,7 +181,11 @@ impl TableProvider for VideoFramesTable {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let files = vec![col::PATH, col::CONTENT];
+        let files = if self.local {
+            vec![col::PATH]
+        } else {
+            vec![col::PATH, col::CONTENT]
+        };
         let input = self.table.scan(state, Some(&files), &[], None).await?;
         let exec: Arc<dyn ExecutionPlan> = Arc::new(VideoFramesExec::new(
             self.name,
@@ -325,11 +334,18 @@ struct OpenVideo {
     reader: FrameReader,
 }
 
-/// A file waiting to be decoded, being decoded, or damaged after the frames already sent.
+/// A file waiting to be decoded (its bytes, or None for a local file opened in place), being
+/// decoded, or damaged after the frames already sent.
 enum Video {
-    Waiting { path: String, bytes: Vec<u8> },
+    Waiting {
+        path: String,
+        bytes: Option<Vec<u8>>,
+    },
     Open(Box<OpenVideo>),
-    Failed { path: String, error: String },
+    Failed {
+        path: String,
+        error: String,
+    },
 }
 
 /// One partition's decoding state.
@@ -374,20 +390,30 @@ impl Decoding {
     }
 }
 
-/// The files of a scan batch (`path`, `content`), to decode.
+/// The files of a scan batch (`path`, and `content` unless the files are local), to decode.
 fn waiting_videos(batch: &RecordBatch) -> Result<Vec<Video>> {
     let paths = batch.column(0).as_string::<i32>();
-    let contents = batch.column(1).as_binary::<i32>();
+    let contents = (batch.num_columns() > 1).then(|| batch.column(1).as_binary::<i32>());
     Ok((0..batch.num_rows())
         .map(|row| Video::Waiting {
             path: paths.value(row).to_string(),
-            bytes: if contents.is_null(row) {
-                Vec::new()
-            } else {
-                contents.value(row).to_vec()
-            },
+            bytes: contents.map(|c| {
+                if c.is_null(row) {
+                    Vec::new()
+                } else {
+                    c.value(row).to_vec()
+                }
+            }),
         })
         .collect())
+}
+
+/// Opens a waiting video: in place when local, else from its bytes.
+fn open(path: &str, bytes: Option<&[u8]>, options: FrameOptions) -> Result<FrameReader, String> {
+    match bytes {
+        Some(bytes) => FrameReader::from_bytes(bytes, options),
+        None => FrameReader::open(local_path(path), options),
+    }
 }
 
 /// Decodes the next batch of `video`'s frames; gives back the video when it has more.
@@ -399,7 +425,7 @@ fn decode_batch(
 ) -> (Option<Video>, Result<RecordBatch>) {
     let mut video = match video {
         Video::Open(video) => video,
-        Video::Waiting { path, bytes } => match FrameReader::from_bytes(&bytes, options) {
+        Video::Waiting { path, bytes } => match open(&path, bytes.as_deref(), options) {
             Ok(reader) => Box::new(OpenVideo { path, reader }),
             Err(e) => return (None, failed(name, &path, &e, Vec::new(), on_error)),
         },
