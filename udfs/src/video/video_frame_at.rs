@@ -138,7 +138,7 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "The frame a video shows at timestamp_s seconds from its start, as an image struct \
          (the last frame whose time is not after it). Decodes from the keyframe before that \
          time only. For many frames of one video, video_frames is faster.",
-        &format!("{NAME}{USAGE}"),
+        format!("{NAME}{USAGE}"),
     )
     .with_sql_example(
         "SELECT path, classify(video_frame_at(content, 2.5)) FROM read_media('clips/', 'video')",
