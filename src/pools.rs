@@ -2,8 +2,10 @@
 //! runtime keeps object-store IO and the wire; CPU-heavy media work runs here, so the
 //! server answers `SELECT 1` while every core runs a model.
 //!
-//! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample), one
-//!   thread fewer than the cores (at least one);
+//! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample) and
+//!   video decoding, one thread per core at nice 19 ([`Priority::Idle`]): they take only the
+//!   cycles the model and the server leave, so together with the model's threads they never
+//!   take more than the cores;
 //! - [`inference`]: model runs, one at a time. A model call itself uses every core (ONNX
 //!   Runtime intra-op threads that do not spin when idle, whisper threads shared among its
 //!   states), so two at once would only take cores from each other; runs of every query and
