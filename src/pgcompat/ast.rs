@@ -38,3 +38,19 @@ pub fn function_name(function: &Function) -> Option<String> {
     let last = function.name.0.last()?.as_ident()?;
     Some(last.value.to_ascii_lowercase())
 }
+
+/// `sql` parsed, with `rewrite` applied to each of its expressions (the rewrites' tests).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+pub fn rewritten(sql: &str, rewrite: fn(&mut Expr)) -> SqlStatement {
+    let mut statement = datafusion::sql::parser::DFParserBuilder::new(sql)
+        .build()
+        .unwrap()
+        .parse_statement()
+        .unwrap();
+    let _ = visit_exprs(&mut statement, &mut |e| {
+        rewrite(e);
+        ControlFlow::<()>::Continue(())
+    });
+    statement
+}

@@ -72,23 +72,10 @@ fn reads_nothing_about_columns(expr: &Expr) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::ControlFlow;
-
     use super::*;
-    use crate::pgcompat::ast::visit_exprs;
-    use datafusion::sql::parser::DFParserBuilder;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = DFParserBuilder::new(sql)
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
-        let _ = visit_exprs(&mut statement, &mut |e| {
-            rewrite(e);
-            ControlFlow::<()>::Continue(())
-        });
-        statement.to_string()
+        crate::pgcompat::ast::rewritten(sql, rewrite).to_string()
     }
 
     #[test]

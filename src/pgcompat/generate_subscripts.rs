@@ -35,23 +35,12 @@ pub fn rewrite(expr: &mut Expr) {
 
 #[cfg(test)]
 mod tests {
-    use std::ops::ControlFlow;
-
     use super::*;
-    use crate::pgcompat::ast::visit_exprs;
-    use datafusion::sql::parser::DFParserBuilder;
+    use crate::pgcompat::ast::rewritten;
 
     #[test]
     fn becomes_an_unnest_of_a_series() {
-        let mut statement = DFParserBuilder::new("SELECT generate_subscripts(k, 1) AS ord FROM t")
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
-        let _ = visit_exprs(&mut statement, &mut |e| {
-            rewrite(e);
-            ControlFlow::<()>::Continue(())
-        });
+        let statement = rewritten("SELECT generate_subscripts(k, 1) AS ord FROM t", rewrite);
         assert_eq!(
             statement.to_string(),
             "SELECT unnest(generate_series(1, cardinality(k))) AS ord FROM t"

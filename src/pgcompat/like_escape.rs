@@ -54,21 +54,12 @@ fn rewritten_pattern(pattern: &Expr, escape: char) -> Option<Expr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgcompat::ast::visit_exprs;
+    use crate::pgcompat::ast::rewritten;
     use datafusion::prelude::SessionContext;
-    use datafusion::sql::parser::DFParserBuilder;
 
     async fn matches(value: &str, pattern: &str) -> bool {
         let sql = format!("SELECT '{value}' LIKE '{pattern}' ESCAPE '/'");
-        let mut statement = DFParserBuilder::new(sql.as_str())
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
-        let _ = visit_exprs(&mut statement, &mut |e| {
-            rewrite(e);
-            std::ops::ControlFlow::<()>::Continue(())
-        });
+        let statement = rewritten(&sql, rewrite);
         let ctx = SessionContext::new();
         let plan = ctx.state().statement_to_plan(statement).await.unwrap();
         let batches = ctx
