@@ -16,7 +16,8 @@
 //! - **Partitioning**: the scan's; each partition decodes its own files.
 //! - **Memory**: one batch of frames (up to [`BATCH_BYTES`] of pixels or [`BATCH_ROWS`] rows)
 //!   per partition, and FFmpeg's read buffers; for object stores also the compressed bytes of
-//!   the scan's current batch of files; never a whole decoded video. Frames are scaled down in the decoder with `max_side`.
+//!   the scan's current batch of files; never a whole decoded video. Frames are scaled down
+//!   in the decoder with `max_side`.
 //! - **Errors**: a file that is not a video, or is damaged, yields the frames before the
 //!   damage, then fails the query naming the file; with `on_error => 'null'` it ends with
 //!   one row whose frame columns are NULL instead, and the other files go on.

@@ -14,7 +14,8 @@
 //! with only a projection between them, are then merged into the lower one.
 //! Calls in aggregates reach this rule in a projection below the aggregate (see
 //! [`super::ProjectAggregateModelCalls`]). Calls that cannot be lifted (a model name from a
-//! column) run inside their scalar call as before; `SET mediasql.inference_exec = false` lifts none.
+//! column) run inside their scalar call as before; `SET mediasql.inference_exec = false`
+//! lifts none.
 
 use std::collections::HashMap;
 use std::sync::Arc;

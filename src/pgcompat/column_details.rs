@@ -85,7 +85,8 @@ mod tests {
                 "SELECT a.attname, CASE WHEN a.atthasdef THEN (SELECT pg_get_expr(d.adbin, \
                  d.adrelid) FROM pg_catalog.pg_attrdef d WHERE d.adrelid = a.attrelid) ELSE NULL \
                  END AS dflt, CASE WHEN a.attidentity <> '' THEN (SELECT json_build_object('a', \
-                 s.seqstart) FROM pg_sequence s WHERE s.seqrelid = a.attrelid) END FROM pg_attribute a"
+                 s.seqstart) FROM pg_sequence s WHERE s.seqrelid = a.attrelid) END \
+                 FROM pg_attribute a"
             ),
             "SELECT a.attname, NULL AS dflt, NULL FROM pg_attribute a"
         );
