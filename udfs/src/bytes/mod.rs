@@ -7,6 +7,14 @@ pub mod octet_length;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
 
+/// Whether an argument of type `t` is bytes (any binary, or NULL).
+pub fn is_binary(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::Null
+    )
+}
+
 /// Coerces `(bytes [, on_error])`: any binary (or NULL) to `Binary`, `on_error` to `Utf8`.
 /// `what` names the bytes in errors (`PDF bytes`, `audio bytes`).
 pub fn coerce_bytes_and_on_error(
@@ -14,12 +22,6 @@ pub fn coerce_bytes_and_on_error(
     what: &str,
     arg_types: &[DataType],
 ) -> Result<Vec<DataType>> {
-    let is_binary = |t: &DataType| {
-        matches!(
-            t,
-            DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::Null
-        )
-    };
     match arg_types {
         [b] if is_binary(b) => Ok(vec![DataType::Binary]),
         [b, _] if is_binary(b) => Ok(vec![DataType::Binary, DataType::Utf8]),

@@ -16,6 +16,7 @@ use datafusion::logical_expr::{
 use image::DynamicImage;
 
 use super::decode::{FrameOptions, FrameReader};
+use crate::bytes::is_binary;
 use crate::image::{image_type, to_array};
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
@@ -37,13 +38,6 @@ impl Default for VideoFrameAt {
             .unwrap_or_else(|_| Signature::user_defined(Volatility::Immutable));
         Self { signature }
     }
-}
-
-fn is_binary(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Binary | DataType::LargeBinary | DataType::BinaryView | DataType::Null
-    )
 }
 
 impl ScalarUDFImpl for VideoFrameAt {
