@@ -8,6 +8,7 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
+use datafusion::optimizer::{Analyzer, AnalyzerRule};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
@@ -21,6 +22,7 @@ use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
 use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
 use crate::named_args::NamedParameters;
+use crate::pgcompat::boolean_literals::BooleanLiterals;
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -55,7 +57,8 @@ impl Engine {
             .transpose()?;
         let stores = Arc::new(StoreRegistry::new(config.s3.clone()).with_roots(roots.clone()));
         let mut session_config = SessionConfig::new()
-            .with_information_schema(true)
+            // Off: ours (pgcompat::information_schema), in the catalog, answers instead.
+            .with_information_schema(false)
             .with_default_catalog_and_schema(CATALOG, SCHEMA)
             .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions))
             .with_option_extension(MediasqlOptions {
@@ -69,10 +72,15 @@ impl Engine {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(pool)
             .build_arc()?;
+        // PostgreSQL's typing of quoted literals, before DataFusion's type coercion.
+        let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =
+            vec![Arc::new(BooleanLiterals)];
+        analyzer_rules.extend(Analyzer::new().rules);
         let mut state = SessionStateBuilder::new()
             .with_default_features()
             .with_config(session_config)
             .with_runtime_env(runtime)
+            .with_analyzer_rules(analyzer_rules)
             // Model calls run in InferenceExec (after DataFusion's own rules have shaped the plan).
             .with_optimizer_rule(Arc::new(ProjectAggregateModelCalls))
             .with_physical_optimizer_rule(Arc::new(LiftModelCalls))

@@ -220,7 +220,19 @@ impl Session {
         let all_plain = statements
             .iter()
             .all(|s| matches!(s, SqlStatement::Statement(_)));
-        if all_plain && let Ok(rewritten) = self.parser.parse(sql) {
+        let mut statements = statements;
+        let mut changed = false;
+        for statement in &mut statements {
+            changed |= crate::pgcompat::regproc::rewrite(statement);
+        }
+        // datafusion-pg-catalog's rewrites take text: give them ours.
+        let sql = if changed {
+            let texts: Vec<String> = statements.iter().map(ToString::to_string).collect();
+            std::borrow::Cow::Owned(texts.join(";\n"))
+        } else {
+            std::borrow::Cow::Borrowed(sql)
+        };
+        if all_plain && let Ok(rewritten) = self.parser.parse(&sql) {
             return Ok(rewritten
                 .into_iter()
                 .map(|s| SqlStatement::Statement(Box::new(s)))

@@ -4,17 +4,28 @@
 //! ELSE NULL END`. DataFusion cannot plan a correlated subquery inside CASE. mediasql's
 //! columns have no defaults, no identity and no collation of their own, so every such CASE is
 //! NULL, and it is rewritten to NULL before planning.
+//!
+//! `col_description(table, column)`, the column's comment, is NULL too (no column has one);
+//! it is rewritten as well, since Metabase passes its table as a `::regclass` cast of an
+//! expression, which cannot be planned.
 
 use datafusion::sql::sqlparser::ast::{Expr, SetExpr, TableFactor, Value};
 
-use super::ast::parse_expr;
+use super::ast::{function_name, parse_expr};
 
 /// Catalogs with no rows about mediasql's columns.
 const NOTHING_ABOUT_COLUMNS: &[&str] = &["pg_attrdef", "pg_sequence", "pg_collation"];
 
 /// Rewrites `expr` to NULL when it is a CASE whose every result is a subquery over one of
-/// [`NOTHING_ABOUT_COLUMNS`] and whose ELSE is NULL.
+/// [`NOTHING_ABOUT_COLUMNS`] and whose ELSE is NULL, or a `col_description` call.
 pub fn rewrite(expr: &mut Expr) {
+    if let Expr::Function(function) = expr
+        && function_name(function).as_deref() == Some("col_description")
+        && let Some(null) = parse_expr("CAST(NULL AS TEXT)")
+    {
+        *expr = null;
+        return;
+    }
     let Expr::Case {
         conditions,
         else_result,
@@ -89,6 +100,14 @@ mod tests {
                  FROM pg_attribute a"
             ),
             "SELECT a.attname, NULL AS dflt, NULL FROM pg_attribute a"
+        );
+    }
+
+    #[test]
+    fn column_comments_are_null() {
+        assert_eq!(
+            rewritten("SELECT col_description(CAST(format('%I', t) AS regclass), 1) FROM x"),
+            "SELECT CAST(NULL AS TEXT) FROM x"
         );
     }
 

@@ -95,12 +95,7 @@ fn type_oid(name: &str) -> Option<i32> {
         Some(element) => (element, true),
         None => (name, false),
     };
-    const MORE_SPELLINGS: &[(&str, &str)] = &[
-        ("int4", "int"),
-        ("varchar", "character varying"),
-        ("timestamptz", "timestamp with time zone"),
-        ("timestamp", "timestamp without time zone"),
-    ];
+    const MORE_SPELLINGS: &[(&str, &str)] = &[("int4", "int")];
     let catalog_name = SQL_TYPE_NAMES
         .iter()
         .chain(MORE_SPELLINGS)

@@ -1,19 +1,25 @@
 //! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
-//! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`]), and session
+//! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`], [`format`]), and session
 //! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
-//! `generate_subscripts` ([`generate_subscripts`]), `_pg_expandarray` ([`expandarray`]), the
-//! column details of SQLAlchemy's `get_columns` ([`column_details`]).
+//! `generate_subscripts` ([`generate_subscripts`]), `flag = 'f'` ([`boolean_literals`]),
+//! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
+//! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
+//! PostgreSQL's shape ([`information_schema`]).
 
 pub mod ast;
+pub mod boolean_literals;
 pub mod catalog;
 pub mod column_details;
 pub mod expandarray;
+pub mod format;
 pub mod functions;
 pub mod generate_subscripts;
+pub mod information_schema;
 pub mod like_escape;
 pub mod params;
 pub mod proc;
+pub mod regproc;
 pub mod settings;
 
 use std::sync::Arc;
@@ -27,6 +33,7 @@ use datafusion::prelude::SessionContext;
 pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
+    ctx.register_udf(format::format());
     for udf in functions::visibility() {
         ctx.register_udf(udf);
     }
@@ -38,7 +45,8 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     for udf in functions::lookups(&infos) {
         ctx.register_udf(udf);
     }
-    catalog::mend_pg_catalog(ctx, catalog, infos)
+    catalog::mend_pg_catalog(ctx, catalog, infos)?;
+    information_schema::install(ctx, catalog)
 }
 
 /// Rewrites, in one walk of `statement`, what DataFusion does not plan: LIKE with other

@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, Field, TimeUnit};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::common::{DataFusionError, Result};
-use datafusion::logical_expr::{Expr as LogicalExpr, LogicalPlan};
+use datafusion::common::{DFSchema, DataFusionError, Result};
+use datafusion::logical_expr::utils::merge_schema;
+use datafusion::logical_expr::{Expr as LogicalExpr, ExprSchemable, LogicalPlan};
 use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{self, Expr, Value};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
@@ -52,28 +54,56 @@ fn cast(expr: &mut Expr, types: &[Option<ast::DataType>]) -> ControlFlow<()> {
     ControlFlow::Continue(())
 }
 
-/// The type each `$n` is cast to in `plan` (`$1::int`), for placeholders DataFusion's own
-/// inference leaves untyped: PostgreSQL infers those from the cast.
+/// The type of each `$n` that DataFusion's own inference leaves untyped, as PostgreSQL infers
+/// it from its context: the type it is cast to (`$1::int`), or an array of the compared
+/// value's type in `x = ANY($1)` (pgcli's `relkind = ANY($1)`).
 pub fn placeholder_casts(plan: &LogicalPlan) -> HashMap<String, DataType> {
     let mut casts = HashMap::new();
     let _ = plan.apply_with_subqueries(|node| {
+        let schema = merge_schema(&node.inputs());
         node.apply_expressions(|expr| {
             expr.apply(|e| {
-                let (inner, data_type) = match e {
-                    LogicalExpr::Cast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
-                    LogicalExpr::TryCast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
-                    _ => return Ok(TreeNodeRecursion::Continue),
-                };
-                if let LogicalExpr::Placeholder(placeholder) = inner {
-                    casts
-                        .entry(placeholder.id.clone())
-                        .or_insert_with(|| data_type.clone());
+                if let Some((id, data_type)) = cast_type(e).or_else(|| any_type(e, &schema)) {
+                    casts.entry(id).or_insert(data_type);
                 }
                 Ok(TreeNodeRecursion::Continue)
             })
         })
     });
     casts
+}
+
+/// `$n` and the type of `CAST($n AS type)`.
+fn cast_type(e: &LogicalExpr) -> Option<(String, DataType)> {
+    let (inner, data_type) = match e {
+        LogicalExpr::Cast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
+        LogicalExpr::TryCast(cast) => (cast.expr.as_ref(), cast.field.data_type()),
+        _ => return None,
+    };
+    let LogicalExpr::Placeholder(placeholder) = inner else {
+        return None;
+    };
+    Some((placeholder.id.clone(), data_type.clone()))
+}
+
+/// `$n` and its type in `array_has($n, x)`, DataFusion's plan of `x = ANY($n)`: a list of
+/// `x`'s type.
+fn any_type(e: &LogicalExpr, schema: &DFSchema) -> Option<(String, DataType)> {
+    let LogicalExpr::ScalarFunction(call) = e else {
+        return None;
+    };
+    let [LogicalExpr::Placeholder(placeholder), needle] = call.args.as_slice() else {
+        return None;
+    };
+    if call.name() != "array_has" {
+        return None;
+    }
+    let element = match needle.get_type(schema).ok()? {
+        DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+        other => other,
+    };
+    let list = DataType::List(Arc::new(Field::new_list_field(element, true)));
+    Some((placeholder.id.clone(), list))
 }
 
 /// The SQL type DataFusion plans as `data_type`; None for types without one.

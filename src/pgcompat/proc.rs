@@ -85,11 +85,16 @@ fn type_name(data_type: &DataType) -> String {
         Some(element) => (element, "[]"),
         None => (name.as_str(), ""),
     };
-    let sql_name = SQL_TYPE_NAMES
+    format!("{}{array}", sql_type_name(element))
+}
+
+/// The SQL name `format_type` shows for a type of the catalog (`int8`: `bigint`).
+pub fn sql_type_name(catalog_name: &str) -> String {
+    SQL_TYPE_NAMES
         .iter()
-        .find(|(catalog, _)| *catalog == element)
-        .map_or(element, |(_, sql)| sql);
-    format!("{sql_name}{array}")
+        .find(|(catalog, _)| *catalog == catalog_name)
+        .map_or(catalog_name, |(_, sql)| sql)
+        .to_string()
 }
 
 /// Catalog type names and the SQL names `format_type` shows for them.
@@ -100,6 +105,11 @@ pub const SQL_TYPE_NAMES: &[(&str, &str)] = &[
     ("float4", "real"),
     ("float8", "double precision"),
     ("bool", "boolean"),
+    ("varchar", "character varying"),
+    ("bpchar", "character"),
+    ("timestamp", "timestamp without time zone"),
+    ("timestamptz", "timestamp with time zone"),
+    ("time", "time without time zone"),
 ];
 
 fn documentation(udf: &ScalarUDF) -> Option<&datafusion::logical_expr::Documentation> {

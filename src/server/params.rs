@@ -9,6 +9,8 @@ use datafusion::common::{DataFusionError, ScalarValue};
 use pgwire::api::Type;
 use pgwire::api::portal::Portal;
 use pgwire::error::PgWireResult;
+use pgwire::types::FromSqlText;
+use postgres_types::FromSqlOwned;
 use rust_decimal::Decimal;
 
 use super::handler::pg_error;
@@ -80,13 +82,6 @@ fn decode_parameter(
     i: usize,
     ty: &Type,
 ) -> PgWireResult<ScalarValue> {
-    let list = |element: DataType, values: Option<Vec<ScalarValue>>| match values {
-        Some(values) => ScalarValue::List(ScalarValue::new_list_nullable(&values, &element)),
-        None => ScalarValue::try_from(DataType::List(Arc::new(Field::new_list_field(
-            element, true,
-        ))))
-        .unwrap_or(ScalarValue::Null),
-    };
     Ok(match *ty {
         Type::BOOL => ScalarValue::Boolean(portal.parameter::<bool>(i, ty)?),
         Type::INT2 => ScalarValue::Int16(portal.parameter::<i16>(i, ty)?),
@@ -116,41 +111,38 @@ fn decode_parameter(
                 .map(|t| t.timestamp_micros()),
             Some("UTC".into()),
         ),
-        Type::FLOAT8_ARRAY => {
-            let values = portal.parameter::<Vec<Option<f64>>>(i, ty)?;
-            list(
-                DataType::Float64,
-                values.map(|v| v.into_iter().map(ScalarValue::Float64).collect()),
-            )
-        }
-        Type::FLOAT4_ARRAY => {
-            let values = portal.parameter::<Vec<Option<f32>>>(i, ty)?;
-            list(
-                DataType::Float32,
-                values.map(|v| v.into_iter().map(ScalarValue::Float32).collect()),
-            )
-        }
-        Type::INT8_ARRAY => {
-            let values = portal.parameter::<Vec<Option<i64>>>(i, ty)?;
-            list(
-                DataType::Int64,
-                values.map(|v| v.into_iter().map(ScalarValue::Int64).collect()),
-            )
-        }
-        Type::INT4_ARRAY => {
-            let values = portal.parameter::<Vec<Option<i32>>>(i, ty)?;
-            list(
-                DataType::Int32,
-                values.map(|v| v.into_iter().map(ScalarValue::Int32).collect()),
-            )
-        }
+        Type::BOOL_ARRAY => array(portal, i, ty, DataType::Boolean, ScalarValue::Boolean)?,
+        Type::INT2_ARRAY => array(portal, i, ty, DataType::Int16, ScalarValue::Int16)?,
+        Type::INT4_ARRAY => array(portal, i, ty, DataType::Int32, ScalarValue::Int32)?,
+        Type::INT8_ARRAY => array(portal, i, ty, DataType::Int64, ScalarValue::Int64)?,
+        Type::FLOAT4_ARRAY => array(portal, i, ty, DataType::Float32, ScalarValue::Float32)?,
+        Type::FLOAT8_ARRAY => array(portal, i, ty, DataType::Float64, ScalarValue::Float64)?,
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => {
-            let values = portal.parameter::<Vec<Option<String>>>(i, ty)?;
-            list(
-                DataType::Utf8,
-                values.map(|v| v.into_iter().map(ScalarValue::Utf8).collect()),
-            )
+            array(portal, i, ty, DataType::Utf8, ScalarValue::Utf8)?
         }
         _ => ScalarValue::Utf8(portal.parameter::<String>(i, &Type::TEXT)?),
+    })
+}
+
+/// Parameter `i`, an array of `T` (NULL elements kept), as a list of `element`.
+fn array<'a, T>(
+    portal: &'a Portal<Arc<Prepared>>,
+    i: usize,
+    ty: &Type,
+    element: DataType,
+    scalar: fn(Option<T>) -> ScalarValue,
+) -> PgWireResult<ScalarValue>
+where
+    Vec<Option<T>>: FromSqlOwned + FromSqlText<'a>,
+{
+    Ok(match portal.parameter::<Vec<Option<T>>>(i, ty)? {
+        Some(values) => {
+            let values: Vec<ScalarValue> = values.into_iter().map(scalar).collect();
+            ScalarValue::List(ScalarValue::new_list_nullable(&values, &element))
+        }
+        None => ScalarValue::try_from(DataType::List(Arc::new(Field::new_list_field(
+            element, true,
+        ))))
+        .unwrap_or(ScalarValue::Null),
     })
 }

@@ -2,7 +2,7 @@
 taken from each project's public sources; see the `-- source:` line above each query) and
 reports, per tool, how many run. Queries with `$n` parameters are sent with the extended
 protocol and the values their `-- $1 = ...` comment names, typed as the tool's driver types
-them (JDBC: int8 for numbers, varchar for strings).
+them (JDBC: int8 for numbers, varchar for strings) or as the value says (`'{r,p}'::unknown`).
 
 Usage: bi_replay.py PORT TOOL=MIN...: exits non-zero when fewer than MIN queries of TOOL run
 (the floor each tool has reached: a regression guard; the report shows what still fails)."""
@@ -15,7 +15,9 @@ import psycopg
 port = int(sys.argv[1])
 floors = dict((tool, int(n)) for tool, n in (a.split("=") for a in sys.argv[2:]))
 folder = pathlib.Path(__file__).parent / "bi"
-VALUE = re.compile(r"\$(\d+) = ('(?:[^']|'')*'|-?\d+|oid of (?:schema|table) \w+)")
+VALUE = re.compile(r"\$(\d+) = ('(?:[^']|'')*'|-?\d+|oid of (?:schema|table) \w+)(?:::(\w+(?:\[\])?))?")
+# Types a value may name (`'{23,25}'::int4[]`); a quoted value is varchar otherwise, a number int8.
+TYPE_OIDS = {"unknown": 0, "text": 25, "varchar": 1043, "int8": 20, "int4": 23, "int2[]": 1005, "int4[]": 1007}
 OID_OF = {
     "schema": "SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s",
     "table": "SELECT oid FROM pg_catalog.pg_class WHERE relname = %s",
@@ -26,7 +28,7 @@ def parameters(conn, comments):
     """$n -> (text, type oid) from the `-- $1 = ...` comments; None when one is not given."""
     values = {}
     for comment in comments:
-        for n, value in VALUE.findall(comment):
+        for n, value, type_name in VALUE.findall(comment):
             if value.startswith("'"):
                 values[int(n)] = (value[1:-1].replace("''", "'"), 1043)
             elif value.startswith("oid of"):
@@ -35,6 +37,8 @@ def parameters(conn, comments):
                 values[int(n)] = (str(oid[0]) if oid else "0", 20)
             else:
                 values[int(n)] = (value, 20)
+            if type_name:
+                values[int(n)] = (values[int(n)][0], TYPE_OIDS[type_name])
     return values
 
 

@@ -336,5 +336,5 @@ LIMIT 100
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/tools/sqleditor/__init__.py fetch_pg_types (after every Query Tool / View Data result, on the tab's default connection)
 -- psycopg3 sends this with a BOUND parameter (extended protocol): $1 = the result columns' type oids as a Python list of int,
--- e.g. '{23,25,1043}' (text format; psycopg3 types the array by its largest element: int2[] if all oids < 32768, else int4[] -- server must accept oid = ANY(int2[]/int4[]))
+-- $1 = '{23,25,1043}'::int2[] (text format; psycopg3 types the array by its largest element: int2[] if all oids < 32768, else int4[] -- server must accept oid = ANY(int2[]/int4[]))
 SELECT oid, pg_catalog.format_type(oid, NULL) AS typname FROM pg_catalog.pg_type WHERE oid = ANY($1) ORDER BY oid;

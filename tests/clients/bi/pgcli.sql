@@ -35,7 +35,7 @@ SELECT  nspname
         ORDER BY 1
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.tables_query via _relations(kinds=["r","p","f"]) (refresher "tables"); views() sends the same with $1 = '{v,m}'
--- $1 = '{r,p,f}'  (bound parameter, text format, type oid 0/unknown)
+-- $1 = '{r,p,f}'::unknown  (bound parameter, text format, type oid 0/unknown)
 SELECT  n.nspname schema_name,
                 c.relname table_name
         FROM    pg_catalog.pg_class c
@@ -45,7 +45,7 @@ SELECT  n.nspname schema_name,
         ORDER BY 1,2;
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute._columns (server_version >= 80400) via table_columns(); view_columns() sends the same with $1 = '{v,m}'
--- $1 = '{r,p,f}'  (bound parameter, text format, type oid 0/unknown)
+-- $1 = '{r,p,f}'::unknown  (bound parameter, text format, type oid 0/unknown)
 SELECT  nsp.nspname schema_name,
                         cls.relname table_name,
                         att.attname column_name,
