@@ -10,7 +10,6 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::optimizer::{Analyzer, AnalyzerRule};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion_pg_catalog::pg_catalog::context::EmptyContextProvider;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use mediasql_udfs::models::ModelRegistry;
@@ -23,6 +22,7 @@ use crate::config::Config;
 use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
+use crate::pgcompat::roles::ConfiguredRoles;
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -117,8 +117,8 @@ impl Engine {
         for udf in &functions {
             ctx.register_udf(udf.clone());
         }
-        datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, EmptyContextProvider)
-            .map_err(|e| *e)?;
+        let roles = ConfiguredRoles::new(config.security.users.keys().cloned());
+        datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles).map_err(|e| *e)?;
         crate::pgcompat::install(&ctx, CATALOG, &functions)?;
         for table in &config.tables {
             let provider = media_table(&table.location, &table.options, &stores)?;

@@ -553,6 +553,7 @@ impl Session {
             session: self,
         };
         bind_settings(&mut statement, &mut settings)?;
+        crate::pgcompat::show_all_settings::rewrite(&mut statement, &settings);
         crate::pgcompat::rewrite_unsupported(&mut statement);
         Ok(statement)
     }

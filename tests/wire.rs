@@ -320,13 +320,13 @@ async fn bi_tool_catalog_queries_run() {
         server.addr.port().to_string(),
     ];
     let floors = [
-        "dbeaver=17",
-        "grafana=10",
-        "metabase=16",
-        "pgadmin=12",
-        "pgcli=14",
+        "dbeaver=18",
+        "grafana=11",
+        "metabase=17",
+        "pgadmin=15",
+        "pgcli=17",
         "sqlalchemy2=18",
-        "superset=23",
+        "superset=24",
     ];
     args.extend(floors.map(String::from));
     run_client_check(python, args).await;

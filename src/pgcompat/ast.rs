@@ -4,7 +4,9 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
-use datafusion::sql::sqlparser::ast::{Expr, Function, visit_expressions_mut};
+use datafusion::sql::sqlparser::ast::{
+    Expr, Function, VisitMut, VisitorMut, visit_expressions_mut,
+};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
@@ -21,6 +23,22 @@ pub fn visit_exprs<B>(
             CopyToSource::Relation(_) => ControlFlow::Continue(()),
         },
         SqlStatement::Explain(explain) => visit_exprs(&mut explain.statement, visit),
+        _ => ControlFlow::Continue(()),
+    }
+}
+
+/// Runs `visitor` over `statement`, also inside `COPY (query) TO` and under `EXPLAIN`.
+pub fn visit_mut<V: VisitorMut>(
+    statement: &mut SqlStatement,
+    visitor: &mut V,
+) -> ControlFlow<V::Break> {
+    match statement {
+        SqlStatement::Statement(s) => s.as_mut().visit(visitor),
+        SqlStatement::CopyTo(copy) => match &mut copy.source {
+            CopyToSource::Query(query) => query.as_mut().visit(visitor),
+            CopyToSource::Relation(_) => ControlFlow::Continue(()),
+        },
+        SqlStatement::Explain(explain) => visit_mut(&mut explain.statement, visitor),
         _ => ControlFlow::Continue(()),
     }
 }

@@ -6,6 +6,10 @@
 //! DataFusion's type coercion and turns such literals into booleans, with PostgreSQL's
 //! spellings (`t`, `true`, `yes`, `on`, `1` and their opposites, any case, trimmed); a
 //! literal that is none of them is left, and the comparison fails as before.
+//!
+//! It reaches filters and join conditions, where clients compare catalog flags. A comparison
+//! in a select list is typed while DataFusion plans the projection, before any analyzer
+//! rule, and still fails.
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};

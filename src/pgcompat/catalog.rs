@@ -4,7 +4,8 @@
 //!   `indoption`, `indclass`, `indcollation`) are arrays, as in PostgreSQL, not text, so
 //!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans;
 //! - `pg_class` has the `reloptions` and `relacl` columns SQLAlchemy's index reflection and
-//!   pgAdmin read (NULL: no table has options or grants).
+//!   pgAdmin read (NULL: no table has options or grants);
+//! - `pg_user`, a view of `pg_roles` ([`super::roles`]), is added.
 //!
 //! Each mended table is built from the builtin one on its first scan, then kept; `pg_class`,
 //! which the builtin builds anew at each scan, is wrapped instead.
@@ -72,8 +73,13 @@ fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
             ("indclass", DataType::Int32),
             ("indcollation", DataType::Int32),
         ],
-        // psql's `\df+` reads it with array_to_string.
-        "pg_proc" => &[("proacl", DataType::Utf8)],
+        // psql's `\df+` reads it with array_to_string; pgcli casts the argument types
+        // (oidvector text such as `[2276]` in the builtin rows) to `regtype[]`.
+        "pg_proc" => &[
+            ("proacl", DataType::Utf8),
+            ("proargtypes", DataType::Int32),
+            ("proallargtypes", DataType::Int32),
+        ],
         _ => &[],
     }
 }
@@ -81,7 +87,9 @@ fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
 #[async_trait]
 impl SchemaProvider for MendedCatalog {
     fn table_names(&self) -> Vec<String> {
-        self.inner.table_names()
+        let mut names = self.inner.table_names();
+        names.push("pg_user".to_string());
+        names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
@@ -92,6 +100,12 @@ impl SchemaProvider for MendedCatalog {
                     return Ok(None);
                 };
                 return Ok(Some(Arc::new(NullColumns::new(builtin, PG_CLASS_EXTRA))));
+            }
+            "pg_user" => {
+                let Some(roles) = self.inner.table("pg_roles").await? else {
+                    return Ok(None);
+                };
+                return super::roles::pg_user(roles).map(Some);
             }
             "pg_proc" => Mend::OurFunctions(Arc::clone(&self.functions)),
             other if !array_columns(other).is_empty() => Mend::Arrays(array_columns(other)),
@@ -117,7 +131,7 @@ impl SchemaProvider for MendedCatalog {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.inner.table_exist(name)
+        name.eq_ignore_ascii_case("pg_user") || self.inner.table_exist(name)
     }
 }
 
@@ -321,7 +335,7 @@ fn typed_schema(builtin: &SchemaRef, columns: &[(&str, DataType)]) -> SchemaRef 
 }
 
 /// `batches` in `typed`'s columns: list columns parsed from PostgreSQL's array text (`{1,2}`,
-/// or the vector form `1 2`).
+/// or the vector forms `1 2` and `[1,2]`).
 fn typed_arrays(typed: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<RecordBatch>> {
     batches
         .iter()
@@ -342,7 +356,7 @@ fn typed_arrays(typed: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<Record
         .collect()
 }
 
-fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
+pub(super) fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
     let texts = column
         .as_any()
         .downcast_ref::<StringArray>()
@@ -385,7 +399,7 @@ fn lists<B: ArrayBuilder>(
             builder.append(false);
             continue;
         };
-        let items = text.trim_matches(|c| c == '{' || c == '}');
+        let items = text.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']'));
         for item in items.split(&separator).filter(|i| !i.is_empty()) {
             push(builder.values(), item);
         }

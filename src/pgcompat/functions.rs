@@ -1,5 +1,5 @@
 //! Catalog functions PostgreSQL clients call that DataFusion and datafusion-pg-catalog lack:
-//! `version()`, `to_regtype`, `pg_get_serial_sequence`, `pg_get_indexdef`,
+//! `version()`, `to_regtype`, `pg_is_in_recovery`, `pg_get_serial_sequence`, `pg_get_indexdef`,
 //! `pg_function_is_visible`, `pg_type_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
 //! `pg_get_function_sqlbody` and `obj_description`
@@ -36,6 +36,23 @@ pub fn version() -> ScalarUDF {
         Volatility::Immutable,
         Arc::new(move |_| Ok(ColumnarValue::Scalar(ScalarValue::Utf8(Some(text.clone()))))),
     )
+}
+
+/// `pg_is_in_recovery()` and `pg_is_wal_replay_paused()`: false, a mediasql server is never
+/// a standby (pgAdmin asks on connect).
+pub fn recovery() -> Vec<ScalarUDF> {
+    ["pg_is_in_recovery", "pg_is_wal_replay_paused"]
+        .into_iter()
+        .map(|name| {
+            create_udf(
+                name,
+                vec![],
+                DataType::Boolean,
+                Volatility::Stable,
+                Arc::new(|_| Ok(ColumnarValue::Scalar(false.into()))),
+            )
+        })
+        .collect()
 }
 
 /// `pg_function_is_visible(oid)` and `pg_type_is_visible(oid)`: every function and type is

@@ -1,12 +1,14 @@
 //! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
 //! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`], [`format`]), and session
-//! settings as `current_setting`/`set_config` ([`settings`]), parameters planned with the
+//! settings as `current_setting`/`set_config` ([`settings`]) and `pg_settings`
+//! ([`show_all_settings`]), parameters planned with the
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
 //! `generate_subscripts` ([`generate_subscripts`]), `flag = 'f'` ([`boolean_literals`]),
 //! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
 //! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
-//! PostgreSQL's shape ([`information_schema`]).
+//! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]).
 
+pub mod array_subquery;
 pub mod ast;
 pub mod boolean_literals;
 pub mod catalog;
@@ -20,7 +22,10 @@ pub mod like_escape;
 pub mod params;
 pub mod proc;
 pub mod regproc;
+pub mod roles;
 pub mod settings;
+pub mod show_all_settings;
+pub mod substring_regex;
 
 use std::sync::Arc;
 
@@ -34,7 +39,10 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
-    for udf in functions::visibility() {
+    for udf in functions::visibility()
+        .into_iter()
+        .chain(functions::recovery())
+    {
         ctx.register_udf(udf);
     }
     ctx.register_udf(functions::to_regtype());
@@ -49,12 +57,16 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     information_schema::install(ctx, catalog)
 }
 
-/// Rewrites, in one walk of `statement`, what DataFusion does not plan: LIKE with other
-/// escape characters, `generate_subscripts`, `_pg_expandarray`, `(expr).field` and the
-/// column details SQLAlchemy asks for ([`column_details`]).
+/// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]), then, in
+/// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
+/// ([`substring_regex`]), `generate_subscripts`,
+/// `_pg_expandarray`, `(expr).field` and the column details SQLAlchemy asks for
+/// ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
+    array_subquery::rewrite(statement);
     let _ = ast::visit_exprs(statement, &mut |expr| {
         like_escape::rewrite(expr);
+        substring_regex::rewrite(expr);
         generate_subscripts::rewrite(expr);
         expandarray::rewrite(expr);
         column_details::rewrite(expr);

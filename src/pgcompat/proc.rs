@@ -209,8 +209,14 @@ pub fn our_rows(
                 _ if !field.is_nullable() => new_empty_values(field.data_type(), n)?,
                 _ => new_null_array(field.data_type(), n),
             };
-            // The builtin table's column types decide (they come from its export).
-            datafusion::arrow::compute::cast(&column, field.data_type()).map_err(Into::into)
+            // The builtin table's column types decide (they come from its export); oid
+            // vectors are lists.
+            match field.data_type() {
+                DataType::List(element) if column.data_type() == &DataType::Utf8 => {
+                    super::catalog::parse_arrays(&column, element.data_type())
+                }
+                other => datafusion::arrow::compute::cast(&column, other).map_err(Into::into),
+            }
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
