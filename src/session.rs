@@ -30,7 +30,7 @@ use crate::file_access::check_file_access;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
-use crate::pgcompat::params::{cast_declared, placeholder_casts};
+use crate::pgcompat::params::{cast_declared, oid_placeholders, placeholder_casts};
 use crate::pgcompat::settings::{Settings, bind_settings};
 
 /// What running one statement gives.
@@ -66,6 +66,8 @@ pub struct Prepared {
     pub schema: SchemaRef,
     /// The type of each `$n`, where the plan tells it.
     pub param_types: Vec<Option<DataType>>,
+    /// The `$n` (1-based) the statement casts to `oid`/`oid[]`: described as oids.
+    pub oid_params: Vec<usize>,
     /// For `DECLARE`: the cursor's name and whether it outlives its transaction; the plan is
     /// its query.
     pub cursor: Option<(String, bool)>,
@@ -79,6 +81,7 @@ impl Prepared {
             plan: None,
             schema,
             param_types: Vec::new(),
+            oid_params: Vec::new(),
             cursor: None,
         }
     }
@@ -200,6 +203,7 @@ impl Session {
     }
 
     fn parse_sql(&self, sql: &str) -> Result<Vec<SqlStatement>> {
+        let sql = crate::pgcompat::asyncpg_types::replacement(sql).unwrap_or(sql);
         let parsed = DFParserBuilder::new(sql)
             .with_dialect(&PostgreSqlDialect {})
             .build()
@@ -306,6 +310,7 @@ impl Session {
                         plan: Some(plan),
                         schema: empty(),
                         param_types,
+                        oid_params: oid_placeholders(&query),
                         cursor: Some((name, hold)),
                     })
                 }
@@ -336,6 +341,7 @@ impl Session {
             plan: Some(plan),
             schema,
             param_types,
+            oid_params: oid_placeholders(&sql),
             cursor: None,
         })
     }

@@ -12,8 +12,10 @@
 //! - every other table (`tables`, `views`, `schemata`, `routines`, `df_settings` ...) from
 //!   DataFusion's provider.
 //!
-//! DataFusion's `information_schema` switch is off so that this schema, registered in the
-//! catalog, is the one found; DataFusion still lists its own tables in `tables`.
+//! DataFusion's `information_schema` switch is off so that this schema, answered by the
+//! catalog, is the one found; DataFusion still lists its own tables in `tables`. Like
+//! DataFusion's, it is not among the catalog's schema names, so `columns` does not list
+//! `information_schema`'s own columns.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -23,7 +25,7 @@ use datafusion::arrow::array::{ArrayRef, Int32Builder, RecordBatch, StringBuilde
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::information_schema::InformationSchemaProvider;
 use datafusion::catalog::{
-    CatalogProviderList, SchemaProvider, Session, TableFunction, TableProvider,
+    CatalogProvider, CatalogProviderList, SchemaProvider, Session, TableFunction, TableProvider,
 };
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::MemTable;
@@ -47,11 +49,50 @@ pub fn install(ctx: &SessionContext, catalog: &str) -> Result<()> {
         catalogs: Arc::downgrade(list),
         table_functions: state.table_functions().clone(),
     });
-    let catalog = ctx
+    let inner = ctx
         .catalog(catalog)
         .ok_or_else(|| DataFusionError::Internal(format!("no catalog {catalog}")))?;
-    catalog.register_schema(INFORMATION_SCHEMA, schema)?;
+    ctx.register_catalog(catalog, Arc::new(WithInformationSchema { inner, schema }));
     Ok(())
+}
+
+/// A catalog that also answers for `information_schema` without listing it among its
+/// schemas, as DataFusion's own is not listed: datafusion-pg-catalog lists the catalog's
+/// schemas in `pg_class`, where our views would show as tables of a visible schema
+/// (SQLAlchemy's `get_table_names()` listed them beside `images`).
+#[derive(Debug)]
+struct WithInformationSchema {
+    inner: Arc<dyn CatalogProvider>,
+    schema: Arc<PgInformationSchema>,
+}
+
+impl CatalogProvider for WithInformationSchema {
+    fn schema_names(&self) -> Vec<String> {
+        self.inner.schema_names()
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if name.eq_ignore_ascii_case(INFORMATION_SCHEMA) {
+            return Some(Arc::clone(&self.schema) as Arc<dyn SchemaProvider>);
+        }
+        self.inner.schema(name)
+    }
+
+    fn register_schema(
+        &self,
+        name: &str,
+        schema: Arc<dyn SchemaProvider>,
+    ) -> Result<Option<Arc<dyn SchemaProvider>>> {
+        self.inner.register_schema(name, schema)
+    }
+
+    fn deregister_schema(
+        &self,
+        name: &str,
+        cascade: bool,
+    ) -> Result<Option<Arc<dyn SchemaProvider>>> {
+        self.inner.deregister_schema(name, cascade)
+    }
 }
 
 #[derive(Debug)]

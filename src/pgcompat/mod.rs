@@ -6,10 +6,12 @@
 //! `generate_subscripts` ([`generate_subscripts`]), `flag = 'f'` ([`boolean_literals`]),
 //! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
 //! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
-//! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]).
+//! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]),
+//! asyncpg's type lookup ([`asyncpg_types`]).
 
 pub mod array_subquery;
 pub mod ast;
+pub mod asyncpg_types;
 pub mod boolean_literals;
 pub mod catalog;
 pub mod column_details;

@@ -54,6 +54,32 @@ fn cast(expr: &mut Expr, types: &[Option<ast::DataType>]) -> ControlFlow<()> {
     ControlFlow::Continue(())
 }
 
+/// The `$n` (1-based) cast to `oid` or `oid[]` in `statement`. DataFusion plans oids as
+/// integers; PostgreSQL describes such a parameter as oid/oid[], and asyncpg's own type
+/// lookup (`t.oid = any($1::oid[])`) relies on that: it has a codec for oid[] before any
+/// lookup, none for int4[].
+pub fn oid_placeholders(statement: &SqlStatement) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut statement = statement.clone();
+    let _ = visit_exprs(&mut statement, &mut |e| {
+        if let Expr::Cast {
+            expr, data_type, ..
+        } = e
+            && let Expr::Value(value) = expr.as_ref()
+            && let Value::Placeholder(name) = &value.value
+            && let Some(n) = name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+        {
+            let type_name = data_type.to_string().to_ascii_lowercase();
+            let type_name = type_name.strip_prefix("pg_catalog.").unwrap_or(&type_name);
+            if matches!(type_name, "oid" | "oid[]") {
+                found.push(n);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
 /// The type of each `$n` that DataFusion's own inference leaves untyped, as PostgreSQL infers
 /// it from its context: the type it is cast to (`$1::int`), or an array of the compared
 /// value's type in `x = ANY($1)` (pgcli's `relkind = ANY($1)`).
@@ -145,6 +171,18 @@ fn sql_type_name(data_type: &DataType) -> Option<String> {
 mod tests {
     use super::*;
     use datafusion::sql::parser::DFParserBuilder;
+
+    #[test]
+    fn oid_casts_of_parameters_are_found() {
+        let statement = DFParserBuilder::new(
+            "SELECT * FROM pg_type t WHERE t.oid = any($1::oid[]) AND $2::int > 0 AND $3::oid > 0",
+        )
+        .build()
+        .unwrap()
+        .parse_statement()
+        .unwrap();
+        assert_eq!(oid_placeholders(&statement), vec![1, 3]);
+    }
 
     #[test]
     fn declared_parameters_are_cast() {

@@ -394,7 +394,15 @@ impl QueryParser for StatementParser {
         Ok(stmt
             .param_types
             .iter()
-            .map(|t| t.as_ref().map_or(Type::UNKNOWN, pg_type))
+            .enumerate()
+            .map(|(i, t)| {
+                let ty = t.as_ref().map_or(Type::UNKNOWN, pg_type);
+                if stmt.oid_params.contains(&(i + 1)) {
+                    super::params::as_oid(ty)
+                } else {
+                    ty
+                }
+            })
             .collect())
     }
 

@@ -24,7 +24,7 @@ pub fn declared_type(ty: &Type) -> Option<DataType> {
             Type::BOOL => DataType::Boolean,
             Type::INT2 => DataType::Int16,
             Type::INT4 => DataType::Int32,
-            Type::INT8 => DataType::Int64,
+            Type::INT8 | Type::OID => DataType::Int64,
             Type::FLOAT4 => DataType::Float32,
             Type::FLOAT8 => DataType::Float64,
             Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME => DataType::Utf8,
@@ -39,7 +39,7 @@ pub fn declared_type(ty: &Type) -> Option<DataType> {
         Type::BOOL_ARRAY => Type::BOOL,
         Type::INT2_ARRAY => Type::INT2,
         Type::INT4_ARRAY => Type::INT4,
-        Type::INT8_ARRAY => Type::INT8,
+        Type::INT8_ARRAY | Type::OID_ARRAY => Type::INT8,
         Type::FLOAT4_ARRAY => Type::FLOAT4,
         Type::FLOAT8_ARRAY => Type::FLOAT8,
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => Type::TEXT,
@@ -51,6 +51,15 @@ pub fn declared_type(ty: &Type) -> Option<DataType> {
     ))))
 }
 
+/// `ty` described as PostgreSQL describes a parameter cast to `oid`/`oid[]`.
+pub fn as_oid(ty: Type) -> Type {
+    match ty {
+        Type::INT2 | Type::INT4 | Type::INT8 => Type::OID,
+        Type::INT2_ARRAY | Type::INT4_ARRAY | Type::INT8_ARRAY => Type::OID_ARRAY,
+        other => other,
+    }
+}
+
 /// Decodes a portal's parameters: by the type the client declared, else the type the plan
 /// inferred; then cast to the inferred type.
 pub fn bind_parameters(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<ScalarValue>> {
@@ -59,9 +68,17 @@ pub fn bind_parameters(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Scala
         .map(|i| {
             let inferred = prepared.param_types.get(i).cloned().flatten();
             let declared = portal.statement.parameter_types.get(i).cloned().flatten();
+            let described = || {
+                let ty = super::encode::pg_type(inferred.as_ref()?);
+                Some(if prepared.oid_params.contains(&(i + 1)) {
+                    as_oid(ty)
+                } else {
+                    ty
+                })
+            };
             let wire_type = declared
                 .filter(|t| *t != Type::UNKNOWN)
-                .or_else(|| inferred.as_ref().map(super::encode::pg_type))
+                .or_else(described)
                 .unwrap_or(Type::UNKNOWN);
             let value = decode_parameter(portal, i, &wire_type)?;
             match inferred {
@@ -87,6 +104,7 @@ fn decode_parameter(
         Type::INT2 => ScalarValue::Int16(portal.parameter::<i16>(i, ty)?),
         Type::INT4 => ScalarValue::Int32(portal.parameter::<i32>(i, ty)?),
         Type::INT8 => ScalarValue::Int64(portal.parameter::<i64>(i, ty)?),
+        Type::OID => ScalarValue::Int64(portal.parameter::<u32>(i, ty)?.map(i64::from)),
         Type::FLOAT4 => ScalarValue::Float32(portal.parameter::<f32>(i, ty)?),
         Type::FLOAT8 => ScalarValue::Float64(portal.parameter::<f64>(i, ty)?),
         Type::NUMERIC => match portal.parameter::<Decimal>(i, ty)? {
@@ -115,6 +133,9 @@ fn decode_parameter(
         Type::INT2_ARRAY => array(portal, i, ty, DataType::Int16, ScalarValue::Int16)?,
         Type::INT4_ARRAY => array(portal, i, ty, DataType::Int32, ScalarValue::Int32)?,
         Type::INT8_ARRAY => array(portal, i, ty, DataType::Int64, ScalarValue::Int64)?,
+        Type::OID_ARRAY => array(portal, i, ty, DataType::Int64, |oid: Option<u32>| {
+            ScalarValue::Int64(oid.map(i64::from))
+        })?,
         Type::FLOAT4_ARRAY => array(portal, i, ty, DataType::Float32, ScalarValue::Float32)?,
         Type::FLOAT8_ARRAY => array(portal, i, ty, DataType::Float64, ScalarValue::Float64)?,
         Type::TEXT_ARRAY | Type::VARCHAR_ARRAY => {

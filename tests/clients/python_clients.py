@@ -15,7 +15,7 @@ def check(name):
     return register
 
 
-@check("asyncpg: prepared statements, inferred parameter types, binary rows, errors")
+@check("asyncpg: prepared statements, inferred parameter types, arrays, binary rows, errors")
 def asyncpg_check():
     import asyncpg
 
@@ -28,8 +28,11 @@ def asyncpg_check():
         statement = await conn.prepare("SELECT path, size FROM images WHERE size > $1 ORDER BY path")
         assert [a.name for a in statement.get_attributes()] == ["path", "size"]
         assert len(await statement.fetch(0)) == 6
-        # Arrays are left out: asyncpg builds their codecs with its type-introspection query,
-        # whose correlated scalar subqueries DataFusion cannot plan yet.
+        # Arrays: asyncpg builds their codecs with its type-introspection query first.
+        assert await conn.fetchval("SELECT $1::float8[]", [1.0, 2.5]) == [1.0, 2.5]
+        similarity = await conn.fetchval("SELECT cosine_similarity($1::float4[], $2::float4[])", [1.0, 0.0], [2.0, 0.0])
+        assert abs(similarity - 1.0) < 1e-6, similarity
+        assert await conn.fetchval("SELECT count(*) FROM images WHERE kind = ANY($1)", ["image"]) == 6
         assert await conn.fetchval("SELECT $1::text", "x") == "x"
         assert await conn.fetchval("SELECT $1::float8 * 2", 1.5) == 3.0
         try:
