@@ -560,6 +560,7 @@ impl Session {
         };
         bind_settings(&mut statement, &mut settings)?;
         crate::pgcompat::show_all_settings::rewrite(&mut statement, &settings);
+        crate::pgcompat::column_names::rewrite(&mut statement);
         crate::pgcompat::rewrite_unsupported(&mut statement);
         Ok(statement)
     }

@@ -7,7 +7,7 @@
 //! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
 //! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
 //! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]),
-//! asyncpg's type lookup ([`asyncpg_types`]).
+//! asyncpg's type lookup ([`asyncpg_types`]), result column names ([`column_names`]).
 
 pub mod array_subquery;
 pub mod ast;
@@ -15,6 +15,7 @@ pub mod asyncpg_types;
 pub mod boolean_literals;
 pub mod catalog;
 pub mod column_details;
+pub mod column_names;
 pub mod expandarray;
 pub mod format;
 pub mod functions;

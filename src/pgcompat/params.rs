@@ -191,9 +191,7 @@ mod tests {
             .unwrap()
             .parse_statement()
             .unwrap();
-        let list = DataType::List(std::sync::Arc::new(
-            datafusion::arrow::datatypes::Field::new_list_field(DataType::Float64, true),
-        ));
+        let list = DataType::List(Arc::new(Field::new_list_field(DataType::Float64, true)));
         cast_declared(&mut statement, &[Some(DataType::Int64), None, Some(list)]).unwrap();
         assert_eq!(
             statement.to_string(),
