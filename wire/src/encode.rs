@@ -43,6 +43,8 @@ use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
 use postgres_types::{IsNull, ToSql};
 use rust_decimal::Decimal;
+
+use crate::float::{PgFloat4, PgFloat8};
 use serde_json::Value;
 
 /// The Postgres type a column of `dt` is sent as.
@@ -231,9 +233,8 @@ pub fn encode_cell<S: CellSink>(sink: &mut S, array: &dyn Array, row: usize) -> 
                 .map_err(|e| DataFusionError::Execution(format!("numeric out of range: {e}")))?;
             sink.put(&d)
         }
-        DataType::Float16 => sink.put(&array.as_primitive::<Float16Type>().value(row).to_f32()),
-        DataType::Float32 => sink.put(&array.as_primitive::<Float32Type>().value(row)),
-        DataType::Float64 => sink.put(&array.as_primitive::<Float64Type>().value(row)),
+        DataType::Float16 | DataType::Float32 => sink.put(&PgFloat4(float(array, row)?)),
+        DataType::Float64 => sink.put(&PgFloat8(array.as_primitive::<Float64Type>().value(row))),
         DataType::Utf8 => sink.put(&array.as_string::<i32>().value(row)),
         DataType::LargeUtf8 => sink.put(&array.as_string::<i64>().value(row)),
         DataType::Utf8View => sink.put(&array.as_string_view().value(row)),
@@ -294,8 +295,8 @@ fn encode_list<S: CellSink>(sink: &mut S, values: &ArrayRef) -> Result<()> {
         Type::INT2 => collect!(|i| small_int(v, i)),
         Type::INT4 => collect!(|i| int(v, i)),
         Type::INT8 => collect!(|i| big_int(v, i)),
-        Type::FLOAT4 => collect!(|i| float(v, i)),
-        Type::FLOAT8 => collect!(|i| Ok(v.as_primitive::<Float64Type>().value(i))),
+        Type::FLOAT4 => collect!(|i| float(v, i).map(PgFloat4)),
+        Type::FLOAT8 => collect!(|i| Ok(PgFloat8(v.as_primitive::<Float64Type>().value(i)))),
         Type::TEXT => collect!(|i| string(v, i)),
         Type::BYTEA => collect!(|i| bytes(v, i)),
         Type::DATE => collect!(|i| date(v, i)),

@@ -5,4 +5,5 @@
 //! 10x slower unoptimised) without optimising, and slowing the build of, the server crate.
 
 pub mod encode;
+pub mod float;
 mod text_row;
