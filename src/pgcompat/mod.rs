@@ -25,6 +25,7 @@ pub mod like_escape;
 pub mod params;
 pub mod proc;
 pub mod regproc;
+pub mod regtype_text;
 pub mod roles;
 pub mod settings;
 pub mod show_all_settings;
@@ -62,7 +63,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 
 /// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]), then, in
 /// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
-/// ([`substring_regex`]), `generate_subscripts`,
+/// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `generate_subscripts`,
 /// `_pg_expandarray`, `(expr).field` and the column details SQLAlchemy asks for
 /// ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
@@ -70,6 +71,7 @@ pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
     let _ = ast::visit_exprs(statement, &mut |expr| {
         like_escape::rewrite(expr);
         substring_regex::rewrite(expr);
+        regtype_text::rewrite(expr);
         generate_subscripts::rewrite(expr);
         expandarray::rewrite(expr);
         column_details::rewrite(expr);
