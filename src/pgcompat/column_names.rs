@@ -121,11 +121,10 @@ fn figure(expr: &Expr) -> (String, bool) {
         },
         Expr::CompoundFieldAccess { root, access_chain } => match access_chain.last() {
             Some(AccessExpr::Dot(field)) => figure(field),
-            Some(AccessExpr::Subscript(Subscript::Index { index })) => match index {
-                Expr::Value(v) => match &v.value {
-                    Value::SingleQuotedString(field) => named(field),
-                    _ => figure(root),
-                },
+            Some(AccessExpr::Subscript(Subscript::Index {
+                index: Expr::Value(v),
+            })) => match &v.value {
+                Value::SingleQuotedString(field) => named(field),
                 _ => figure(root),
             },
             _ => figure(root),
