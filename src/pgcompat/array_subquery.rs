@@ -92,14 +92,10 @@ fn aggregated(query: Query) -> Option<Expr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::sql::parser::DFParserBuilder;
+    use crate::pgcompat::ast::parsed;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = DFParserBuilder::new(sql)
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
+        let mut statement = parsed(sql);
         rewrite(&mut statement);
         statement.to_string()
     }

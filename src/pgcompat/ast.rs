@@ -57,15 +57,21 @@ pub fn function_name(function: &Function) -> Option<String> {
     Some(last.value.to_ascii_lowercase())
 }
 
-/// `sql` parsed, with `rewrite` applied to each of its expressions (the rewrites' tests).
+/// `sql` parsed (the rewrites' tests).
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-pub fn rewritten(sql: &str, rewrite: fn(&mut Expr)) -> SqlStatement {
-    let mut statement = datafusion::sql::parser::DFParserBuilder::new(sql)
+pub fn parsed(sql: &str) -> SqlStatement {
+    datafusion::sql::parser::DFParserBuilder::new(sql)
         .build()
         .unwrap()
         .parse_statement()
-        .unwrap();
+        .unwrap()
+}
+
+/// `sql` parsed, with `rewrite` applied to each of its expressions (the rewrites' tests).
+#[cfg(test)]
+pub fn rewritten(sql: &str, rewrite: fn(&mut Expr)) -> SqlStatement {
+    let mut statement = parsed(sql);
     let _ = visit_exprs(&mut statement, &mut |e| {
         rewrite(e);
         ControlFlow::<()>::Continue(())

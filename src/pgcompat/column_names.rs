@@ -193,14 +193,10 @@ fn type_name(data_type: &DataType) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::sql::parser::DFParserBuilder;
+    use crate::pgcompat::ast::parsed;
 
     fn named(sql: &str) -> String {
-        let mut statement = DFParserBuilder::new(sql)
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
+        let mut statement = parsed(sql);
         rewrite(&mut statement);
         statement.to_string()
     }

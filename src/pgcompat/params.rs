@@ -174,13 +174,9 @@ mod tests {
 
     #[test]
     fn oid_casts_of_parameters_are_found() {
-        let statement = DFParserBuilder::new(
+        let statement = crate::pgcompat::ast::parsed(
             "SELECT * FROM pg_type t WHERE t.oid = any($1::oid[]) AND $2::int > 0 AND $3::oid > 0",
-        )
-        .build()
-        .unwrap()
-        .parse_statement()
-        .unwrap();
+        );
         assert_eq!(oid_placeholders(&statement), vec![1, 3]);
     }
 

@@ -60,14 +60,10 @@ mod tests {
 
     #[test]
     fn regproc_literals_become_names() {
-        let mut statement = datafusion::sql::parser::DFParserBuilder::new(
+        let mut statement = crate::pgcompat::ast::parsed(
             "SELECT typinput = 'pg_catalog.array_in'::regproc, 'x'::pg_catalog.regproc, \
              'array_in'::text FROM pg_type",
-        )
-        .build()
-        .unwrap()
-        .parse_statement()
-        .unwrap();
+        );
         assert!(rewrite(&mut statement));
         assert_eq!(
             statement.to_string(),

@@ -145,7 +145,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use datafusion::sql::parser::DFParserBuilder;
+    use crate::pgcompat::ast::parsed;
 
     #[test]
     fn settings_tables_become_the_sessions_settings() {
@@ -154,11 +154,7 @@ mod tests {
             "SELECT setting FROM pg_show_all_settings() st WHERE name = 'bytea_output'",
             "SELECT setting FROM pg_catalog.pg_settings st WHERE name = 'bytea_output'",
         ] {
-            let mut statement = DFParserBuilder::new(sql)
-                .build()
-                .unwrap()
-                .parse_statement()
-                .unwrap();
+            let mut statement = parsed(sql);
             rewrite(&mut statement, &settings);
             let text = statement.to_string();
             assert!(
@@ -173,11 +169,7 @@ mod tests {
     fn other_tables_stay() {
         let settings = BTreeMap::from([("a".to_string(), "b".to_string())]);
         let sql = "SELECT * FROM other.pg_settings, pg_show_all_settings";
-        let mut statement = DFParserBuilder::new(sql)
-            .build()
-            .unwrap()
-            .parse_statement()
-            .unwrap();
+        let mut statement = parsed(sql);
         rewrite(&mut statement, &settings);
         assert_eq!(statement.to_string(), sql);
     }

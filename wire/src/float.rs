@@ -59,68 +59,45 @@ fn shortest(value: f64, scientific: String, digits: i32) -> String {
     format!("{sign}{text}")
 }
 
-impl ToSqlText for PgFloat8 {
-    fn to_sql_text(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-        options: &FormatOptions,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        if options.extra_float_digits < 1 {
-            return self.0.to_sql_text(ty, out, options);
+/// Text as PostgreSQL writes it, binary as pgwire does, for a float newtype.
+macro_rules! pg_float {
+    ($name:ident, $float:ty, $digits:expr) => {
+        impl ToSqlText for $name {
+            fn to_sql_text(
+                &self,
+                ty: &Type,
+                out: &mut BytesMut,
+                options: &FormatOptions,
+            ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+                if options.extra_float_digits < 1 {
+                    return self.0.to_sql_text(ty, out, options);
+                }
+                let text = shortest(f64::from(self.0), format!("{:e}", self.0), $digits);
+                out.put_slice(text.as_bytes());
+                Ok(IsNull::No)
+            }
         }
-        out.put_slice(shortest(self.0, format!("{:e}", self.0), 15).as_bytes());
-        Ok(IsNull::No)
-    }
-}
 
-impl ToSqlText for PgFloat4 {
-    fn to_sql_text(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-        options: &FormatOptions,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        if options.extra_float_digits < 1 {
-            return self.0.to_sql_text(ty, out, options);
+        impl ToSql for $name {
+            fn to_sql(
+                &self,
+                ty: &Type,
+                out: &mut BytesMut,
+            ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+                self.0.to_sql(ty, out)
+            }
+
+            fn accepts(ty: &Type) -> bool {
+                <$float as ToSql>::accepts(ty)
+            }
+
+            to_sql_checked!();
         }
-        let text = shortest(f64::from(self.0), format!("{:e}", self.0), 6);
-        out.put_slice(text.as_bytes());
-        Ok(IsNull::No)
-    }
+    };
 }
 
-impl ToSql for PgFloat8 {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        self.0.to_sql(ty, out)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        <f64 as ToSql>::accepts(ty)
-    }
-
-    to_sql_checked!();
-}
-
-impl ToSql for PgFloat4 {
-    fn to_sql(
-        &self,
-        ty: &Type,
-        out: &mut BytesMut,
-    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
-        self.0.to_sql(ty, out)
-    }
-
-    fn accepts(ty: &Type) -> bool {
-        <f32 as ToSql>::accepts(ty)
-    }
-
-    to_sql_checked!();
-}
+pg_float!(PgFloat8, f64, 15);
+pg_float!(PgFloat4, f32, 6);
 
 #[cfg(test)]
 mod tests {
