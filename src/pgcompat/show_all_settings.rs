@@ -41,17 +41,22 @@ const COLUMNS: &[&str] = &[
 
 /// Rewrites every `pg_show_all_settings()` and `pg_settings` of `statement`.
 pub fn rewrite(statement: &mut SqlStatement, settings: &dyn Settings) {
-    let Some(values) = settings_query(settings) else {
-        return;
-    };
-    let _ = visit_mut(statement, &mut SettingsTables { values });
+    let _ = visit_mut(
+        statement,
+        &mut SettingsTables {
+            settings,
+            values: None,
+        },
+    );
 }
 
-struct SettingsTables {
-    values: SetExpr,
+struct SettingsTables<'a> {
+    settings: &'a dyn Settings,
+    /// The settings as VALUES, made at the first reference (most statements have none).
+    values: Option<SetExpr>,
 }
 
-impl VisitorMut for SettingsTables {
+impl VisitorMut for SettingsTables<'_> {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
@@ -74,7 +79,13 @@ impl VisitorMut for SettingsTables {
         let Ok(query) = subquery.as_mut() else {
             return ControlFlow::Continue(());
         };
-        *query.body = self.values.clone();
+        if self.values.is_none() {
+            self.values = settings_query(self.settings);
+        }
+        let Some(values) = &self.values else {
+            return ControlFlow::Continue(());
+        };
+        *query.body = values.clone();
         *factor = TableFactor::Derived {
             lateral: false,
             subquery: query.clone(),
