@@ -10,7 +10,7 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{
-    Ident, ObjectName, SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, VisitorMut,
+    Ident, ObjectName, Query, Statement, TableAlias, TableAliasColumnDef, TableFactor, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -53,7 +53,7 @@ pub fn rewrite(statement: &mut SqlStatement, settings: &dyn Settings) {
 struct SettingsTables<'a> {
     settings: &'a dyn Settings,
     /// The settings as VALUES, made at the first reference (most statements have none).
-    values: Option<SetExpr>,
+    values: Option<Box<Query>>,
 }
 
 impl VisitorMut for SettingsTables<'_> {
@@ -73,22 +73,15 @@ impl VisitorMut for SettingsTables<'_> {
             Some(alias) => alias.name.clone(),
             None => Ident::new("pg_settings"),
         };
-        let mut subquery = Parser::new(&PostgreSqlDialect {})
-            .try_with_sql("SELECT 1")
-            .and_then(|mut p| p.parse_query());
-        let Ok(query) = subquery.as_mut() else {
-            return ControlFlow::Continue(());
-        };
         if self.values.is_none() {
             self.values = settings_query(self.settings);
         }
         let Some(values) = &self.values else {
             return ControlFlow::Continue(());
         };
-        *query.body = values.clone();
         *factor = TableFactor::Derived {
             lateral: false,
-            subquery: query.clone(),
+            subquery: values.clone(),
             alias: Some(TableAlias {
                 explicit: true,
                 name: alias_name,
@@ -125,7 +118,7 @@ fn is_settings(name: &ObjectName, called: bool) -> bool {
 }
 
 /// `VALUES (name, setting, ...), ...` of the session's settings.
-fn settings_query(settings: &dyn Settings) -> Option<SetExpr> {
+fn settings_query(settings: &dyn Settings) -> Option<Box<Query>> {
     let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));
     let rows: Vec<String> = settings
         .all()
@@ -148,7 +141,7 @@ fn settings_query(settings: &dyn Settings) -> Option<SetExpr> {
     let Statement::Query(query) = statement else {
         return None;
     };
-    Some(*query.body)
+    Some(query)
 }
 
 #[cfg(test)]
