@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use crate::pgcompat::pg_rewrites::PgRewrites;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion::optimizer::{Analyzer, AnalyzerRule};
+use datafusion::optimizer::{Analyzer, AnalyzerRule, Optimizer, OptimizerRule};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use mediasql_udfs::models::ModelRegistry;
 
@@ -22,7 +22,11 @@ use crate::config::Config;
 use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
+use crate::pgcompat::distinct_on_subqueries::DistinctOnSubqueries;
 use crate::pgcompat::roles::ConfiguredRoles;
+use crate::pgcompat::scalar_subqueries::ScalarSubqueries;
+use crate::pgcompat::select_list_subqueries::SelectListSubqueries;
+use crate::pgcompat::unplanned_subqueries::{Lenient, UnplannedSubqueries};
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -34,7 +38,7 @@ pub const SCHEMA: &str = "public";
 #[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
-    parser: Arc<PostgresCompatibilityParser>,
+    parser: Arc<PgRewrites>,
     named: Arc<NamedParameters>,
     functions: Arc<Vec<ScalarUDF>>,
     models: Arc<ModelRegistry>,
@@ -72,17 +76,40 @@ impl Engine {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(pool)
             .build_arc()?;
-        // PostgreSQL's typing of quoted literals, before DataFusion's type coercion.
-        let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> =
-            vec![Arc::new(BooleanLiterals)];
+        // PostgreSQL's typing of quoted literals, before DataFusion's type coercion; select
+        // lists of DISTINCT ON split, and correlated scalar subqueries aggregated, before
+        // DataFusion checks where subqueries stand and what they return.
+        let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
+            Arc::new(BooleanLiterals),
+            Arc::new(DistinctOnSubqueries),
+            Arc::new(ScalarSubqueries),
+        ];
         analyzer_rules.extend(Analyzer::new().rules);
+        // EXISTS / IN in select lists become joins where DataFusion decorrelates those of
+        // filters: before filters are pushed into subqueries, out of the correlated columns' reach.
+        // A decorrelation rule that fails leaves its subquery to UnplannedSubqueries.
+        let mut optimizer_rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
+            .rules
+            .into_iter()
+            .map(|rule| match Lenient::DECORRELATING.contains(&rule.name()) {
+                true => Arc::new(Lenient(rule)) as Arc<dyn OptimizerRule + Send + Sync>,
+                false => rule,
+            })
+            .collect();
+        let decorrelate = optimizer_rules
+            .iter()
+            .position(|rule| rule.name() == "decorrelate_predicate_subquery")
+            .map_or(0, |i| i + 1);
+        optimizer_rules.insert(decorrelate, Arc::new(SelectListSubqueries));
         let mut state = SessionStateBuilder::new()
             .with_default_features()
             .with_config(session_config)
             .with_runtime_env(runtime)
             .with_analyzer_rules(analyzer_rules)
+            .with_optimizer_rules(optimizer_rules)
             // Model calls run in InferenceExec (after DataFusion's own rules have shaped the plan).
             .with_optimizer_rule(Arc::new(ProjectAggregateModelCalls))
+            .with_optimizer_rule(Arc::new(UnplannedSubqueries))
             .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
             .build();
         state.table_factories_mut().insert(
@@ -127,7 +154,7 @@ impl Engine {
         }
         Ok(Self {
             ctx,
-            parser: Arc::new(PostgresCompatibilityParser::new()),
+            parser: Arc::new(PgRewrites::default()),
             named,
             functions: Arc::new(functions),
             models,

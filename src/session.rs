@@ -18,7 +18,6 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{self, Set};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use mediasql_udfs::io::MediaRoots;
 use mediasql_udfs::models::ModelRegistry;
 
@@ -31,6 +30,7 @@ use crate::interrupt::{Canceller, parse_timeout};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::params::{cast_declared, oid_placeholders, placeholder_casts};
+use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::settings::{Settings, bind_settings};
 
 /// What running one statement gives.
@@ -102,7 +102,7 @@ enum SessionCommand {
 /// One connection's session.
 pub struct Session {
     ctx: SessionContext,
-    parser: Arc<PostgresCompatibilityParser>,
+    parser: Arc<PgRewrites>,
     named: Arc<NamedParameters>,
     models: Arc<ModelRegistry>,
     vars: Mutex<BTreeMap<String, String>>,
@@ -116,7 +116,7 @@ pub struct Session {
 impl Session {
     pub(crate) fn new(
         ctx: SessionContext,
-        parser: Arc<PostgresCompatibilityParser>,
+        parser: Arc<PgRewrites>,
         named: Arc<NamedParameters>,
         models: Arc<ModelRegistry>,
         roots: Option<Arc<MediaRoots>>,
@@ -189,8 +189,8 @@ impl Session {
     /// Parses one or more `;`-separated statements.
     ///
     /// DataFusion's parser comes first (it knows `CREATE EXTERNAL TABLE`, `COPY`, `EXPLAIN`
-    /// options); plain SQL is then re-parsed by the Postgres compatibility parser, which
-    /// rewrites what psql and drivers send (`::regclass`, `OPERATOR(pg_catalog.~)`...).
+    /// options); plain SQL then gets datafusion-pg-catalog's rewrites of what psql and
+    /// drivers send (`::regclass`, `OPERATOR(pg_catalog.~)`...), see [`PgRewrites`].
     pub fn parse(&self, sql: &str) -> Result<Vec<Statement>> {
         if let Some(model) = model_ddl::parse(sql) {
             return Ok(vec![Statement::Model(model?)]);
@@ -211,7 +211,7 @@ impl Session {
         let statements = match parsed {
             Ok(statements) => statements,
             // Some client queries only parse once rewritten; otherwise report DataFusion's error.
-            Err(e) => match self.parser.parse(sql) {
+            Err(e) => match self.parser.parse_refused(sql) {
                 Ok(rewritten) => {
                     return Ok(rewritten
                         .into_iter()
@@ -221,28 +221,27 @@ impl Session {
                 Err(_) => return Err(e),
             },
         };
-        let all_plain = statements
-            .iter()
-            .all(|s| matches!(s, SqlStatement::Statement(_)));
-        let mut statements = statements;
-        let mut changed = false;
-        for statement in &mut statements {
-            changed |= crate::pgcompat::regproc::rewrite(statement);
+        let single = statements.len() == 1;
+        let mut rewritten = Vec::with_capacity(statements.len());
+        for mut statement in statements {
+            let changed = crate::pgcompat::regproc::rewrite(&mut statement);
+            rewritten.push(match statement {
+                // The compatibility parser's swaps match a statement's text alone.
+                SqlStatement::Statement(s) if single => {
+                    let text = if changed {
+                        s.to_string()
+                    } else {
+                        sql.to_string()
+                    };
+                    SqlStatement::Statement(Box::new(self.parser.rewrite(&text, *s)))
+                }
+                SqlStatement::Statement(s) => {
+                    SqlStatement::Statement(Box::new(self.parser.apply(*s)))
+                }
+                other => other,
+            });
         }
-        // datafusion-pg-catalog's rewrites take text: give them ours.
-        let sql = if changed {
-            let texts: Vec<String> = statements.iter().map(ToString::to_string).collect();
-            std::borrow::Cow::Owned(texts.join(";\n"))
-        } else {
-            std::borrow::Cow::Borrowed(sql)
-        };
-        if all_plain && let Ok(rewritten) = self.parser.parse(&sql) {
-            return Ok(rewritten
-                .into_iter()
-                .map(|s| SqlStatement::Statement(Box::new(s)))
-                .collect());
-        }
-        Ok(statements.into_iter().collect())
+        Ok(rewritten)
     }
 
     /// Runs every statement of `sql` in order, stopping at the first error.

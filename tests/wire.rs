@@ -323,7 +323,7 @@ async fn bi_tool_catalog_queries_run() {
         "dbeaver=18",
         "grafana=11",
         "metabase=17",
-        "pgadmin=15",
+        "pgadmin=18",
         "pgcli=17",
         "sqlalchemy2=18",
         "superset=24",

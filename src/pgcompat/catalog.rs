@@ -5,7 +5,9 @@
 //!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans;
 //! - `pg_class` has the `reloptions` and `relacl` columns SQLAlchemy's index reflection and
 //!   pgAdmin read (NULL: no table has options or grants);
-//! - `pg_user`, a view of `pg_roles` ([`super::roles`]), is added.
+//! - `pg_user`, a view of `pg_roles` ([`super::roles`]), is added;
+//! - `pg_seclabels` is added, empty (no object has a security label); pgAdmin's table and
+//!   column properties read it.
 //!
 //! Each mended table is built from the builtin one on its first scan, then kept; `pg_class`,
 //! which the builtin builds anew at each scan, is wrapped instead.
@@ -63,6 +65,25 @@ impl std::fmt::Debug for MendedCatalog {
     }
 }
 
+/// The tables we add to datafusion-pg-catalog's.
+const ADDED: [&str; 2] = ["pg_user", "pg_seclabels"];
+
+/// `pg_seclabels`, PostgreSQL's columns and no rows.
+fn pg_seclabels() -> Result<Arc<dyn TableProvider>> {
+    let column = |name: &str, data_type: DataType| Field::new(name, data_type, true);
+    let schema = Arc::new(Schema::new(vec![
+        column("objoid", DataType::Int32),
+        column("classoid", DataType::Int32),
+        column("objsubid", DataType::Int32),
+        column("objtype", DataType::Utf8),
+        column("objnamespace", DataType::Int32),
+        column("objname", DataType::Utf8),
+        column("provider", DataType::Utf8),
+        column("label", DataType::Utf8),
+    ]));
+    Ok(Arc::new(MemTable::try_new(schema, vec![vec![]])?))
+}
+
 /// The array columns of a mended table, with their element type.
 fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
     match table {
@@ -88,7 +109,7 @@ fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
 impl SchemaProvider for MendedCatalog {
     fn table_names(&self) -> Vec<String> {
         let mut names = self.inner.table_names();
-        names.push("pg_user".to_string());
+        names.extend(ADDED.map(String::from));
         names
     }
 
@@ -107,6 +128,7 @@ impl SchemaProvider for MendedCatalog {
                 };
                 return super::roles::pg_user(roles).map(Some);
             }
+            "pg_seclabels" => return pg_seclabels().map(Some),
             "pg_proc" => Mend::OurFunctions(Arc::clone(&self.functions)),
             other if !array_columns(other).is_empty() => Mend::Arrays(array_columns(other)),
             _ => return self.inner.table(&name).await,
@@ -131,7 +153,7 @@ impl SchemaProvider for MendedCatalog {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        name.eq_ignore_ascii_case("pg_user") || self.inner.table_exist(name)
+        ADDED.iter().any(|added| name.eq_ignore_ascii_case(added)) || self.inner.table_exist(name)
     }
 }
 

@@ -7,7 +7,9 @@
 //! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
 //! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
 //! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]),
-//! asyncpg's type lookup ([`asyncpg_types`]), result column names ([`column_names`]).
+//! asyncpg's type lookup ([`asyncpg_types`]), result column names ([`column_names`]),
+//! subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
+//! [`scalar_subqueries`], [`unplanned_subqueries`]).
 
 pub mod array_subquery;
 pub mod ast;
@@ -16,20 +18,26 @@ pub mod boolean_literals;
 pub mod catalog;
 pub mod column_details;
 pub mod column_names;
+pub mod distinct_on_subqueries;
 pub mod expandarray;
 pub mod format;
 pub mod functions;
 pub mod generate_subscripts;
 pub mod information_schema;
+pub mod json_build_object;
 pub mod like_escape;
 pub mod params;
+pub mod pg_rewrites;
 pub mod proc;
 pub mod regproc;
 pub mod regtype_text;
 pub mod roles;
+pub mod scalar_subqueries;
+pub mod select_list_subqueries;
 pub mod settings;
 pub mod show_all_settings;
 pub mod substring_regex;
+pub mod unplanned_subqueries;
 
 use std::sync::Arc;
 
@@ -43,6 +51,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
+    ctx.register_udf(json_build_object::json_build_object());
     for udf in functions::visibility()
         .into_iter()
         .chain(functions::recovery())

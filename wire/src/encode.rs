@@ -109,7 +109,7 @@ pub fn pg_fields(
         .enumerate()
         .map(|(i, f)| {
             FieldInfo::new(
-                f.name().clone(),
+                client_name(f.name()),
                 None,
                 None,
                 pg_type(f.data_type()),
@@ -118,6 +118,13 @@ pub fn pg_fields(
             .with_format_options(Arc::clone(options))
         })
         .collect()
+}
+
+/// The column name a client sees. datafusion-pg-catalog renames `x` in `SELECT x, t.*` to
+/// `__alias_x`, since DataFusion needs unique names; PostgreSQL names it `x` (names may repeat
+/// on the wire).
+fn client_name(name: &str) -> String {
+    name.strip_prefix("__alias_").unwrap_or(name).to_string()
 }
 
 /// Where encoded cells go: a wire row, or a string for the in-process runner.
