@@ -11,6 +11,7 @@
 //! subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
 //! [`scalar_subqueries`], [`unplanned_subqueries`]).
 
+pub mod array_lengths;
 pub mod array_subquery;
 pub mod ast;
 pub mod asyncpg_types;
@@ -72,13 +73,15 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 
 /// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]), then, in
 /// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
-/// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `generate_subscripts`,
+/// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `array_length` and
+/// friends as integers ([`array_lengths`]), `generate_subscripts`,
 /// `_pg_expandarray`, `(expr).field` and the column details SQLAlchemy asks for
 /// ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
     array_subquery::rewrite(statement);
     let _ = ast::visit_exprs(statement, &mut |expr| {
         like_escape::rewrite(expr);
+        array_lengths::rewrite(expr);
         substring_regex::rewrite(expr);
         regtype_text::rewrite(expr);
         generate_subscripts::rewrite(expr);
