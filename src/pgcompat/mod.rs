@@ -22,6 +22,7 @@ pub mod column_names;
 pub mod distinct_on_subqueries;
 pub mod expandarray;
 pub mod format;
+pub mod format_types;
 pub mod functions;
 pub mod generate_subscripts;
 pub mod information_schema;
@@ -52,6 +53,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
+    ctx.register_udf(format_types::format_types());
     ctx.register_udf(json_build_object::json_build_object());
     for udf in functions::visibility()
         .into_iter()
