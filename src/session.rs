@@ -235,10 +235,7 @@ impl Session {
                     };
                     SqlStatement::Statement(Box::new(self.parser.rewrite(&text, *s)))
                 }
-                SqlStatement::Statement(s) => {
-                    SqlStatement::Statement(Box::new(self.parser.apply(*s)))
-                }
-                other => other,
+                other => self.parser.apply_within(other),
             });
         }
         Ok(rewritten)

@@ -13,6 +13,7 @@
 //! their tokens. Where its whole output differs from ours with that one rule added, such a
 //! swap happened, and its output is taken.
 
+use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::Statement;
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
@@ -57,6 +58,20 @@ impl PgRewrites {
     /// `statement` with every rewrite applied.
     pub fn apply(&self, statement: Statement) -> Statement {
         self.rules.iter().fold(statement, |s, rule| rule.rewrite(s))
+    }
+
+    /// `statement` rewritten, also the query under `EXPLAIN` (so that `EXPLAIN SELECT ...
+    /// FROM pg_class` finds the table as the statement itself does); DataFusion's own
+    /// statements (`COPY`, `CREATE EXTERNAL TABLE`) are left as they are.
+    pub fn apply_within(&self, statement: SqlStatement) -> SqlStatement {
+        match statement {
+            SqlStatement::Statement(s) => SqlStatement::Statement(Box::new(self.apply(*s))),
+            SqlStatement::Explain(mut explain) => {
+                explain.statement = Box::new(self.apply_within(*explain.statement));
+                SqlStatement::Explain(explain)
+            }
+            other => other,
+        }
     }
 
     /// `statement` (parsed from `sql`) rewritten, or the compatibility parser's substitute
