@@ -43,6 +43,7 @@ pub struct Engine {
     functions: Arc<Vec<ScalarUDF>>,
     models: Arc<ModelRegistry>,
     roots: Option<Arc<MediaRoots>>,
+    roles: ConfiguredRoles,
 }
 
 impl std::fmt::Debug for Engine {
@@ -145,7 +146,7 @@ impl Engine {
             ctx.register_udf(udf.clone());
         }
         let roles = ConfiguredRoles::new(config.security.users.keys().cloned());
-        datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles).map_err(|e| *e)?;
+        datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles.clone()).map_err(|e| *e)?;
         crate::pgcompat::install(&ctx, CATALOG, &functions)?;
         for table in &config.tables {
             let provider = media_table(&table.location, &table.options, &stores)?;
@@ -159,7 +160,13 @@ impl Engine {
             functions: Arc::new(functions),
             models,
             roots,
+            roles,
         })
+    }
+
+    /// Records that `user` has logged in: it is a role in `pg_roles` from now on.
+    pub fn admit_role(&self, user: &str) {
+        self.roles.admit(user);
     }
 
     /// A new session (one per connection): its own settings, the engine's tables.

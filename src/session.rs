@@ -186,6 +186,12 @@ impl Session {
         &self.ctx
     }
 
+    /// Names the user this session runs for (`current_user`, `session_user`).
+    pub fn set_user(&self, user: &str) {
+        self.ctx
+            .register_udf(crate::pgcompat::functions::session_user(user));
+    }
+
     /// Parses one or more `;`-separated statements.
     ///
     /// DataFusion's parser comes first (it knows `CREATE EXTERNAL TABLE`, `COPY`, `EXPLAIN`

@@ -285,6 +285,24 @@ async fn run_client_check(program: std::path::PathBuf, args: Vec<String>) {
     );
 }
 
+/// The user who logged in is `current_user` and a role (pgAdmin reads its row on connect).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_user_is_a_role() {
+    let server = images_server().await;
+    let client = server.connect().await;
+    let row = client
+        .query_one(
+            "SELECT current_user, (SELECT count(*) FROM pg_roles WHERE rolname = current_user), \
+             (SELECT count(*) FROM pg_user WHERE usename = session_user)",
+            &[],
+        )
+        .await
+        .expect("query");
+    assert_eq!(row.get::<_, String>(0), "tester");
+    assert_eq!(row.get::<_, i64>(1), 1);
+    assert_eq!(row.get::<_, i64>(2), 1);
+}
+
 /// A server with the fixture photos as table `images`.
 async fn images_server() -> TestServer {
     let config = mediasql::config::Config {

@@ -66,7 +66,7 @@ impl std::fmt::Debug for MendedCatalog {
 }
 
 /// The tables we add to datafusion-pg-catalog's.
-const ADDED: [&str; 2] = ["pg_user", "pg_seclabels"];
+pub const ADDED: [&str; 2] = ["pg_user", "pg_seclabels"];
 
 /// `pg_seclabels`, PostgreSQL's columns and no rows.
 fn pg_seclabels() -> Result<Arc<dyn TableProvider>> {

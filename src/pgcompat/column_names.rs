@@ -14,8 +14,10 @@
 //!   names after themselves likewise; literals and operators → `?column?`.
 //!
 //! Columns keep their own names. DataFusion needs unique names, so a name that two items
-//! would share is not given (they keep DataFusion's), and a select list with `*` is left as it
-//! is (its names are not known here). Subqueries and `EXPLAIN` are left alone.
+//! would share (`SELECT (SELECT count(*) ..), (SELECT count(*) ..)`, which DataFusion itself
+//! refused as two `(<subquery>)`) is given as `__alias_<position>_<name>`, which clients see as
+//! `<name>` ([`mediasql_wire::encode::pg_fields`]). A select list with `*` is left as it is
+//! (its names are not known here). Subqueries and `EXPLAIN` are left alone.
 
 use datafusion::sql::parser::{CopyToSource, Statement as SqlStatement};
 use datafusion::sql::sqlparser::ast::{
@@ -69,11 +71,13 @@ fn name_items(select: &mut Select) {
         .projection
         .iter()
         .zip(&names)
-        .map(|(item, name)| match (item, name) {
-            (SelectItem::UnnamedExpr(expr), Some(name))
-                if column_name(expr).is_none() && count(name) == 1 =>
-            {
-                Some(name.clone())
+        .enumerate()
+        .map(|(i, (item, name))| match (item, name) {
+            (SelectItem::UnnamedExpr(expr), Some(name)) if column_name(expr).is_none() => {
+                Some(match count(name) {
+                    1 => name.clone(),
+                    _ => format!("__alias_{i}_{name}"),
+                })
             }
             _ => None,
         })
@@ -132,6 +136,15 @@ fn figure(expr: &Expr) -> (String, bool) {
         Expr::Case { .. } => weak("case"),
         Expr::Array(_) => named("array"),
         Expr::Exists { .. } => named("exists"),
+        // A scalar subquery is named after its one column.
+        Expr::Subquery(query) => match query.body.as_ref() {
+            SetExpr::Select(select) => match select.projection.first() {
+                Some(SelectItem::ExprWithAlias { alias, .. }) => named(&alias.value),
+                Some(SelectItem::UnnamedExpr(e)) => figure(e),
+                _ => weak("?column?"),
+            },
+            _ => weak("?column?"),
+        },
         Expr::Extract { .. } => named("extract"),
         Expr::Substring { .. } => named("substring"),
         Expr::Trim { .. } => named("btrim"),
@@ -215,12 +228,22 @@ mod tests {
     }
 
     #[test]
-    fn shared_names_wildcards_and_explain_are_left() {
+    fn shared_names_are_numbered() {
+        assert_eq!(
+            named("SELECT (SELECT count(*) FROM u), (SELECT max(v) AS top FROM u)"),
+            "SELECT (SELECT count(*) FROM u) AS \"count\", (SELECT max(v) AS top FROM u) AS \"top\""
+        );
+        assert_eq!(
+            named("SELECT 1, 2, lower(a), x AS lower FROM t"),
+            "SELECT 1 AS \"__alias_0_?column?\", 2 AS \"__alias_1_?column?\", \
+             lower(a) AS \"__alias_2_lower\", x AS lower FROM t"
+        );
+    }
+
+    #[test]
+    fn wildcards_and_explain_are_left() {
         for sql in [
-            "SELECT 1, 2",
             "SELECT *, count(*) FROM t",
-            "SELECT lower(a), lower(b) FROM t",
-            "SELECT x AS count, count(*) FROM t",
             "EXPLAIN SELECT count(*) FROM t",
         ] {
             assert_eq!(named(sql), sql);

@@ -38,6 +38,20 @@ pub fn version() -> ScalarUDF {
     )
 }
 
+/// `session_user()` (also what `current_user` and `user` become) for a session of `user`:
+/// datafusion-pg-catalog's answers `postgres` whoever logged in, so pgAdmin's `rolname =
+/// current_user` found no role.
+pub fn session_user(user: &str) -> ScalarUDF {
+    let user = ScalarValue::Utf8(Some(user.to_string()));
+    create_udf(
+        "session_user",
+        vec![],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_| Ok(ColumnarValue::Scalar(user.clone()))),
+    )
+}
+
 /// `pg_is_in_recovery()` and `pg_is_wal_replay_paused()`: false, a mediasql server is never
 /// a standby (pgAdmin asks on connect).
 pub fn recovery() -> Vec<ScalarUDF> {

@@ -13,8 +13,10 @@
 //! their tokens. Where its whole output differs from ours with that one rule added, such a
 //! swap happened, and its output is taken.
 
+use std::ops::ControlFlow;
+
 use datafusion::sql::parser::Statement as SqlStatement;
-use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::ast::{Ident, ObjectNamePart, Statement, visit_relations_mut};
 use datafusion::sql::sqlparser::parser::ParserError;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use datafusion_pg_catalog::sql::rules::{
@@ -24,6 +26,8 @@ use datafusion_pg_catalog::sql::rules::{
     RewritePgCatalogOperator, RewriteRegCastToSubquery, SqlStatementRewriteRule,
     StripCallableQualifier, StripCollate,
 };
+
+use super::catalog::ADDED;
 
 /// The rewrites, built once per engine (the regclass templates are parsed SQL), and the
 /// compatibility parser for what DataFusion's parser refuses.
@@ -57,7 +61,7 @@ impl Default for PgRewrites {
 impl PgRewrites {
     /// `statement` with every rewrite applied.
     pub fn apply(&self, statement: Statement) -> Statement {
-        self.rules.iter().fold(statement, |s, rule| rule.rewrite(s))
+        qualify_added_tables(self.rules.iter().fold(statement, |s, rule| rule.rewrite(s)))
     }
 
     /// `statement` rewritten, also the query under `EXPLAIN` (so that `EXPLAIN SELECT ...
@@ -77,15 +81,15 @@ impl PgRewrites {
     /// `statement` (parsed from `sql`) rewritten, or the compatibility parser's substitute
     /// when `sql` is one of the client queries it swaps.
     pub fn rewrite(&self, sql: &str, statement: Statement) -> Statement {
-        let ours = self.apply(statement);
+        let ours = self.rules.iter().fold(statement, |s, rule| rule.rewrite(s));
         if let Ok(mut theirs) = self.parser.parse(sql)
             && theirs.len() == 1
             && let Some(theirs) = theirs.pop()
             && theirs != RemoveSubqueryFromProjection.rewrite(ours.clone())
         {
-            return theirs;
+            return qualify_added_tables(theirs);
         }
-        ours
+        qualify_added_tables(ours)
     }
 
     /// `sql` parsed by the compatibility parser (which knows `ABORT`, for one), all of its
@@ -93,4 +97,22 @@ impl PgRewrites {
     pub fn parse_refused(&self, sql: &str) -> Result<Vec<Statement>, ParserError> {
         self.parser.parse(sql)
     }
+}
+
+/// `pg_user` and the other tables we add to `pg_catalog`, unqualified, qualified: PostgreSQL
+/// finds `pg_catalog` first whatever the search path, and the parser's own rule knows only
+/// its tables.
+fn qualify_added_tables(mut statement: Statement) -> Statement {
+    let _ = visit_relations_mut(&mut statement, |name| {
+        if let [part] = name.0.as_slice()
+            && let Some(ident) = part.as_ident()
+            && ident.quote_style.is_none()
+            && ADDED.iter().any(|t| t.eq_ignore_ascii_case(&ident.value))
+        {
+            name.0
+                .insert(0, ObjectNamePart::Identifier(Ident::new("pg_catalog")));
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    statement
 }

@@ -3,10 +3,12 @@
 //! current_user`).
 //!
 //! Users can log in and are not superusers: they read what the media roots allow and write
-//! nothing unless the config allows writes. With `auth = "trust"` and no users, both are
-//! empty.
+//! nothing unless the config allows writes. With `auth = "trust"`, where any name logs in, a
+//! name is a role from its first login on: in PostgreSQL the session user always is one, and
+//! pgAdmin reads its own role's row on connect (`is_superuser`, `can_create_db`...).
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::DataType;
@@ -17,38 +19,58 @@ use datafusion::datasource::provider_as_source;
 use datafusion::logical_expr::{LogicalPlanBuilder, cast, col, lit};
 use datafusion_pg_catalog::pg_catalog::context::{PgCatalogContextProvider, Role};
 
-/// The configured users, as datafusion-pg-catalog's `pg_roles` asks for them.
+/// The configured users and the names logged in, as datafusion-pg-catalog's `pg_roles` asks
+/// for them.
 #[derive(Debug, Clone)]
 pub struct ConfiguredRoles {
-    names: Arc<Vec<String>>,
+    names: Arc<Mutex<BTreeSet<String>>>,
 }
 
 impl ConfiguredRoles {
     pub fn new(names: impl IntoIterator<Item = String>) -> Self {
         Self {
-            names: Arc::new(names.into_iter().collect()),
+            names: Arc::new(Mutex::new(names.into_iter().collect())),
         }
+    }
+
+    /// Makes `name`, which has logged in, a role.
+    pub fn admit(&self, name: &str) {
+        if let Ok(mut names) = self.names.lock()
+            && !names.contains(name)
+        {
+            names.insert(name.to_string());
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.names
+            .lock()
+            .map(|names| names.iter().cloned().collect())
+            .unwrap_or_default()
     }
 }
 
 #[async_trait]
 impl PgCatalogContextProvider for ConfiguredRoles {
     async fn roles(&self) -> Vec<String> {
-        self.names.as_ref().clone()
+        self.names()
     }
 
     async fn role(&self, name: &str) -> Option<Role> {
-        self.names.iter().find(|n| *n == name).map(|name| Role {
-            name: name.clone(),
-            is_superuser: false,
-            can_login: true,
-            can_create_db: false,
-            can_create_role: false,
-            can_create_user: false,
-            can_replication: false,
-            grants: Vec::new(),
-            inherited_roles: Vec::new(),
-        })
+        self.names()
+            .into_iter()
+            .find(|n| n == name)
+            .map(|name| Role {
+                name,
+                is_superuser: false,
+                can_login: true,
+                can_create_db: false,
+                can_create_role: false,
+                can_create_user: false,
+                can_replication: false,
+                grants: Vec::new(),
+                inherited_roles: Vec::new(),
+            })
     }
 }
 

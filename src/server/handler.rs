@@ -53,9 +53,14 @@ pub struct Sessions(Mutex<HashMap<i32, (SocketAddr, Weak<Session>)>>);
 impl Sessions {
     /// The session of `client`, made on its first statement.
     fn of<C: ClientInfo>(&self, engine: &Engine, client: &C) -> Arc<Session> {
-        let session = client
-            .session_extensions()
-            .get_or_insert_with(|| engine.session());
+        let session = client.session_extensions().get_or_insert_with(|| {
+            let session = engine.session();
+            if let Some(user) = client.metadata().get("user") {
+                engine.admit_role(user);
+                session.set_user(user);
+            }
+            session
+        });
         if let Ok(mut sessions) = self.0.lock() {
             let (pid, _) = client.pid_and_secret_key();
             let known = sessions

@@ -120,11 +120,18 @@ pub fn pg_fields(
         .collect()
 }
 
-/// The column name a client sees. datafusion-pg-catalog renames `x` in `SELECT x, t.*` to
-/// `__alias_x`, since DataFusion needs unique names; PostgreSQL names it `x` (names may repeat
-/// on the wire).
+/// The column name a client sees. DataFusion needs unique names where PostgreSQL repeats
+/// them: datafusion-pg-catalog renames `x` in `SELECT x, t.*` to `__alias_x`, and mediasql
+/// names the second `count` of a select list `__alias_<position>_count`; both are `x` and
+/// `count` here.
 fn client_name(name: &str) -> String {
-    name.strip_prefix("__alias_").unwrap_or(name).to_string()
+    let Some(rest) = name.strip_prefix("__alias_") else {
+        return name.to_string();
+    };
+    let numbered = rest
+        .split_once('_')
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    numbered.map_or(rest, |(_, name)| name).to_string()
 }
 
 /// Where encoded cells go: a wire row, or a string for the in-process runner.
@@ -526,6 +533,15 @@ mod tests {
         UInt64Array,
     };
     use datafusion::arrow::datatypes::{Field, Int32Type as I32};
+
+    #[test]
+    fn clients_see_the_names_postgresql_gives() {
+        assert_eq!(client_name("count"), "count");
+        assert_eq!(client_name("__alias_oid"), "oid");
+        assert_eq!(client_name("__alias_3_count"), "count");
+        assert_eq!(client_name("__alias_0_?column?"), "?column?");
+        assert_eq!(client_name("__alias_x_y"), "x_y");
+    }
 
     fn text(array: ArrayRef) -> Vec<Option<String>> {
         let schema = Schema::new(vec![Field::new("c", array.data_type().clone(), true)]);
