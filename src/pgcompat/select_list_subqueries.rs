@@ -44,10 +44,6 @@ impl OptimizerRule for SelectListSubqueries {
         Some(ApplyOrder::TopDown)
     }
 
-    fn supports_rewrite(&self) -> bool {
-        true
-    }
-
     fn rewrite(
         &self,
         plan: LogicalPlan,

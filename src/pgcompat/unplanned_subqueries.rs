@@ -72,10 +72,6 @@ impl OptimizerRule for UnplannedSubqueries {
         Some(ApplyOrder::BottomUp)
     }
 
-    fn supports_rewrite(&self) -> bool {
-        true
-    }
-
     fn rewrite(
         &self,
         plan: LogicalPlan,
