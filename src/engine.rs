@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use crate::pgcompat::pg_rewrites::PgRewrites;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
@@ -23,6 +22,7 @@ use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
 use crate::pgcompat::distinct_on_subqueries::DistinctOnSubqueries;
+use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::roles::ConfiguredRoles;
 use crate::pgcompat::scalar_subqueries::ScalarSubqueries;
 use crate::pgcompat::select_list_subqueries::SelectListSubqueries;

@@ -61,7 +61,12 @@ impl Default for PgRewrites {
 impl PgRewrites {
     /// `statement` with every rewrite applied.
     pub fn apply(&self, statement: Statement) -> Statement {
-        qualify_added_tables(self.rules.iter().fold(statement, |s, rule| rule.rewrite(s)))
+        qualify_added_tables(self.parser_rules(statement))
+    }
+
+    /// `statement` with the compatibility parser's rules applied (ours not yet).
+    fn parser_rules(&self, statement: Statement) -> Statement {
+        self.rules.iter().fold(statement, |s, rule| rule.rewrite(s))
     }
 
     /// `statement` rewritten, also the query under `EXPLAIN` (so that `EXPLAIN SELECT ...
@@ -81,7 +86,7 @@ impl PgRewrites {
     /// `statement` (parsed from `sql`) rewritten, or the compatibility parser's substitute
     /// when `sql` is one of the client queries it swaps.
     pub fn rewrite(&self, sql: &str, statement: Statement) -> Statement {
-        let ours = self.rules.iter().fold(statement, |s, rule| rule.rewrite(s));
+        let ours = self.parser_rules(statement);
         if let Ok(mut theirs) = self.parser.parse(sql)
             && theirs.len() == 1
             && let Some(theirs) = theirs.pop()
