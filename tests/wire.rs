@@ -301,6 +301,18 @@ async fn the_session_user_is_a_role() {
     assert_eq!(row.get::<_, String>(0), "tester");
     assert_eq!(row.get::<_, i64>(1), 1);
     assert_eq!(row.get::<_, i64>(2), 1);
+    let row = client
+        .query_one("SELECT current_user, session_user, user, current_role", &[])
+        .await
+        .expect("query");
+    let names: Vec<&str> = row.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(
+        names,
+        ["current_user", "session_user", "user", "current_role"]
+    );
+    for i in 0..4 {
+        assert_eq!(row.get::<_, String>(i), "tester");
+    }
 }
 
 /// A server with the fixture photos as table `images`.
