@@ -8,7 +8,9 @@
 #   TLS against a CA they make;
 # - a JDK (default-jdk-headless: `java File.java` compiles) and pgjdbc (libpostgresql-jdbc-java)
 #   for the JDBC check;
-# - node-postgres (npm `pg`, with Debian's nodejs and npm) in ~/.cache/mediasql/node.
+# - node-postgres (npm `pg`, with Debian's nodejs and npm) in ~/.cache/mediasql/node;
+# - psqlODBC (Debian: odbc-postgresql, with unixodbc's driver manager) and pyodbc, for the
+#   ODBC check (the driver Tableau and other ODBC tools use).
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
 
@@ -19,6 +21,7 @@ command -v openssl >/dev/null || missing+=(openssl)
 command -v javac >/dev/null || missing+=(default-jdk-headless)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
+odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || missing+=(unixodbc odbc-postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
@@ -34,11 +37,11 @@ if ! python3 -m venv --help >/dev/null 2>&1; then
 fi
 
 if [ ! -x "$VENV/bin/moto_server" ] \
-  || ! "$VENV/bin/python" -c "import psycopg, psycopg2, asyncpg, sqlalchemy, pandas" 2>/dev/null; then
+  || ! "$VENV/bin/python" -c "import psycopg, psycopg2, asyncpg, sqlalchemy, pandas, pyodbc" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check \
     "moto[server]==5.2.5" "psycopg[binary]>=3.2,<4" "psycopg2-binary>=2.9,<3" \
-    "asyncpg>=0.30,<1" "SQLAlchemy>=2.0,<3" "pandas>=2.2,<3"
+    "asyncpg>=0.30,<1" "SQLAlchemy>=2.0,<3" "pandas>=2.2,<3" "pyodbc>=5.1,<6"
 fi
 NODE_DIR="${MEDIASQL_NODE_DIR:-$HOME/.cache/mediasql/node}"
 if [ ! -d "$NODE_DIR/node_modules/pg" ]; then

@@ -338,6 +338,19 @@ async fn python_clients_work() {
     run_client_check(python, args).await;
 }
 
+/// psqlODBC (Tableau's and other ODBC tools' driver): its catalog calls, also through
+/// `DECLARE`/`FETCH` as Tableau configures it, parameters and errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odbc_works() {
+    let server = images_server().await;
+    let python = crate::common::tools_venv().join("bin/python");
+    let args = vec![
+        "tests/clients/odbc_check.py".to_string(),
+        server.addr.port().to_string(),
+    ];
+    run_client_check(python, args).await;
+}
+
 /// The catalog queries of DBeaver, Grafana, Metabase, pgAdmin, pgcli and Superset/SQLAlchemy
 /// (tests/clients/bi/, from their sources), replayed: each tool must run at least as many as
 /// it did when its floor was set; the output lists what still fails.

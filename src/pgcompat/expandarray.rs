@@ -23,11 +23,19 @@ const PAIRS: &str = "pg_expandarray_pairs";
 /// Rewrites `expr` when it is a `_pg_expandarray` call or a `(expr).field` access.
 pub fn rewrite(expr: &mut Expr) {
     match expr {
-        Expr::CompoundFieldAccess { access_chain, .. } => {
+        Expr::CompoundFieldAccess { root, access_chain } => {
+            // Dots right after a name qualify it (`i.indkey[1]`); after an expression
+            // (`(e).f`) or a subscript (`a[1].f`) they name a field.
+            let mut qualifying = matches!(**root, Expr::Identifier(_));
             for access in access_chain.iter_mut() {
-                if let AccessExpr::Dot(Expr::Identifier(field)) = access {
-                    let index = Expr::Value(Value::SingleQuotedString(field.value.clone()).into());
-                    *access = AccessExpr::Subscript(Subscript::Index { index });
+                match access {
+                    AccessExpr::Dot(Expr::Identifier(field)) if !qualifying => {
+                        let name = Value::SingleQuotedString(field.value.clone());
+                        let index = Expr::Value(name.into());
+                        *access = AccessExpr::Subscript(Subscript::Index { index });
+                    }
+                    AccessExpr::Dot(_) => {}
+                    AccessExpr::Subscript(_) => qualifying = false,
                 }
             }
         }
@@ -116,5 +124,32 @@ impl ScalarUDFImpl for Pairs {
             lists.nulls().cloned(),
         )?;
         Ok(ColumnarValue::Array(Arc::new(result)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pgcompat::ast::rewritten;
+
+    fn sql(sql: &str) -> String {
+        rewritten(sql, rewrite).to_string()
+    }
+
+    #[test]
+    fn fields_of_expressions_become_subscripts() {
+        assert_eq!(
+            sql("SELECT (_pg_expandarray(k)).n FROM t"),
+            "SELECT (unnest(pg_expandarray_pairs(k)))['n'] FROM t"
+        );
+        assert_eq!(sql("SELECT a[1].f FROM t"), "SELECT a[1]['f'] FROM t");
+    }
+
+    #[test]
+    fn qualified_columns_stay_qualified() {
+        assert_eq!(
+            sql("SELECT i.indkey[ia.attnum - 1] FROM i, ia"),
+            "SELECT i.indkey[ia.attnum - 1] FROM i, ia"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! ([`show_all_settings`]), parameters planned with the
 //! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
 //! `generate_subscripts` ([`generate_subscripts`]), `flag = 'f'` ([`boolean_literals`]),
-//! `'f'::regproc` ([`regproc`]), `_pg_expandarray` ([`expandarray`]), the
+//! `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]), `_pg_expandarray` ([`expandarray`]), the
 //! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
 //! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]),
 //! asyncpg's type lookup ([`asyncpg_types`]), result column names ([`column_names`]),
@@ -35,17 +35,21 @@ pub mod regproc;
 pub mod regtype_text;
 pub mod roles;
 pub mod scalar_subqueries;
+pub mod select_list_series;
 pub mod select_list_subqueries;
 pub mod settings;
 pub mod show_all_settings;
 pub mod substring_regex;
+pub mod type_names;
 pub mod unplanned_subqueries;
 
 use std::sync::Arc;
 
 use datafusion::common::Result;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionContext;
+use datafusion_pg_catalog::pg_catalog::has_privilege_udf::create_has_privilege_udf;
 
 /// Registers the catalog functions and our `pg_proc` rows on `ctx` (after
 /// datafusion-pg-catalog's own setup).
@@ -62,6 +66,9 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         ctx.register_udf(udf);
     }
     ctx.register_udf(functions::to_regtype());
+    for name in ["has_function_privilege", "has_column_privilege"] {
+        ctx.register_udf(create_has_privilege_udf(name));
+    }
     ctx.register_udf(expandarray::pg_expandarray_pairs());
     for udf in functions::always_null() {
         ctx.register_udf(udf);
@@ -70,10 +77,16 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         ctx.register_udf(udf);
     }
     catalog::mend_pg_catalog(ctx, catalog, infos)?;
+    let state = ctx.state_ref();
+    let planned = SessionStateBuilder::new_from_existing(state.read().clone())
+        .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
+        .build();
+    *state.write() = planned;
     information_schema::install(ctx, catalog)
 }
 
-/// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]), then, in
+/// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]),
+/// `generate_series` as a select item ([`select_list_series`]), then, in
 /// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
 /// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `array_length` and
 /// friends as integers ([`array_lengths`]), `generate_subscripts`,
@@ -81,6 +94,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 /// ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
     array_subquery::rewrite(statement);
+    select_list_series::rewrite(statement);
     let _ = ast::visit_exprs(statement, &mut |expr| {
         like_escape::rewrite(expr);
         array_lengths::rewrite(expr);
