@@ -9,7 +9,7 @@
 //! decorrelate when `w` refers to the outer query (pgAdmin's inherited tables, psql's
 //! policy roles); any other subquery becomes `(SELECT array_agg(v) FROM (subquery) AS a(v))`,
 //! whose rows keep the subquery's order only where DataFusion keeps it through the
-//! aggregate. No rows give NULL, where PostgreSQL gives an empty array.
+//! aggregate. No rows give an empty array, as in PostgreSQL.
 
 use std::ops::ControlFlow;
 
@@ -54,7 +54,7 @@ impl VisitorMut for ArraySubqueries {
         if let Some(query) = array_subquery(expr)
             && let Some(aggregated) = in_place(query).or_else(|| aggregated(query.clone()))
         {
-            *expr = aggregated;
+            *expr = or_empty(aggregated);
         }
         ControlFlow::Continue(())
     }
@@ -129,6 +129,20 @@ fn in_place(query: &Query) -> Option<Expr> {
     query.body = Box::new(SetExpr::Select(select));
     query.order_by = None;
     Some(Expr::Subquery(Box::new(query)))
+}
+
+/// `COALESCE(aggregated, make_array())`: `array_agg` of no rows is NULL, `ARRAY()` of none
+/// an empty array (of the aggregate's type, to which DataFusion coerces `make_array()`).
+fn or_empty(aggregated: Expr) -> Expr {
+    let Some(Expr::Function(mut call)) = parse_expr("COALESCE(NULL, make_array())") else {
+        return aggregated;
+    };
+    if let FunctionArguments::List(list) = &mut call.args
+        && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(first))) = list.args.first_mut()
+    {
+        *first = aggregated;
+    }
+    Expr::Function(call)
 }
 
 /// `e` of `(SELECT e)`, a subquery of one value and nothing else (pgAdmin wraps its
@@ -259,8 +273,8 @@ mod tests {
                 "SELECT ARRAY(SELECT quote_ident(c.relname) AS n FROM c WHERE c.x = t.y \
                  ORDER BY n) FROM t"
             ),
-            "SELECT (SELECT array_agg(quote_ident(c.relname) ORDER BY quote_ident(c.relname)) \
-             FROM c WHERE c.x = t.y) FROM t"
+            "SELECT COALESCE((SELECT array_agg(quote_ident(c.relname) ORDER BY \
+             quote_ident(c.relname)) FROM c WHERE c.x = t.y), make_array()) FROM t"
         );
     }
 
@@ -268,7 +282,8 @@ mod tests {
     fn a_subquery_of_one_value_is_that_value() {
         assert_eq!(
             rewritten("SELECT (SELECT ARRAY(SELECT n FROM c WHERE c.x = t.y)) AS a FROM t"),
-            "SELECT ((SELECT array_agg(n) FROM c WHERE c.x = t.y)) AS a FROM t"
+            "SELECT (COALESCE((SELECT array_agg(n) FROM c WHERE c.x = t.y), make_array())) AS a \
+             FROM t"
         );
         assert_eq!(
             rewritten("SELECT (SELECT count(*)), (SELECT 1 WHERE false)"),
@@ -280,8 +295,8 @@ mod tests {
     fn an_array_subquery_is_aggregated() {
         assert_eq!(
             rewritten("SELECT ARRAY(SELECT DISTINCT name FROM t) AS names"),
-            "SELECT (SELECT array_agg(__array.__value) FROM (SELECT DISTINCT name FROM t) AS \
-             __array (__value)) AS names"
+            "SELECT COALESCE((SELECT array_agg(__array.__value) FROM (SELECT DISTINCT name FROM \
+             t) AS __array (__value)), make_array()) AS names"
         );
     }
 }
