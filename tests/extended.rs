@@ -11,6 +11,7 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, IntervalMonthDayNano};
 use datafusion::common::ScalarValue;
 use mediasql::server::encode::text_rows;
+use mediasql_wire::vectors::PG_TYPE_KEY;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
 use tokio_postgres::types::{FromSql, Type};
 
@@ -100,7 +101,14 @@ fn text_of(ty: &Type, raw: Option<&[u8]>) -> Result<Option<String>, SqlError> {
     let array: ArrayRef = value
         .to_array()
         .map_err(|e| SqlError::new("XX000", &e.to_string()))?;
-    let field = Field::new("v", array.data_type().clone(), true);
+    let mut field = Field::new("v", array.data_type().clone(), true);
+    if let Some(vector) = [Type::INT2_VECTOR, Type::OID_VECTOR]
+        .iter()
+        .find(|v| *v == ty)
+    {
+        let marked = [(PG_TYPE_KEY.to_string(), vector.name().to_string())];
+        field = field.with_metadata(marked.into_iter().collect());
+    }
     let batch = RecordBatch::try_new(
         Arc::new(datafusion::arrow::datatypes::Schema::new(vec![field])),
         vec![array],
@@ -147,6 +155,9 @@ fn decode(ty: &Type, raw: &[u8]) -> Option<ScalarValue> {
             i32::from_be_bytes(be(raw.get(8..)?)?),
             i64::from_be_bytes(be(raw)?).checked_mul(1000)?,
         ))),
+        // Vectors are arrays on the wire, of int2 and of oid (int4 here).
+        Type::INT2_VECTOR => array(&Type::INT2, raw)?,
+        Type::OID_VECTOR => array(&Type::INT4, raw)?,
         _ => match ty.kind() {
             tokio_postgres::types::Kind::Array(element) => array(element, raw)?,
             _ => return None,

@@ -31,6 +31,7 @@ use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
+use mediasql_wire::vectors::PG_TYPE_KEY;
 use tokio::sync::OnceCell;
 
 use super::proc::{FunctionInfo, our_rows};
@@ -98,6 +99,9 @@ fn array_columns(table: &str) -> &'static [(&'static str, DataType)] {
         // (oidvector text such as `[2276]` in the builtin rows) to `regtype[]`.
         "pg_proc" => &[
             ("proacl", DataType::Utf8),
+            // pgjdbc's getProcedureColumns reads them with getArray.
+            ("proargnames", DataType::Utf8),
+            ("proargmodes", DataType::Utf8),
             ("proargtypes", DataType::Int32),
             ("proallargtypes", DataType::Int32),
         ],
@@ -338,6 +342,15 @@ async fn public_oid(catalog: &Arc<dyn SchemaProvider>) -> Result<i32> {
     Err(missing())
 }
 
+/// The array columns PostgreSQL types as vectors, sent as such ([`mediasql_wire::vectors`]).
+const VECTORS: [(&str, &str); 5] = [
+    ("indkey", "int2vector"),
+    ("indoption", "int2vector"),
+    ("indclass", "oidvector"),
+    ("indcollation", "oidvector"),
+    ("proargtypes", "oidvector"),
+];
+
 /// `builtin` with each of `columns` a list of its element type.
 fn typed_schema(builtin: &SchemaRef, columns: &[(&str, DataType)]) -> SchemaRef {
     let element_of = |name: &str| columns.iter().find(|(c, _)| *c == name).map(|(_, t)| t);
@@ -345,11 +358,17 @@ fn typed_schema(builtin: &SchemaRef, columns: &[(&str, DataType)]) -> SchemaRef 
         .fields()
         .iter()
         .map(|f| match element_of(f.name()) {
-            Some(element) if f.data_type() == &DataType::Utf8 => Field::new(
-                f.name(),
-                DataType::List(Arc::new(Field::new_list_field(element.clone(), true))),
-                true,
-            ),
+            Some(element) if f.data_type() == &DataType::Utf8 => {
+                let list = DataType::List(Arc::new(Field::new_list_field(element.clone(), true)));
+                let field = Field::new(f.name(), list, true);
+                match VECTORS.iter().find(|(name, _)| name == f.name()) {
+                    Some((_, vector)) => field.with_metadata(HashMap::from([(
+                        PG_TYPE_KEY.to_string(),
+                        vector.to_string(),
+                    )])),
+                    None => field,
+                }
+            }
             _ => f.as_ref().clone(),
         })
         .collect();
@@ -391,7 +410,8 @@ pub(super) fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<Arra
             StringBuilder::new(),
             |c| c == ',',
             |b, item| {
-                b.append_value(item.trim_matches('"'));
+                // `{a,"b c"}`, or `['a', 'b']` in the builtin rows.
+                b.append_value(item.trim().trim_matches(|c| c == '"' || c == '\''));
             },
         ),
         DataType::Int16 => lists(texts, Int16Builder::new(), number, |b, item| {
@@ -432,6 +452,8 @@ fn lists<B: ArrayBuilder>(
 
 #[cfg(test)]
 mod tests {
+    use datafusion::arrow::array::AsArray;
+
     use super::*;
 
     #[test]
@@ -445,6 +467,17 @@ mod tests {
         assert_eq!(lists.value(0).len(), 2);
         assert_eq!(lists.value(1).len(), 2);
         assert!(lists.is_null(2));
+    }
+
+    #[test]
+    fn text_items_lose_their_quotes() {
+        let texts: ArrayRef = Arc::new(StringArray::from(vec!["['acl', 'grantor']", "{a,\"b\"}"]));
+        let lists = parse_arrays(&texts, &DataType::Utf8).unwrap();
+        let lists = lists.as_list::<i32>();
+        let first = lists.value(0);
+        assert_eq!(first.as_string::<i32>().value(1), "grantor");
+        let second = lists.value(1);
+        assert_eq!(second.as_string::<i32>().value(1), "b");
     }
 }
 

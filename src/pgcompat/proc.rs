@@ -45,12 +45,21 @@ pub fn function_infos(functions: &[ScalarUDF]) -> BTreeMap<i32, FunctionInfo> {
         .collect()
 }
 
+/// The oid of the pseudo-type `"any"`.
+const ANY: u32 = 2276;
+
 fn describe(udf: &ScalarUDF, oid: i32) -> FunctionInfo {
     let signature = udf.signature();
     let types = first_exact(&signature.type_signature).unwrap_or_default();
+    // Named by the signature, else by the documentation (user-defined signatures), else
+    // numbered after the types.
+    let documented = documentation(udf)
+        .and_then(|doc| doc.arguments.as_ref())
+        .map(|arguments| arguments.iter().map(|(name, _)| name.clone()).collect());
     let names = signature
         .parameter_names
         .clone()
+        .or(documented)
         .unwrap_or_else(|| (1..=types.len()).map(|i| format!("arg{i}")).collect());
     let arguments: Vec<String> = names
         .iter()
@@ -60,7 +69,13 @@ fn describe(udf: &ScalarUDF, oid: i32) -> FunctionInfo {
             None => name.clone(),
         })
         .collect();
-    let argument_oids: Vec<String> = types.iter().map(|t| pg_type(t).oid().to_string()).collect();
+    // An argument whose type the signature does not fix takes `"any"` (2276), so that
+    // `proargtypes` has one type per argument, as clients that list arguments expect.
+    let argument_oids: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, _)| types.get(i).map_or(ANY, |t| pg_type(t).oid()).to_string())
+        .collect();
     let result = result_type(udf, &types);
     let description = documentation(udf)
         .map(|doc| first_sentence(&doc.description))

@@ -47,6 +47,23 @@ public class JdbcCheck {
             List<String> functions = column(c.getMetaData().getFunctions(null, "public", "classify"), "FUNCTION_NAME");
             expect(functions.contains("classify"), functions.toString());
         });
+        checks.put("getFunctionColumns and getProcedureColumns", c -> {
+            DatabaseMetaData md = c.getMetaData();
+            List<String> arguments = column(md.getFunctionColumns(null, "public", "classify", "%"), "COLUMN_NAME");
+            expect(arguments.contains("image") && arguments.contains("top_k"), arguments.toString());
+            arguments = column(md.getProcedureColumns(null, "public", "cosine_similarity", "%"), "COLUMN_NAME");
+            expect(arguments.contains("a") && arguments.contains("b"), arguments.toString());
+        });
+        checks.put("getIndexInfo, getImportedKeys, getExportedKeys", c -> {
+            DatabaseMetaData md = c.getMetaData();
+            expect(!md.getIndexInfo(null, "public", "images", false, true).next(), "an index");
+            expect(!md.getImportedKeys(null, "public", "images").next(), "an imported key");
+            expect(!md.getExportedKeys(null, "public", "images").next(), "an exported key");
+        });
+        checks.put("getTypeInfo", c -> {
+            List<String> types = column(c.getMetaData().getTypeInfo(), "TYPE_NAME");
+            expect(types.contains("int8") && types.contains("timestamptz"), types.toString());
+        });
         checks.put("prepared query", c -> {
             PreparedStatement ps = c.prepareStatement("SELECT path, width FROM images WHERE width > ? ORDER BY path");
             ps.setInt(1, 500);

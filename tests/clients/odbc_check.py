@@ -38,8 +38,10 @@ def catalog(cur):
     assert {"int8", "text", "bool", "float8", "timestamptz"} <= types, types
     procedures = {p.procedure_name for p in cur.procedures().fetchall()}
     assert "classify" in procedures, sorted(procedures)
-    arguments = [c.column_name for c in cur.procedureColumns(procedure="classify").fetchall()]
-    assert "image" in arguments, arguments
+    arguments = {c.column_name: c.type_name for c in cur.procedureColumns(procedure="classify").fetchall()}
+    assert arguments.get("image") == "any" and "top_k" in arguments, arguments
+    arguments = {c.column_name: c.type_name for c in cur.procedureColumns(procedure="cosine_similarity").fetchall()}
+    assert "a" in arguments and "b" in arguments, arguments
 
 
 def queries(cur):

@@ -14,6 +14,7 @@
 //! | List, LargeList, FixedSizeList of a scalar type | that type's array |
 //! | Struct, Map, lists of nested types | json (text) |
 //! | Dictionary | its value type |
+//! | List marked `int2vector` / `oidvector` ([`crate::vectors`]) | that type |
 //!
 //! The same code formats cells for the wire and for the in-process test runner, so both see
 //! identical text.
@@ -45,6 +46,7 @@ use postgres_types::{IsNull, ToSql};
 use rust_decimal::Decimal;
 
 use crate::float::{PgFloat4, PgFloat8};
+use crate::vectors::{vector_text, vector_type};
 use serde_json::Value;
 
 /// The Postgres type a column of `dt` is sent as.
@@ -112,7 +114,7 @@ pub fn pg_fields(
                 client_name(f.name()),
                 None,
                 None,
-                pg_type(f.data_type()),
+                vector_type(f).unwrap_or_else(|| pg_type(f.data_type())),
                 format(i),
             )
             .with_format_options(Arc::clone(options))
@@ -170,13 +172,18 @@ impl CellSink for TextSink {
     }
 }
 
-/// A batch's columns, made encodable (dictionaries unpacked).
-pub fn normalize(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
+/// A batch's columns, made encodable: dictionaries unpacked, and vector columns
+/// ([`crate::vectors`]) as their text where `text(column)` says they go out as text.
+pub fn normalize(batch: &RecordBatch, text: impl Fn(usize) -> bool) -> Result<Vec<ArrayRef>> {
+    let schema = batch.schema();
     batch
         .columns()
         .iter()
-        .map(|c| match c.data_type() {
+        .zip(schema.fields())
+        .enumerate()
+        .map(|(i, (c, field))| match c.data_type() {
             DataType::Dictionary(_, value) => Ok(cast(c, value)?),
+            _ if text(i) && vector_type(field).is_some() => vector_text(c),
             _ => Ok(Arc::clone(c)),
         })
         .collect()
@@ -185,7 +192,11 @@ pub fn normalize(batch: &RecordBatch) -> Result<Vec<ArrayRef>> {
 /// Encodes every row of `batch` for the wire: rows of text cells column by column, others
 /// cell by cell through pgwire's encoder.
 pub fn encode_batch(batch: &RecordBatch, fields: &Arc<Vec<FieldInfo>>) -> Result<Vec<DataRow>> {
-    let columns = normalize(batch)?;
+    let columns = normalize(batch, |i| {
+        fields
+            .get(i)
+            .is_none_or(|f| f.format() == FieldFormat::Text)
+    })?;
     if let Some(first) = fields.first()
         && fields.iter().all(|f| f.format() == FieldFormat::Text)
     {
@@ -204,7 +215,7 @@ pub fn encode_batch(batch: &RecordBatch, fields: &Arc<Vec<FieldInfo>>) -> Result
 
 /// Each cell of `batch` as Postgres text (`None` for NULL), for the in-process runner.
 pub fn text_rows(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
-    let columns = normalize(batch)?;
+    let columns = normalize(batch, |_| true)?;
     (0..batch.num_rows())
         .map(|row| {
             columns

@@ -7,3 +7,4 @@
 pub mod encode;
 pub mod float;
 mod text_row;
+pub mod vectors;
