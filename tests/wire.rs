@@ -384,7 +384,10 @@ async fn psql_meta_commands_work() {
         ("\\l", "mediasql"),
         ("\\dn", "public"),
         ("\\dt", "images"),
+        ("\\dt+", "permanent"),
+        ("\\l+", "mediasql"),
         ("\\d images", "timestamp with time zone"),
+        ("\\d+ images", "extended"),
         ("\\df classify", "image, model, top_k, on_error"),
         (
             "\\df+ classify",

@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Int32Array, StringArray};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Int32Array, StringArray, new_null_array,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -69,30 +71,43 @@ pub fn recovery() -> Vec<ScalarUDF> {
         .collect()
 }
 
-/// `pg_function_is_visible(oid)` and `pg_type_is_visible(oid)`: every function and type is
-/// on the search path.
+/// `pg_function_is_visible(oid)`, `pg_type_is_visible(oid)` and the like for the other
+/// catalog objects psql lists (`\do`, `\dc`, `\dF`...): every object is on the search path.
 pub fn visibility() -> Vec<ScalarUDF> {
-    ["pg_function_is_visible", "pg_type_is_visible"]
-        .into_iter()
-        .map(|name| {
-            create_udf(
-                name,
-                vec![DataType::Int64],
-                DataType::Boolean,
-                Volatility::Stable,
-                Arc::new(|args| {
-                    let rows = match &args[0] {
-                        ColumnarValue::Array(a) => a.len(),
-                        ColumnarValue::Scalar(_) => return Ok(ColumnarValue::Scalar(true.into())),
-                    };
-                    Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
-                        true;
-                        rows
-                    ]))))
-                }),
-            )
-        })
-        .collect()
+    [
+        "pg_function_is_visible",
+        "pg_type_is_visible",
+        "pg_operator_is_visible",
+        "pg_opclass_is_visible",
+        "pg_opfamily_is_visible",
+        "pg_collation_is_visible",
+        "pg_conversion_is_visible",
+        "pg_statistics_obj_is_visible",
+        "pg_ts_config_is_visible",
+        "pg_ts_dict_is_visible",
+        "pg_ts_parser_is_visible",
+        "pg_ts_template_is_visible",
+    ]
+    .into_iter()
+    .map(|name| {
+        create_udf(
+            name,
+            vec![DataType::Int64],
+            DataType::Boolean,
+            Volatility::Stable,
+            Arc::new(|args| {
+                let rows = match &args[0] {
+                    ColumnarValue::Array(a) => a.len(),
+                    ColumnarValue::Scalar(_) => return Ok(ColumnarValue::Scalar(true.into())),
+                };
+                Ok(ColumnarValue::Array(Arc::new(BooleanArray::from(vec![
+                    true;
+                    rows
+                ]))))
+            }),
+        )
+    })
+    .collect()
 }
 
 /// `to_regtype(name)`: the oid of a built-in type by name (`int4`, `integer`, `text[]`),
@@ -150,34 +165,61 @@ static BUILTIN_TYPES: LazyLock<HashMap<String, i32>> = LazyLock::new(|| {
 
 /// Catalog functions whose answer is always NULL here: `pg_get_serial_sequence(table,
 /// column)` (no column has a sequence; SQLAlchemy asks for each column it reflects),
-/// `pg_get_indexdef(index [, column, pretty])` (no table has an index) and
-/// `pg_get_function_sqlbody(oid)` (no function has an SQL body, as for PostgreSQL's C ones).
+/// `pg_get_indexdef(index [, column, pretty])` (no table has an index),
+/// `pg_get_function_sqlbody(oid)` (no function has an SQL body, as for PostgreSQL's C ones),
+/// `pg_tablespace_location(oid)` (no tablespace has a directory), `shobj_description(oid,
+/// catalog)` (no shared object has a comment), and the storage sizes of
+/// relations and databases (`pg_table_size(oid)`, `pg_database_size(name)`...: a media table
+/// has no storage of its own; psql's `\dt+` and `\l+` show them), unknown.
 pub fn always_null() -> Vec<ScalarUDF> {
     let text2 = TypeSignature::Exact(vec![DataType::Utf8, DataType::Utf8]);
+    let oid_text = TypeSignature::Exact(vec![DataType::Int64, DataType::Utf8]);
     let index = TypeSignature::OneOf(vec![
         TypeSignature::Exact(vec![DataType::Int64]),
         TypeSignature::Exact(vec![DataType::Int64, DataType::Int64, DataType::Boolean]),
     ]);
-    let oid = TypeSignature::Exact(vec![DataType::Int64]);
-    [
+    let oid = || TypeSignature::Exact(vec![DataType::Int64]);
+    let relation = || {
+        TypeSignature::OneOf(vec![
+            TypeSignature::Exact(vec![DataType::Int64]),
+            TypeSignature::Exact(vec![DataType::Utf8]),
+            TypeSignature::Exact(vec![DataType::Int64, DataType::Utf8]),
+        ])
+    };
+    let texts = [
         ("pg_get_serial_sequence", text2),
         ("pg_get_indexdef", index),
-        ("pg_get_function_sqlbody", oid),
+        ("pg_get_function_sqlbody", oid()),
+        ("pg_tablespace_location", oid()),
+        ("shobj_description", oid_text),
     ]
-    .into_iter()
-    .map(|(name, signature)| {
-        ScalarUDF::new_from_impl(NullFunction {
-            name,
-            signature: Signature::new(signature, Volatility::Stable),
+    .map(|(name, signature)| (name, signature, DataType::Utf8));
+    let sizes = [
+        "pg_table_size",
+        "pg_relation_size",
+        "pg_total_relation_size",
+        "pg_indexes_size",
+        "pg_database_size",
+    ]
+    .map(|name| (name, relation(), DataType::Int64));
+    texts
+        .into_iter()
+        .chain(sizes)
+        .map(|(name, signature, returns)| {
+            ScalarUDF::new_from_impl(NullFunction {
+                name,
+                signature: Signature::new(signature, Volatility::Stable),
+                returns,
+            })
         })
-    })
-    .collect()
+        .collect()
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct NullFunction {
     name: &'static str,
     signature: Signature,
+    returns: DataType,
 }
 
 impl ScalarUDFImpl for NullFunction {
@@ -190,13 +232,14 @@ impl ScalarUDFImpl for NullFunction {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Utf8)
+        Ok(self.returns.clone())
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(ColumnarValue::Array(Arc::new(StringArray::new_null(
+        Ok(ColumnarValue::Array(new_null_array(
+            &self.returns,
             args.number_rows,
-        ))))
+        )))
     }
 }
 

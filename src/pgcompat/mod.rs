@@ -30,6 +30,7 @@ pub mod json_build_object;
 pub mod like_escape;
 pub mod params;
 pub mod pg_rewrites;
+pub mod pg_size_pretty;
 pub mod proc;
 pub mod regproc;
 pub mod regtype_text;
@@ -41,6 +42,7 @@ pub mod settings;
 pub mod show_all_settings;
 pub mod substring_regex;
 pub mod type_names;
+pub mod unnest_from;
 pub mod unplanned_subqueries;
 
 use std::sync::Arc;
@@ -57,6 +59,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
+    ctx.register_udf(pg_size_pretty::pg_size_pretty());
     ctx.register_udf(format_types::format_types());
     ctx.register_udf(json_build_object::json_build_object());
     for udf in functions::visibility()
@@ -85,7 +88,8 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     information_schema::install(ctx, catalog)
 }
 
-/// Rewrites what DataFusion does not plan: `ARRAY(subquery)` ([`array_subquery`]),
+/// Rewrites what DataFusion does not plan: `unnest` in FROM ([`unnest_from`]),
+/// `ARRAY(subquery)` ([`array_subquery`]),
 /// `generate_series` as a select item ([`select_list_series`]), then, in
 /// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
 /// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `array_length` and
@@ -93,6 +97,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 /// `_pg_expandarray`, `(expr).field` and the column details SQLAlchemy asks for
 /// ([`column_details`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
+    unnest_from::rewrite(statement);
     array_subquery::rewrite(statement);
     select_list_series::rewrite(statement);
     let _ = ast::visit_exprs(statement, &mut |expr| {
