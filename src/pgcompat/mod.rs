@@ -27,10 +27,12 @@ pub mod functions;
 pub mod generate_subscripts;
 pub mod information_schema;
 pub mod json_build_object;
+pub mod length;
 pub mod like_escape;
 pub mod params;
 pub mod pg_rewrites;
 pub mod pg_size_pretty;
+pub mod pg_typeof;
 pub mod proc;
 pub mod regproc;
 pub mod regtype_text;
@@ -56,10 +58,26 @@ use datafusion_pg_catalog::pg_catalog::has_privilege_udf::create_has_privilege_u
 /// Registers the catalog functions and our `pg_proc` rows on `ctx` (after
 /// datafusion-pg-catalog's own setup).
 pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
+    // First: a rebuilt state registers every function again with its aliases, in no set
+    // order, so a DataFusion function whose alias one of ours takes (`length`) could
+    // come back over it.
+    let state = ctx.state_ref();
+    let planned = SessionStateBuilder::new_from_existing(state.read().clone())
+        .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
+        .build();
+    *state.write() = planned;
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
     ctx.register_udf(pg_size_pretty::pg_size_pretty());
+    ctx.register_udf(pg_typeof::pg_typeof());
+    ctx.register_udf(length::length());
+    ctx.register_udf(
+        datafusion::functions::string::uuid()
+            .as_ref()
+            .clone()
+            .with_aliases(["gen_random_uuid"]),
+    );
     ctx.register_udf(format_types::format_types());
     ctx.register_udf(json_build_object::json_build_object());
     for udf in functions::visibility()
@@ -80,11 +98,6 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         ctx.register_udf(udf);
     }
     catalog::mend_pg_catalog(ctx, catalog, infos)?;
-    let state = ctx.state_ref();
-    let planned = SessionStateBuilder::new_from_existing(state.read().clone())
-        .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
-        .build();
-    *state.write() = planned;
     information_schema::install(ctx, catalog)
 }
 

@@ -94,7 +94,7 @@ fn describe(udf: &ScalarUDF, oid: i32) -> FunctionInfo {
 }
 
 /// `text`, `real[]`: the type's name as `format_type` shows it.
-fn type_name(data_type: &DataType) -> String {
+pub(super) fn type_name(data_type: &DataType) -> String {
     let name = pg_type(data_type).name().to_string();
     let (element, array) = match name.strip_prefix('_') {
         Some(element) => (element, "[]"),
