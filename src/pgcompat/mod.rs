@@ -26,6 +26,7 @@ pub mod format_types;
 pub mod functions;
 pub mod generate_subscripts;
 pub mod information_schema;
+pub mod json_arrows;
 pub mod json_build_object;
 pub mod length;
 pub mod like_escape;
@@ -107,8 +108,8 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
 /// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
 /// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `array_length` and
 /// friends as integers ([`array_lengths`]), `generate_subscripts`,
-/// `_pg_expandarray`, `(expr).field` and the column details SQLAlchemy asks for
-/// ([`column_details`]).
+/// `_pg_expandarray`, `(expr).field`, the column details SQLAlchemy asks for
+/// ([`column_details`]) and JSON arrows on structs and lists ([`json_arrows`]).
 pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
     unnest_from::rewrite(statement);
     array_subquery::rewrite(statement);
@@ -121,6 +122,7 @@ pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
         generate_subscripts::rewrite(expr);
         expandarray::rewrite(expr);
         column_details::rewrite(expr);
+        json_arrows::rewrite(expr);
         std::ops::ControlFlow::<()>::Continue(())
     });
 }
