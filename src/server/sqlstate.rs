@@ -110,17 +110,24 @@ pub fn message(error: &DataFusionError) -> String {
     if let Some(typed) = find_sql_error(error) {
         return typed.message.clone();
     }
+    // DataFusion's context ("Optimizer rule 'simplify_expressions' failed") says where the
+    // error came up; the innermost error says what it is.
+    if let DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) = error {
+        return message(inner);
+    }
     if let DataFusionError::SQL(parser, _) = error {
         let (ParserError::ParserError(m) | ParserError::TokenizerError(m)) = parser.as_ref() else {
             return "statement too deeply nested".into();
         };
         return format!("syntax error: {m}");
     }
-    let mut text = error.strip_backtrace();
-    while let Some(rest) = PREFIXES.iter().find_map(|p| text.strip_prefix(p)) {
-        text = rest.to_string();
-    }
-    text
+    // The prefixes also come inside messages that quote another error ("user-defined
+    // coercion failed with: Error during planning: ...").
+    PREFIXES
+        .iter()
+        .fold(error.strip_backtrace(), |text, prefix| {
+            text.replace(prefix, "")
+        })
 }
 
 /// What DataFusion's `Display` puts before a message.
@@ -157,6 +164,22 @@ mod tests {
         assert_eq!(message(&plan), "Invalid function 'nope'");
         let exec = DataFusionError::Execution("classify: row 3: bad".into());
         assert_eq!(message(&exec), "classify: row 3: bad");
+        let cast = DataFusionError::ArrowError(
+            Box::new(ArrowError::CastError("Cannot cast 'abc'".into())),
+            None,
+        );
+        let optimizer = DataFusionError::Context(
+            "Optimizer rule 'simplify_expressions' failed".into(),
+            Box::new(cast),
+        );
+        assert_eq!(message(&optimizer), "Cast error: Cannot cast 'abc'");
+        let quoted = DataFusionError::Plan(
+            "coercion failed with: Error during planning: classify expects an image".into(),
+        );
+        assert_eq!(
+            message(&quoted),
+            "coercion failed with: classify expects an image"
+        );
     }
 
     #[test]
