@@ -383,6 +383,7 @@ async fn psql_meta_commands_work() {
     let expectations = [
         ("\\l", "mediasql"),
         ("\\dn", "public"),
+        ("\\dn+", "Access privileges"),
         ("\\dt", "images"),
         ("\\dt+", "permanent"),
         ("\\l+", "mediasql"),

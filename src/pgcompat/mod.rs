@@ -13,6 +13,7 @@
 
 pub mod array_lengths;
 pub mod array_subquery;
+pub mod array_to_string;
 pub mod ast;
 pub mod asyncpg_types;
 pub mod boolean_literals;
@@ -73,6 +74,7 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     ctx.register_udf(pg_size_pretty::pg_size_pretty());
     ctx.register_udf(pg_typeof::pg_typeof());
     ctx.register_udf(length::length());
+    ctx.register_udf(array_to_string::array_to_string());
     ctx.register_udf(
         datafusion::functions::string::uuid()
             .as_ref()
