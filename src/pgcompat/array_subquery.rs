@@ -250,12 +250,10 @@ fn aggregated(query: Query) -> Option<Expr> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgcompat::ast::parsed;
+    use crate::pgcompat::ast::rewritten_sql;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = parsed(sql);
-        rewrite(&mut statement);
-        statement.to_string()
+        rewritten_sql(sql, rewrite)
     }
 
     #[test]

@@ -78,3 +78,11 @@ pub fn rewritten(sql: &str, rewrite: fn(&mut Expr)) -> SqlStatement {
     });
     statement
 }
+
+/// `sql` parsed, rewritten by a statement rewrite, as text (the rewrites' tests).
+#[cfg(test)]
+pub fn rewritten_sql(sql: &str, rewrite: fn(&mut SqlStatement)) -> String {
+    let mut statement = parsed(sql);
+    rewrite(&mut statement);
+    statement.to_string()
+}

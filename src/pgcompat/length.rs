@@ -9,8 +9,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::functions::unicode::character_length;
 use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 
 /// The `length` function.
@@ -28,19 +28,12 @@ struct Length {
 }
 
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-    let section = DocSection {
-        include: true,
-        label: "PostgreSQL functions",
-        description: None,
-    };
-    Documentation::builder(
-        section,
+    super::pg_function_doc(
         "The number of characters of a text, or of bytes of a bytea.",
         "length(value)",
+        ("value", "A text or a bytea (a media file's content)."),
+        "SELECT path, length(content) FROM images;",
     )
-    .with_argument("value", "A text or a bytea (a media file's content).")
-    .with_sql_example("SELECT path, length(content) FROM images;")
-    .build()
 });
 
 fn is_bytes(data_type: &DataType) -> bool {

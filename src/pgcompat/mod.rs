@@ -53,9 +53,28 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::logical_expr::ScalarUDF;
+use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF};
 use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::has_privilege_udf::create_has_privilege_udf;
+
+/// The documentation of a PostgreSQL function we add: what it does, its syntax, its one
+/// argument and an example.
+fn pg_function_doc(
+    description: &str,
+    syntax: &str,
+    (argument, about): (&str, &str),
+    example: &str,
+) -> Documentation {
+    let section = DocSection {
+        include: true,
+        label: "PostgreSQL functions",
+        description: None,
+    };
+    Documentation::builder(section, description, syntax)
+        .with_argument(argument, about)
+        .with_sql_example(example)
+        .build()
+}
 
 /// Registers the catalog functions and our `pg_proc` rows on `ctx` (after
 /// datafusion-pg-catalog's own setup).

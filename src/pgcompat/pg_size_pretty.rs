@@ -9,11 +9,11 @@ use datafusion::arrow::array::{Array, AsArray, StringBuilder};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::common::Result;
+use datafusion::logical_expr::TypeSignature;
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
-use datafusion::logical_expr::{DocSection, TypeSignature};
 
 /// The `pg_size_pretty` function.
 pub fn pg_size_pretty() -> ScalarUDF {
@@ -31,19 +31,12 @@ struct SizePretty {
 }
 
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-    let section = DocSection {
-        include: true,
-        label: "PostgreSQL functions",
-        description: None,
-    };
-    Documentation::builder(
-        section,
+    super::pg_function_doc(
         "Writes a size in bytes in the largest unit that keeps it readable, as PostgreSQL does.",
         "pg_size_pretty(bytes)",
+        ("bytes", "A size in bytes (bigint)."),
+        "SELECT pg_size_pretty(sum(size)) FROM images; -- 330 kB",
     )
-    .with_argument("bytes", "A size in bytes (bigint).")
-    .with_sql_example("SELECT pg_size_pretty(sum(size)) FROM images; -- 330 kB")
-    .build()
 });
 
 impl ScalarUDFImpl for SizePretty {

@@ -6,8 +6,8 @@ use std::sync::LazyLock;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{
-    ColumnarValue, DocSection, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
-    Signature, Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
 };
 
 use super::proc::type_name;
@@ -25,19 +25,12 @@ struct PgTypeof {
 }
 
 static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
-    let section = DocSection {
-        include: true,
-        label: "PostgreSQL functions",
-        description: None,
-    };
-    Documentation::builder(
-        section,
+    super::pg_function_doc(
         "The PostgreSQL name of the value's type, as clients receive it.",
         "pg_typeof(value)",
+        ("value", "Any value."),
+        "SELECT pg_typeof(embed_text('a cat')); -- real[]",
     )
-    .with_argument("value", "Any value.")
-    .with_sql_example("SELECT pg_typeof(embed_text('a cat')); -- real[]")
-    .build()
 });
 
 impl ScalarUDFImpl for PgTypeof {

@@ -55,12 +55,10 @@ fn unnested(expr: &Expr) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgcompat::ast::parsed;
+    use crate::pgcompat::ast::rewritten_sql;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = parsed(sql);
-        rewrite(&mut statement);
-        statement.to_string()
+        rewritten_sql(sql, rewrite)
     }
 
     #[test]

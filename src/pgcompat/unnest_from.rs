@@ -100,12 +100,10 @@ fn derived_table(arrays: &[Expr], alias: Option<&TableAlias>) -> Option<TableFac
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pgcompat::ast::parsed;
+    use crate::pgcompat::ast::rewritten_sql;
 
     fn rewritten(sql: &str) -> String {
-        let mut statement = parsed(sql);
-        rewrite(&mut statement);
-        statement.to_string()
+        rewritten_sql(sql, rewrite)
     }
 
     #[test]
