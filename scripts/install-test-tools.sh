@@ -10,7 +10,9 @@
 #   for the JDBC check;
 # - node-postgres (npm `pg`, with Debian's nodejs and npm) in ~/.cache/mediasql/node;
 # - psqlODBC (Debian: odbc-postgresql, with unixodbc's driver manager) and pyodbc, for the
-#   ODBC check (the driver Tableau and other ODBC tools use).
+#   ODBC check (the driver Tableau and other ODBC tools use);
+# - Go with pgx (Debian: golang-go, golang-github-jackc-pgx-v4-dev), Grafana's driver, for the
+#   replay of Grafana's catalog queries.
 set -euo pipefail
 VENV="${MEDIASQL_TOOLS_VENV:-$HOME/.cache/mediasql/venv}"
 
@@ -22,6 +24,8 @@ command -v javac >/dev/null || missing+=(default-jdk-headless)
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -f /usr/share/java/postgresql.jar ] || missing+=(libpostgresql-jdbc-java)
 odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || missing+=(unixodbc odbc-postgresql)
+command -v go >/dev/null || missing+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/jackc/pgx/v4 ] || missing+=(golang-github-jackc-pgx-v4-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -352,27 +352,32 @@ async fn odbc_works() {
 }
 
 /// The catalog queries of DBeaver, Grafana, Metabase, pgAdmin, pgcli and Superset/SQLAlchemy
-/// (tests/clients/bi/, from their sources), replayed: each tool must run at least as many as
-/// it did when its floor was set; the output lists what still fails.
+/// (tests/clients/bi/, from their sources), replayed through each tool's driver: pgjdbc for
+/// DBeaver and Metabase, pgx for Grafana, psycopg2 for SQLAlchemy and Superset, psycopg 3 for
+/// pgAdmin and pgcli. Each tool must run at least as many as it did when its floor was set;
+/// the output lists what still fails.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bi_tool_catalog_queries_run() {
     let server = images_server().await;
+    let port = server.addr.port().to_string();
     let python = crate::common::tools_venv().join("bin/python");
-    let mut args = vec![
-        "tests/clients/bi_replay.py".to_string(),
-        server.addr.port().to_string(),
-    ];
-    let floors = [
-        "dbeaver=18",
-        "grafana=11",
-        "metabase=17",
-        "pgadmin=18",
-        "pgcli=17",
-        "sqlalchemy2=18",
-        "superset=24",
-    ];
+    let floors = ["pgadmin=18", "pgcli=17", "sqlalchemy2=18", "superset=24"];
+    let mut args = vec!["tests/clients/bi_replay.py".to_string(), port.clone()];
     args.extend(floors.map(String::from));
     run_client_check(python, args).await;
+    let jdbc = [
+        "-cp",
+        "/usr/share/java/postgresql.jar",
+        "tests/clients/BiReplay.java",
+        &port,
+        "dbeaver=18",
+        "metabase=17",
+    ];
+    run_client_check("java".into(), jdbc.map(String::from).to_vec()).await;
+    let go = format!(
+        "GO111MODULE=off GOPATH=/usr/share/gocode exec go run tests/clients/grafana_replay.go {port} grafana=11"
+    );
+    run_client_check("sh".into(), vec!["-c".to_string(), go]).await;
 }
 
 /// psql itself: its meta-commands and `\copy`, each as psql sends it.

@@ -4,14 +4,23 @@ reports, per tool, how many run. Queries with `$n` parameters are sent with the 
 protocol and the values their `-- $1 = ...` comment names, typed as the tool's driver types
 them (JDBC: int8 for numbers, varchar for strings) or as the value says (`'{r,p}'::unknown`).
 
-Usage: bi_replay.py PORT TOOL=MIN...: exits non-zero when fewer than MIN queries of TOOL run
-(the floor each tool has reached: a regression guard; the report shows what still fails)."""
+Each tool's queries go through the Python driver the tool uses (DRIVERS): psycopg2, which
+sends them with the simple protocol, for SQLAlchemy 2's default dialect and Superset;
+psycopg 3, with the extended protocol, for pgAdmin and pgcli. The JDBC tools (DBeaver,
+Metabase) are replayed through pgjdbc by BiReplay.java, Grafana through pgx by
+grafana_replay.go.
+
+Usage: bi_replay.py PORT TOOL=MIN...: replays the tools named, and exits non-zero when fewer
+than MIN queries of TOOL run (the floor each tool has reached: a regression guard; the report
+shows what still fails)."""
 import pathlib
 import re
 import sys
 
 import psycopg
+import psycopg2
 
+DRIVERS = {"sqlalchemy2": "psycopg2", "superset": "psycopg2"}
 port = int(sys.argv[1])
 floors = dict((tool, int(n)) for tool, n in (a.split("=") for a in sys.argv[2:]))
 folder = pathlib.Path(__file__).parent / "bi"
@@ -53,6 +62,19 @@ def queries(path):
             yield source[len("-- source: "):][:100], sql, comments
 
 
+def run_psycopg2(sql):
+    """`sql` as psycopg2 sends a statement without parameters: one simple-protocol Query."""
+    conn = psycopg2.connect(host="127.0.0.1", port=port, dbname="mediasql", user="tester")
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(sql)
+            if cur.description is not None:
+                cur.fetchall()
+    finally:
+        conn.close()
+
+
 def run(conn, sql, comments):
     used = sorted({int(n) for n in re.findall(r"\$(\d+)", sql)})
     if not used:
@@ -70,18 +92,23 @@ def run(conn, sql, comments):
 
 
 below = []
-for path in sorted(folder.glob("*.sql")):
-    tool = path.stem
+for tool in floors:
+    path = folder / f"{tool}.sql"
+    driver = DRIVERS.get(tool, "psycopg")
     ok, failures = 0, []
     for source, sql, comments in queries(path):
-        with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester", autocommit=True) as conn:
-            try:
-                run(conn, sql, comments)
-                ok += 1
-            except Exception as e:  # noqa: BLE001 - every failure is reported
-                message = (str(e).strip().splitlines() or [type(e).__name__])[0]
-                failures.append((source, message[:160]))
-    print(f"{tool}: {ok} of {ok + len(failures)} queries ran")
+        try:
+            if driver == "psycopg2" and not re.search(r"\$\d", sql):
+                run_psycopg2(sql)
+            else:
+                with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester",
+                                     autocommit=True) as conn:
+                    run(conn, sql, comments)
+            ok += 1
+        except Exception as e:  # noqa: BLE001 - every failure is reported
+            message = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            failures.append((source, message[:160]))
+    print(f"{tool}: {ok} of {ok + len(failures)} queries ran ({driver})")
     for source, error in failures:
         print(f"    {source}: {error}")
     if ok < floors.get(tool, 0):
