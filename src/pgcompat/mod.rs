@@ -1,15 +1,17 @@
-//! What PostgreSQL clients expect beyond datafusion-pg-catalog: our functions in `pg_proc`
-//! with their docs ([`proc`]), typed array columns ([`catalog`]), catalog functions it lacks ([`functions`], [`format`]), and session
-//! settings as `current_setting`/`set_config` ([`settings`]) and `pg_settings`
-//! ([`show_all_settings`]), parameters planned with the
-//! types clients declare ([`params`]), LIKE with other escape characters ([`like_escape`]),
-//! `generate_subscripts` ([`generate_subscripts`]), `flag = 'f'` ([`boolean_literals`]),
-//! `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]), `_pg_expandarray` ([`expandarray`]), the
-//! column details of SQLAlchemy's `get_columns` ([`column_details`]), `information_schema` in
-//! PostgreSQL's shape ([`information_schema`]), the configured users as roles ([`roles`]),
-//! asyncpg's type lookup ([`asyncpg_types`]), result column names ([`column_names`]),
-//! subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
-//! [`scalar_subqueries`], [`unplanned_subqueries`]).
+//! What PostgreSQL clients expect beyond datafusion-pg-catalog:
+//! - the catalog: our functions in `pg_proc` with their docs ([`proc`]), typed array
+//!   columns ([`catalog`]), `information_schema` in PostgreSQL's shape
+//!   ([`information_schema`]), the configured users as roles ([`roles`]), session settings as
+//!   `current_setting`/`set_config` ([`settings`]) and `pg_settings` ([`show_all_settings`]);
+//! - functions it lacks: catalog functions ([`functions`]), [`format`](mod@format), [`pg_size_pretty`],
+//!   [`pg_typeof`], `length` of bytes ([`length`]), `array_to_string` of array text
+//!   ([`array_to_string`]);
+//! - typing: parameters planned with the types clients declare ([`params`]), `flag = 'f'`
+//!   ([`boolean_literals`]), `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]);
+//! - rewrites of what DataFusion does not plan (see [`rewrite_unsupported`]), asyncpg's type
+//!   lookup ([`asyncpg_types`]) and result column names ([`column_names`]);
+//! - subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
+//!   [`scalar_subqueries`], [`unplanned_subqueries`]).
 
 pub mod array_lengths;
 pub mod array_subquery;

@@ -14,7 +14,7 @@ use datafusion_pg_catalog::pg_catalog::oid_type_planner::PgOidTypePlanner;
 /// The text types PostgreSQL has beside `text` and `varchar`.
 const TEXT_TYPES: [&str; 3] = ["name", "bpchar", "char"];
 
-/// Plans [`TEXT_TYPES`] as `Utf8`, the rest as datafusion-pg-catalog does.
+/// Plans `name`, `bpchar` and `"char"` as `Utf8`, the rest as datafusion-pg-catalog does.
 #[derive(Debug, Default)]
 pub struct PgTypeNames {
     catalog: PgOidTypePlanner,
