@@ -67,24 +67,25 @@ impl ScalarUDFImpl for ArrayToString {
         let Some(first) = args.first() else {
             return plan_err!("array_to_string(array, delimiter [, null_string]) needs an array");
         };
-        // Text stands for the list it writes, which DataFusion's function then takes.
+        // Text stands for the list it writes, which DataFusion's function then takes; the
+        // text itself stays text.
+        let text = is_text(first);
         let listed: Vec<FieldRef> = args
             .iter()
             .enumerate()
-            .map(|(i, t)| match i == 0 && is_text(first) {
+            .map(|(i, t)| match i == 0 && text {
                 true => Arc::new(Field::new("a", text_list(), true)),
                 false => Arc::new(Field::new(format!("a{i}"), t.clone(), true)),
             })
             .collect();
-        let coerced = fields_with_udf(&listed, self.lists.as_ref())?;
-        Ok(coerced
+        let mut coerced: Vec<DataType> = fields_with_udf(&listed, self.lists.as_ref())?
             .iter()
-            .enumerate()
-            .map(|(i, f)| match i == 0 && is_text(first) {
-                true => DataType::Utf8,
-                false => f.data_type().clone(),
-            })
-            .collect())
+            .map(|f| f.data_type().clone())
+            .collect();
+        if let Some(first) = coerced.first_mut().filter(|_| text) {
+            *first = DataType::Utf8;
+        }
+        Ok(coerced)
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType> {

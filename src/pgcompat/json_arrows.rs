@@ -20,8 +20,8 @@ pub fn rewrite(expr: &mut Expr) {
         _ => return,
     };
     let index = match right.as_ref() {
-        Expr::Value(v) if matches!(v.value, Value::SingleQuotedString(_)) => right.to_string(),
         Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(_) => right.to_string(),
             Value::Number(n, _) => match n.parse::<i64>() {
                 Ok(n) => (n + 1).to_string(),
                 Err(_) => return,
