@@ -3,6 +3,7 @@
 //! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
 //!   protocol with text results; `extended`: extended protocol with binary results).
+//! - `install_models`: the models from their public homes, through a local mirror.
 //! - `models`: what the model registry keeps across queries and restarts.
 //! - `security`: passwords, TLS, the connection limit, the media roots.
 //! - `wire`: what only a real client shows (extended protocol, binary results, sessions).
@@ -15,6 +16,7 @@ mod common;
 mod console;
 mod demo;
 mod extended;
+mod install_models;
 mod models;
 mod security;
 mod slt;
