@@ -12,7 +12,7 @@ use super::coerce_audio_arg;
 use super::decode::SPEECH_RATE;
 use crate::models::{
     Device, Head, LoadedSpeechModel, ModelCall, ModelKind, ModelPass, ModelRegistry, PassOutput,
-    Prepared, Segment, Stop, constant_string, model_name, output_as, prepared_as,
+    Prepared, Segment, Stop, check_language, constant_string, model_name, output_as, prepared_as,
 };
 use crate::on_error::OnError;
 
@@ -43,9 +43,11 @@ struct SpeechArgs {
 
 impl SpeechArgs {
     fn parse(function: &str, args: &[ColumnarValue]) -> Result<Self> {
+        let language = constant_string(function, "language", args.get(2), "en")?;
+        check_language(function, &language)?;
         Ok(Self {
             model: model_name(function, args.get(1), DEFAULT_MODEL)?,
-            language: constant_string(function, "language", args.get(2), "en")?,
+            language,
             on_error: OnError::from_arg(function, args.get(3))?,
         })
     }

@@ -32,7 +32,7 @@ pub use inference::{
     invoke_in_place, output_as, prepared_as,
 };
 pub use onnx::OnnxSession;
-pub use speech::{LoadedSpeechModel, Segment};
+pub use speech::{LoadedSpeechModel, Segment, check_language};
 pub use text::{LoadedTextModel, l2_normalised, length_order};
 pub use user::CreateModel;
 

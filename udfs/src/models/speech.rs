@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::{DataFusionError, Result, plan_err};
 use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
@@ -44,6 +44,20 @@ impl std::fmt::Debug for LoadedSpeechModel {
             .field("name", &self.entry.name)
             .finish()
     }
+}
+
+/// Checks that `language` names a language whisper knows ('en', 'de', ...). Detection
+/// ('auto', or no language) is refused: whisper.cpp's language detection runs an encoder pass
+/// that does not ask whether to stop, so a cancelled query would keep a core busy.
+pub fn check_language(function: &str, language: &str) -> Result<()> {
+    let known = !language.contains('\0') && whisper_rs::get_lang_id(language).is_some();
+    if !known || language == "auto" {
+        return plan_err!(
+            "{function}: language '{language}' is not a language code whisper knows; \
+             name the spoken language, such as 'en' (detection is not supported)"
+        );
+    }
+    Ok(())
 }
 
 /// Whisper needs this much audio (shorter input is padded with silence): one second.
@@ -143,6 +157,8 @@ thread_local! {
 /// 0.16's `set_abort_callback_safe` hands its trampoline a pointer to a boxed trait object but
 /// reads it as the closure itself, which is only sound for a closure of size zero.
 fn stopped_here() -> bool {
+    #[cfg(test)]
+    tests::ASKED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     RUNNING.with(|running| running.borrow().as_ref().is_some_and(Stop::is_stopped))
 }
 
@@ -208,7 +224,59 @@ fn is_non_speech(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+    use crate::audio::decode::{SPEECH_RATE, decode_mono};
+    use crate::models::{ModelRegistry, default_models_dir};
+
+    /// Times whisper.cpp asked [`stopped_here`] whether to stop, in this test process.
+    pub(super) static ASKED: AtomicUsize = AtomicUsize::new(0);
+
+    /// With vendor/whisper-rs-sys.patch, whisper.cpp asks after every node of its graphs
+    /// (hundreds per encoder pass), so a cancelled run stops within one node; unpatched, it
+    /// asks once per encoder pass and once per decoded token (a few dozen times for a clip).
+    #[test]
+    fn whisper_asks_whether_to_stop_after_every_node() {
+        let dir = default_models_dir();
+        let entry = ModelRegistry::new(&dir)
+            .unwrap()
+            .entry("whisper_tiny_en")
+            .unwrap();
+        let model = LoadedSpeechModel::load(
+            entry,
+            &dir.join("whisper-tiny.en/ggml-tiny.en.bin"),
+            1,
+            Device::Cpu,
+        )
+        .unwrap();
+        let clip = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../sql-tests/fixtures/audio/harbor.wav"),
+        )
+        .unwrap();
+        let audio = decode_mono(&clip, SPEECH_RATE).unwrap();
+        let before = ASKED.load(Ordering::Relaxed);
+        let segments = model
+            .transcribe(&audio.samples, "en", 2, &Stop::default())
+            .unwrap();
+        let asked = ASKED.load(Ordering::Relaxed) - before;
+        let text: String = segments.iter().map(|s| s.text.as_str()).collect();
+        assert!(text.to_lowercase().contains("harbor"), "{text}");
+        assert!(asked > 500, "whisper asked only {asked} times");
+    }
+
+    #[test]
+    fn languages_are_codes_whisper_knows() {
+        assert!(check_language("transcribe", "en").is_ok());
+        assert!(check_language("transcribe", "de").is_ok());
+        for bad in ["auto", "", "klingon", "e\0n"] {
+            let err = check_language("transcribe", bad)
+                .expect_err(bad)
+                .to_string();
+            assert!(err.contains("transcribe: language"), "{err}");
+        }
+    }
 
     #[test]
     fn non_speech_markers_are_not_words() {
