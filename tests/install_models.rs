@@ -113,12 +113,10 @@ async fn serve_file(State(mirror): State<Mirror>, uri: Uri, headers: HeaderMap) 
 
 async fn start_mirror(root: PathBuf) -> (String, Arc<Mutex<Behaviour>>) {
     let behaviour = Arc::new(Mutex::new(Behaviour::default()));
-    let app = axum::Router::new()
-        .fallback(serve_file)
-        .with_state(Mirror {
-            root,
-            behaviour: Arc::clone(&behaviour),
-        });
+    let app = axum::Router::new().fallback(serve_file).with_state(Mirror {
+        root,
+        behaviour: Arc::clone(&behaviour),
+    });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -249,11 +247,7 @@ async fn models_install_from_their_public_homes() {
                 == std::fs::read(models.join("whisper-tiny.en/ggml-tiny.en.bin")).unwrap()
         );
     }
-    assert!(
-        models
-            .join("onnxruntime/libonnxruntime.so.1.32.0")
-            .exists()
-    );
+    assert!(models.join("onnxruntime/libonnxruntime.so.1.32.0").exists());
     let resumed_at = behaviour
         .lock()
         .unwrap()

@@ -37,14 +37,21 @@ def main():
     args = parse_args()
     manifest = load_manifest(args.manifest, args.only)
     installer = Installer(args.models, args.source, args.downloads)
-    try:
-        for model in manifest["model"]:
-            for file in model["files"]:
-                installer.install_file(model, file)
-        for runtime in manifest.get("runtime", []):
-            installer.install_runtime(runtime)
-    except (InstallError, FetchError) as e:
-        sys.exit(f"install-models: {e}")
+    failed = []
+    steps = [(installer.install_file, (model, file))
+             for model in manifest["model"] for file in model["files"]]
+    steps += [(installer.install_runtime, (runtime,)) for runtime in manifest.get("runtime", [])]
+    for step, step_args in steps:
+        try:
+            step(*step_args)
+        except (InstallError, FetchError) as e:
+            failed.append(str(e))
+            print(f"install-models: {e}", file=sys.stderr, flush=True)
+    if failed:
+        sys.exit(f"install-models: {len(failed)} file(s) not installed (above). Without access to "
+                 "their public homes, install from a folder of the verified files "
+                 "(MEDIASQL_MODELS_SOURCE=DIR) or a mirror of the homes "
+                 "(MEDIASQL_MODELS_MIRROR=http://host:port): README, 'Where the models come from'")
     installer.clean_downloads()
 
 
@@ -130,7 +137,11 @@ class Installer:
         if not (os.path.exists(stamp) and open(stamp).read() == open(requirements).read()):
             print("preparing the build steps' Python (scripts/models/requirements.txt)", flush=True)
             shutil.rmtree(env, ignore_errors=True)
-            venv.create(env, with_pip=True)
+            try:
+                venv.create(env, with_pip=True)
+            except (OSError, subprocess.CalledProcessError) as e:
+                raise InstallError(f"making a venv in {env} failed ({e}); on Debian or Ubuntu "
+                                   "install python3-venv") from e
             pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                    "--only-binary=:all:", "-r", requirements]
             if subprocess.run(pip).returncode != 0:
