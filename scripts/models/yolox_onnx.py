@@ -35,21 +35,14 @@ import os
 import sys
 
 import numpy as np
-import onnx
 from google.protobuf.message import DecodeError
 from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from steps import BuildError, load_onnx, run_step, write_atomically, write_template  # noqa: E402
+
 TEMPLATE = os.path.join(HERE, "templates", "yolox-nano.onnx")
-
-
-class BuildError(Exception):
-    """An input is missing or is not what this step expects."""
-
-
-def load(path):
-    with open(path, "rb") as f:
-        return onnx.load_from_string(f.read())
 
 
 def reshape_shapes(model):
@@ -85,57 +78,19 @@ def fill(model, source):
     return filled
 
 
-def write_atomically(path, data):
-    tmp = path + ".tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-
-
 def build(out, release):
-    model = load(TEMPLATE)
-    filled = fill(model, load(release))
+    model = load_onnx(TEMPLATE)
+    filled = fill(model, load_onnx(release))
     write_atomically(out, model.SerializeToString())
-    return filled
+    return f"{filled} initializers filled from {os.path.basename(release)}"
 
 
 def make_template(verified, template):
     """Template = the verified model with raw_data removed from all but the Reshape shapes."""
-    model = load(verified)
-    keep = reshape_shapes(model)
-    for init in model.graph.initializer:
-        if init.name not in keep:
-            init.ClearField("raw_data")
-    write_atomically(template, model.SerializeToString())
-
-
-def main(argv):
-    if len(argv) == 4 and argv[1] == "--make-template":
-        make_template(argv[2], argv[3])
-        print(f"wrote {argv[3]}")
-        return 0
-    if len(argv) != 3 or argv[1].startswith("-"):
-        print(f"usage: {argv[0]} OUT RELEASE_ONNX\n"
-              "  RELEASE_ONNX: yolox_nano.onnx from the YOLOX 0.1.1rc0 GitHub release\n"
-              f"   or:  {argv[0]} --make-template VERIFIED_MODEL_ONNX TEMPLATE_OUT",
-              file=sys.stderr)
-        return 2
-    out, release = argv[1:]
-    if not os.path.isfile(release):
-        print(f"error: {release}: no such file", file=sys.stderr)
-        return 1
-    try:
-        n = build(out, release)
-    except (BuildError, OSError, ValueError, DecodeError) as e:
-        print(f"error: {type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    print(f"wrote {out}: {n} initializers filled from {os.path.basename(release)}")
-    return 0
+    write_template(verified, template, keep=reshape_shapes)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(run_step(sys.argv, build,
+                      [("RELEASE_ONNX", "yolox_nano.onnx from the YOLOX 0.1.1rc0 GitHub release")],
+                      errors=(ValueError, DecodeError), make_template=make_template))
