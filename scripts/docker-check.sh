@@ -145,13 +145,15 @@ check_image() {
 
 check_compose() {
   log "compose: docker/compose.yaml"
+  # The compose file as users run it (its bridge network and published port), with the image
+  # built above instead of a build from source.
   cat > "$WORK/compose.check.yaml" <<YAML
 services:
   mediasql:
     image: $IMAGE
-    network_mode: host
-    command: ["demo", "--listen", "0.0.0.0:5433", "--console", "off"]
 YAML
+  MEDIASQL_PASSWORD=docker-check podman-compose -f docker/compose.yaml -f "$WORK/compose.check.yaml" \
+    down >/dev/null 2>&1 || true
   MEDIASQL_PASSWORD=docker-check podman-compose -f docker/compose.yaml -f "$WORK/compose.check.yaml" \
     up -d >"$WORK/compose.log" 2>&1 || { cat "$WORK/compose.log"; fail "compose up"; }
   wait_port 5433 || { cat "$WORK/compose.log"; fail "the compose service did not listen"; }

@@ -13,7 +13,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fetch import FetchError, download  # noqa: E402
+from fetch import FetchError, download, sha256_of  # noqa: E402
 from install import REPO, load_manifest  # noqa: E402
 
 
@@ -30,16 +30,18 @@ def main():
     for item in pinned:
         host_path = item["url"].split("://", 1)[1]
         dest = os.path.join(args.dir, host_path)
-        staging = os.path.join(args.dir, ".downloads")
+        if os.path.exists(dest) and sha256_of(dest) == item["sha256"]:
+            continue
         try:
-            got = download(item["url"], item["sha256"], staging, host_path)
+            got = download(item["url"], item["sha256"], os.path.join(args.dir, ".downloads"),
+                           host_path)
         except FetchError as e:
             missing.append(str(e))
             continue
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        os.replace(got, dest)
-        # Keep a copy where `download` looks, so a rerun does not fetch it again.
-        os.link(dest, got)
+        if os.path.exists(dest):
+            os.remove(dest)
+        os.link(got, dest)
     for line in missing:
         print(f"not mirrored: {line}", file=sys.stderr)
 

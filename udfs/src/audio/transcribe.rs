@@ -75,9 +75,8 @@ fn texts(rows: Vec<Option<Vec<Segment>>>) -> Result<ArrayRef> {
     Ok(Arc::new(texts))
 }
 
-static DOCUMENTATION: LazyLock<Documentation> =
-    LazyLock::new(|| {
-        Documentation::builder(
+static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
+    Documentation::builder(
         DOC_SECTION_MEDIA,
         "The text spoken in audio, by a whisper.cpp model (default whisper tiny.en). Long audio \
          is read in 30-second windows; several files run at once on a bounded pool of states.",
@@ -86,7 +85,10 @@ static DOCUMENTATION: LazyLock<Documentation> =
     .with_sql_example("SELECT path, transcribe(content) FROM read_media('calls/', 'audio')")
     .with_argument("audio", "Encoded audio (bytes) or 16 kHz mono samples (decode_audio).")
     .with_argument("model", "A speech-to-text model; default 'whisper_tiny_en'.")
-    .with_argument("language", "Spoken language code; default 'en'.")
+    .with_argument(
+        "language",
+        "Spoken language code ('en', 'de', ...); default 'en'. Detection ('auto') is refused: name the language.",
+    )
     .with_argument("on_error", "'raise' (default) or 'null' for undecodable rows.")
     .build()
-    });
+});

@@ -129,7 +129,10 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         "model",
         "A speech-to-text model; default 'whisper_tiny_en'.",
     )
-    .with_argument("language", "Spoken language code; default 'en'.")
+    .with_argument(
+        "language",
+        "Spoken language code ('en', 'de', ...); default 'en'. Detection ('auto') is refused: name the language.",
+    )
     .with_argument(
         "on_error",
         "'raise' (default) or 'null' for undecodable rows.",

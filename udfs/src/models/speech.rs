@@ -251,8 +251,7 @@ mod tests {
         )
         .unwrap();
         let clip = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../sql-tests/fixtures/audio/harbor.wav"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../sql-tests/fixtures/audio/harbor.wav"),
         )
         .unwrap();
         let audio = decode_mono(&clip, SPEECH_RATE).unwrap();
