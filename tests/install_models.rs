@@ -302,10 +302,11 @@ async fn models_install_from_their_public_homes() {
         .map(|f| std::fs::metadata(downloads.join(f)).unwrap().len())
         .sum();
     assert!(part > 0, "no part of the download kept");
-    let mut server = behaviour.lock().unwrap();
-    server.seen.clear();
-    server.cut.clear();
-    drop(server);
+    {
+        let mut server = behaviour.lock().unwrap();
+        server.seen.clear();
+        server.cut.clear();
+    }
     let out = install(&base, &models, &downloads, "all_minilm_l6_v2").await;
     assert!(out.status.success(), "{}", text(&out));
     let first_ask = behaviour

@@ -70,6 +70,9 @@ impl LoadedSpeechModel {
         whisper_rs::install_logging_hooks();
         let mut params = WhisperContextParameters::default();
         params.use_gpu(device == Device::Cuda);
+        // Flash attention stays off: on the CPU it was slower (benches/transcribe.rs, 2 cores,
+        // tiny.en: 0.49 clips/s with it against 0.79 without, 2026-12-07).
+        params.flash_attn(false);
         let context = WhisperContext::new_with_params(path, params).map_err(|e| {
             DataFusionError::Execution(format!("loading model {}: {e}", path.display()))
         })?;
