@@ -72,7 +72,7 @@ def parse_args():
 class Installer:
     def __init__(self, models, source, downloads):
         self.models, self.source, self.downloads = models, source, downloads
-        self.fetched = []
+        self.fetched = {}
         self.python = None
         # Left by a run that was killed: never a file to use.
         shutil.rmtree(os.path.join(models, ".staging"), ignore_errors=True)
@@ -113,10 +113,12 @@ class Installer:
         raise InstallError(f"{label}: the manifest names no source for it")
 
     def fetch(self, model, name, label):
+        """The verified download `name` of `model`; fetched and hashed once per run."""
         pinned = download_of(model, name)
-        path = download(pinned["url"], pinned["sha256"], self.downloads, f"{label} <- {name}")
-        self.fetched.append(path)
-        return path
+        if pinned["sha256"] not in self.fetched:
+            self.fetched[pinned["sha256"]] = download(
+                pinned["url"], pinned["sha256"], self.downloads, f"{label} <- {name}")
+        return self.fetched[pinned["sha256"]]
 
     def run_step(self, step, out, inputs, label):
         script = os.path.join(STEPS, f"{step}.py")
@@ -165,7 +167,7 @@ class Installer:
         else:
             wheel = download(pinned[0]["url"], pinned[0]["sha256"], self.downloads,
                              f"{runtime['name']} {runtime['version']} ({arch})")
-            self.fetched.append(wheel)
+            self.fetched[pinned[0]["sha256"]] = wheel
         staged = tempfile.mkdtemp(dir=self.staging())
         os.chmod(staged, 0o755)
         try:
@@ -192,7 +194,7 @@ class Installer:
 
     def clean_downloads(self):
         """Downloads are only inputs: gone once every file is installed."""
-        for path in set(self.fetched):
+        for path in self.fetched.values():
             if os.path.exists(path):
                 os.remove(path)
         shutil.rmtree(os.path.join(self.models, ".staging"), ignore_errors=True)
