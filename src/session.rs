@@ -32,6 +32,7 @@ use crate::named_args::NamedParameters;
 use crate::pgcompat::params::{cast_declared, oid_placeholders, placeholder_casts};
 use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::settings::{Settings, bind_settings};
+use crate::pools::plans;
 
 /// What running one statement gives.
 pub enum Output {
@@ -461,27 +462,18 @@ impl Session {
             LogicalPlan::Dml(dml) => Some(dml.op.to_string().to_ascii_uppercase()),
             _ => None,
         };
+        if dml.is_some() || tag.is_some() {
+            // DDL and DML (CREATE TABLE AS and INSERT run a query) on the plan runtime too.
+            let ctx = self.ctx.clone();
+            let done =
+                plans::run(async move { ctx.execute_logical_plan(plan).await?.collect().await });
+            return Ok(Output::Command(command_output(dml, tag, done.await?)));
+        }
         let frame = self.ctx.execute_logical_plan(plan).await?;
-        if let Some(op) = dml {
-            let count = affected_rows(&frame.collect().await?);
-            let tag = if op == "INSERT" {
-                format!("INSERT 0 {count}")
-            } else {
-                format!("{op} {count}")
-            };
-            return Ok(Output::Command(tag));
-        }
-        match tag {
-            Some(tag) => {
-                frame.collect().await?;
-                Ok(Output::Command(tag))
-            }
-            None => {
-                let timeout = self.statement_timeout()?;
-                let rows = frame.execute_stream().await?;
-                Ok(Output::Rows(self.canceller.guard(rows, timeout)))
-            }
-        }
+        let timeout = self.statement_timeout()?;
+        let schema = Arc::new(frame.schema().as_arrow().clone());
+        let rows = plans::stream(schema, frame.execute_stream());
+        Ok(Output::Rows(self.canceller.guard(rows, timeout)))
     }
 
     fn run_command(&self, command: SessionCommand) -> Result<Output> {
@@ -532,6 +524,16 @@ impl Session {
             }
             SessionCommand::Tag(tag) => Output::Command(tag.into()),
         })
+    }
+}
+
+/// The command tag of a DDL or DML statement that ran: `INSERT 0 n`, `UPDATE n`, ..., or the
+/// DDL's own tag.
+fn command_output(dml: Option<String>, tag: Option<String>, batches: Vec<RecordBatch>) -> String {
+    match dml {
+        Some(op) if op == "INSERT" => format!("INSERT 0 {}", affected_rows(&batches)),
+        Some(op) => format!("{op} {}", affected_rows(&batches)),
+        None => tag.unwrap_or_default(),
     }
 }
 

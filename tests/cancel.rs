@@ -1,6 +1,7 @@
-//! Stopping model work: a CancelRequest, `statement_timeout` and a client that goes away end
-//! a running model query, after which the server's cores fall idle; `SELECT 1` on another
-//! connection answers while a model runs; a `LIMIT` stops the model after a few batches.
+//! Stopping work: a CancelRequest, `statement_timeout` and a client that goes away end a
+//! running model query or a heavy plain-SQL query, after which the server's cores fall idle;
+//! `SELECT 1` and catalog queries on other connections answer while either runs; a `LIMIT`
+//! stops the model after a few batches.
 //!
 //! The server runs as its own process (the `mediasql` binary) so that its CPU time can be
 //! read from /proc without the other tests' work in it.
@@ -19,6 +20,10 @@ use crate::common::{busy_cpu, free_port, timing_the_cpu, wait_for_port};
 /// How long after a cancel the cores may stay busy: whisper.cpp asks whether to stop after
 /// every graph node (vendor/whisper-rs-sys.patch), not only between 30-second encoder passes.
 const STOPS_WITHIN: Duration = Duration::from_millis(500);
+
+/// A join with no model in it that keeps every core busy for minutes.
+const HEAVY_JOIN: &str = "SELECT count(*) FROM generate_series(1, 1000000) a \
+     CROSS JOIN generate_series(1, 1000000) b WHERE random() < 2";
 
 const LONG_TRANSCRIPTION: &str = "SELECT transcribe(content) \
      FROM clips, generate_series(1, 40) WHERE path NOT LIKE '%corrupt%'";
@@ -90,16 +95,16 @@ impl Server {
         }
     }
 
-    /// Asserts that the server, from `since + STOPS_WITHIN` on, uses under 0.1 s of CPU in
-    /// a second: the model work stopped within [`STOPS_WITHIN`] of `since`.
-    async fn idle_from(&self, since: Instant) {
-        tokio::time::sleep_until((since + STOPS_WITHIN).into()).await;
+    /// Asserts that the server, from `since + within` on, uses under 0.1 s of CPU in a
+    /// second: its work stopped within `within` of `since`.
+    async fn idle_from(&self, since: Instant, within: Duration) {
+        tokio::time::sleep_until((since + within).into()).await;
         let before = self.cpu_seconds();
         tokio::time::sleep(Duration::from_secs(1)).await;
         let used = self.cpu_seconds() - before;
         assert!(
             used < 0.1,
-            "{STOPS_WITHIN:?} after the stop the server still used {used:.2} s of CPU per second"
+            "{within:?} after the stop the server still used {used:.2} s of CPU per second"
         );
     }
 
@@ -151,7 +156,7 @@ async fn cancel_timeout_and_disconnect_stop_model_work() {
         "{:?}",
         asked.elapsed()
     );
-    server.idle_from(asked).await;
+    server.idle_from(asked, STOPS_WITHIN).await;
     let messages = client.simple_query("SELECT 1").await.unwrap();
     let rows = messages
         .iter()
@@ -177,7 +182,7 @@ async fn cancel_timeout_and_disconnect_stop_model_work() {
         .simple_query("SET statement_timeout = 0")
         .await
         .unwrap();
-    server.idle_from(timed_out).await;
+    server.idle_from(timed_out, STOPS_WITHIN).await;
 
     // While a transcription runs, another connection's SELECT 1 answers at once.
     let query = tokio::spawn(async move { client.simple_query(LONG_TRANSCRIPTION).await });
@@ -199,6 +204,57 @@ async fn cancel_timeout_and_disconnect_stop_model_work() {
     connection.abort();
     drop(other);
     server.falls_idle(Duration::from_secs(10)).await;
+}
+
+#[tokio::test]
+async fn a_heavy_join_never_locks_out_the_others_and_stops_when_asked() {
+    let _alone = timing_the_cpu().await;
+    let server = Server::start();
+    let (client, connection) = server.connect().await;
+    let cancel = client.cancel_token();
+    let query = tokio::spawn(async move {
+        let result = client.simple_query(HEAVY_JOIN).await;
+        (client, result)
+    });
+    server.gets_busy().await;
+
+    // New connections log in and are answered while the join takes every core.
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let asked = Instant::now();
+        let (other, _other_connection) = server.connect().await;
+        other.simple_query("SELECT 1").await.unwrap();
+        other
+            .simple_query("SELECT count(*) FROM pg_catalog.pg_class")
+            .await
+            .unwrap();
+        slowest = slowest.max(asked.elapsed());
+    }
+    assert!(
+        slowest < Duration::from_millis(200),
+        "a new connection's SELECT 1 and catalog query took {slowest:?}"
+    );
+
+    // A CancelRequest ends it with 57014, and the cores fall idle.
+    let asked = Instant::now();
+    cancel.cancel_query(NoTls).await.unwrap();
+    let (client, result) = query.await.unwrap();
+    let err = result.expect_err("the join was cancelled");
+    assert_eq!(sqlstate(&err), "57014", "{err}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        asked.elapsed()
+    );
+    server.idle_from(asked, Duration::from_secs(1)).await;
+
+    // A client that goes away mid-join frees the cores.
+    let query = tokio::spawn(async move { client.simple_query(HEAVY_JOIN).await });
+    server.gets_busy().await;
+    let gone = Instant::now();
+    query.abort();
+    connection.abort();
+    server.idle_from(gone, Duration::from_secs(1)).await;
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
-//! Thread pools beside the tokio runtime (InfluxDB 3's DedicatedExecutor pattern): the tokio
-//! runtime keeps object-store IO and the wire; CPU-heavy media work runs here, so the
-//! server answers `SELECT 1` while every core runs a model.
+//! Threads beside the server's tokio runtime (InfluxDB 3's DedicatedExecutor pattern): that
+//! runtime keeps the wire, the accept loop and cancel requests; plans and CPU-heavy media work
+//! run here, so the server answers `SELECT 1` while every core runs a join or a model.
 //!
+//! - [`plans`]: the runtime every plan's operators run on (nice 19), bridged to the caller by
+//!   a channel of one batch;
 //! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample) and
 //!   video decoding, one thread per core at nice 19 ([`Priority::Idle`]): they take only the
 //!   cycles the model and the server leave, so together with the model's threads they never
@@ -26,6 +28,8 @@ use datafusion::common::{DataFusionError, Result};
 use futures::FutureExt;
 use mediasql_udfs::models::Stop;
 use tokio::sync::oneshot;
+
+pub mod plans;
 
 type Job = Box<dyn FnOnce() + Send>;
 

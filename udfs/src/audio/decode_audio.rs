@@ -123,3 +123,54 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
     )
     .build()
 });
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::BinaryArray;
+    use datafusion::arrow::datatypes::Field;
+    use datafusion::common::config::ConfigOptions;
+
+    use super::*;
+    use crate::sourced::name_row_file;
+
+    const MP3: &[u8] = include_bytes!("../../../sql-tests/fixtures/audio/harbor.mp3");
+
+    fn decode(rows: Vec<Option<&[u8]>>, on_error: &str) -> Result<ColumnarValue> {
+        let number_rows = rows.len();
+        let args = ScalarFunctionArgs {
+            args: vec![
+                ColumnarValue::Array(Arc::new(BinaryArray::from(rows))),
+                ColumnarValue::Scalar(ScalarValue::Int64(Some(i64::from(SPEECH_RATE)))),
+                ColumnarValue::Scalar(ScalarValue::Utf8(Some(on_error.to_string()))),
+            ],
+            arg_fields: vec![
+                Arc::new(Field::new("content", DataType::Binary, true)),
+                Arc::new(Field::new("rate", DataType::Int64, true)),
+                Arc::new(Field::new("on_error", DataType::Utf8, true)),
+            ],
+            number_rows,
+            return_field: Arc::new(Field::new("r", samples_type(), true)),
+            config_options: Arc::new(ConfigOptions::default()),
+        };
+        DecodeAudio::default().invoke_with_args(args)
+    }
+
+    #[test]
+    fn a_cut_file_is_an_error_naming_the_file_or_null() {
+        // The first 3,000 bytes of an MP3 whose Info header says 3.42 s.
+        let rows = vec![Some(MP3), Some(&MP3[..3000])];
+        let error = decode(rows.clone(), "raise").unwrap_err();
+        let paths = datafusion::arrow::array::StringArray::from(vec!["a/whole.mp3", "a/cut.mp3"]);
+        assert_eq!(
+            name_row_file(error, &paths).to_string(),
+            "Execution error: decode_audio: a/cut.mp3: truncated audio: 0.32 s of the 3.42 s \
+             its MP3 header declares (3000 bytes)"
+        );
+        let ColumnarValue::Array(out) = decode(rows, "null").unwrap() else {
+            panic!("expected an array")
+        };
+        let out = out.as_list::<i32>();
+        assert!(out.is_valid(0) && out.value(0).len() > 50_000);
+        assert!(out.is_null(1));
+    }
+}

@@ -9,6 +9,7 @@ pub mod decode_audio;
 pub mod speech;
 pub mod transcribe;
 pub mod transcribe_segments;
+pub mod truncation;
 
 use std::sync::Arc;
 
