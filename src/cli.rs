@@ -108,9 +108,16 @@ pub struct EngineArgs {
     /// A media table, NAME=LOCATION (repeatable).
     #[arg(long = "table", value_name = "NAME=LOCATION")]
     tables: Vec<String>,
-    /// Memory all queries together may use, e.g. 4GiB.
+    /// Memory all queries together may use, e.g. 4GiB (default: half the machine's).
     #[arg(long)]
     memory_limit: Option<String>,
+    /// Memory one statement may use (default: half of --memory-limit).
+    #[arg(long)]
+    query_memory_limit: Option<String>,
+    /// Queries reading tables that run at once; the others wait in order (default: 2 per
+    /// core, 4 at least). Catalog queries and `SELECT 1` never wait.
+    #[arg(long)]
+    max_running_queries: Option<usize>,
     /// Where models run: cpu (default), or cuda in builds with the `cuda` feature.
     #[arg(long)]
     device: Option<String>,
@@ -127,6 +134,12 @@ impl EngineArgs {
         }
         if let Some(limit) = &self.memory_limit {
             config.memory_limit = parse_bytes(limit)?;
+        }
+        if let Some(limit) = &self.query_memory_limit {
+            config.query_memory_limit = Some(parse_bytes(limit)?);
+        }
+        if let Some(max) = self.max_running_queries {
+            config.max_running_queries = max;
         }
         if let Some(device) = &self.device {
             config.device = mediasql_udfs::models::Device::parse(device)?;

@@ -2,7 +2,9 @@
 //!
 //! ```toml
 //! listen = "127.0.0.1:5433"
-//! memory_limit = "4GiB"
+//! memory_limit = "4GiB"               # all queries together; default half the machine's
+//! query_memory_limit = "1GiB"         # one statement; default half of memory_limit
+//! max_running_queries = 8           # queries reading tables at once; default 2 per core
 //! media_roots = ["/srv/media", "s3://bucket/photos"]
 //! auth = "scram-sha-256"            # or "trust": loopback clients need no password
 //! [users]
@@ -61,11 +63,18 @@ pub struct Config {
     pub tables: Vec<TableDef>,
     /// S3 options applied to every S3 location (over the AWS environment variables).
     pub s3: HashMap<String, String>,
-    /// Bytes of memory all queries together may hold (DataFusion's memory pool).
+    /// Bytes of memory all queries together may hold (DataFusion's memory pool); default
+    /// half the machine's memory.
     pub memory_limit: usize,
+    /// Bytes one statement may hold; default half of `memory_limit`. A session changes its
+    /// own with `SET datafusion.runtime.memory_limit`, within `memory_limit`.
+    pub query_memory_limit: Option<usize>,
     pub target_partitions: Option<usize>,
     /// Connections served at once.
     pub max_connections: usize,
+    /// Queries that read tables running at once; the others wait in order (catalog queries
+    /// and `SELECT 1` never wait).
+    pub max_running_queries: usize,
     /// Where model files and the ONNX Runtime library are (`MEDIASQL_MODELS`).
     pub models_dir: PathBuf,
     /// Where `CREATE MODEL` keeps user models (default `<models_dir>/user`).
@@ -147,9 +156,11 @@ impl Default for Config {
             listen: DEFAULT_LISTEN.to_string(),
             tables: Vec::new(),
             s3: HashMap::new(),
-            memory_limit: 4 << 30,
+            memory_limit: crate::memory::default_server_limit(),
+            query_memory_limit: None,
             target_partitions: None,
             max_connections: 100,
+            max_running_queries: crate::pools::admission::Admission::default_limit(),
             models_dir: mediasql_udfs::models::default_models_dir(),
             user_models_dir: None,
             device: Device::Cpu,
@@ -165,8 +176,10 @@ impl Default for Config {
 struct ConfigFile {
     listen: Option<String>,
     memory_limit: Option<String>,
+    query_memory_limit: Option<String>,
     target_partitions: Option<usize>,
     max_connections: Option<usize>,
+    max_running_queries: Option<usize>,
     models_dir: Option<PathBuf>,
     user_models_dir: Option<PathBuf>,
     device: Option<String>,
@@ -213,9 +226,15 @@ impl Config {
         if let Some(limit) = file.memory_limit {
             config.memory_limit = parse_bytes(&limit)?;
         }
+        if let Some(limit) = file.query_memory_limit {
+            config.query_memory_limit = Some(parse_bytes(&limit)?);
+        }
         config.target_partitions = file.target_partitions;
         if let Some(max) = file.max_connections {
             config.max_connections = max;
+        }
+        if let Some(max) = file.max_running_queries {
+            config.max_running_queries = max;
         }
         if let Some(dir) = file.models_dir {
             config.models_dir = dir;

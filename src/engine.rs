@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::optimizer::{Analyzer, AnalyzerRule, Optimizer, OptimizerRule};
@@ -18,7 +17,8 @@ use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
-use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls};
+use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls, YieldPoints};
+use crate::memory::{ServerMemory, with_runtime};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
 use crate::pgcompat::distinct_on_subqueries::DistinctOnSubqueries;
@@ -27,6 +27,7 @@ use crate::pgcompat::roles::ConfiguredRoles;
 use crate::pgcompat::scalar_subqueries::ScalarSubqueries;
 use crate::pgcompat::select_list_subqueries::SelectListSubqueries;
 use crate::pgcompat::unplanned_subqueries::{Lenient, UnplannedSubqueries};
+use crate::pools::admission::Admission;
 use crate::session::Session;
 
 /// The catalog name clients see as their database.
@@ -44,6 +45,8 @@ pub struct Engine {
     models: Arc<ModelRegistry>,
     roots: Option<Arc<MediaRoots>>,
     roles: ConfiguredRoles,
+    admission: Arc<Admission>,
+    memory: ServerMemory,
 }
 
 impl std::fmt::Debug for Engine {
@@ -73,9 +76,9 @@ impl Engine {
         // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);
         // without a zone DataFusion would plan it as a plain timestamp.
         session_config.options_mut().execution.time_zone = Some("UTC".into());
-        let pool: Arc<dyn MemoryPool> = Arc::new(FairSpillPool::new(config.memory_limit));
+        let memory = ServerMemory::new(config);
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(pool)
+            .with_memory_pool(Arc::clone(&memory.pool))
             .build_arc()?;
         // PostgreSQL's typing of quoted literals, before DataFusion's type coercion; select
         // lists of DISTINCT ON split, and correlated scalar subqueries aggregated, before
@@ -112,6 +115,7 @@ impl Engine {
             .with_optimizer_rule(Arc::new(ProjectAggregateModelCalls))
             .with_optimizer_rule(Arc::new(UnplannedSubqueries))
             .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
+            .with_physical_optimizer_rule(Arc::new(YieldPoints))
             .build();
         state.table_factories_mut().insert(
             "MEDIA".to_string(),
@@ -161,6 +165,8 @@ impl Engine {
             models,
             roots,
             roles,
+            admission: Arc::new(Admission::new(config.max_running_queries)),
+            memory,
         })
     }
 
@@ -171,13 +177,23 @@ impl Engine {
 
     /// A new session (one per connection): its own settings, the engine's tables.
     pub fn session(&self) -> Session {
-        let ctx = SessionContext::new_with_state(self.ctx.state());
+        let memory = self.memory.session();
+        let shared = self.ctx.runtime_env();
+        // Its own share of the server's memory; failing that (the runtime's caches could not
+        // be rebuilt), the server's pool itself, which still bounds all queries together.
+        let runtime = memory.runtime(&shared, None).unwrap_or_else(|e| {
+            log::error!("a session's memory pool: {e}; the session uses the server's pool");
+            shared
+        });
+        let ctx = SessionContext::new_with_state(with_runtime(&self.ctx.state(), runtime));
         Session::new(
             ctx,
             Arc::clone(&self.parser),
             Arc::clone(&self.named),
             Arc::clone(&self.models),
             self.roots.clone(),
+            Arc::clone(&self.admission),
+            memory,
         )
     }
 

@@ -6,6 +6,7 @@
 //! it answers SQLSTATE 57014 and drops the rows' stream, which stops every operator below it
 //! (the inference operator's queued work included).
 
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -62,6 +63,20 @@ impl Canceller {
             }
         }
         .boxed()
+    }
+
+    /// `work`'s result, or a 57014 error at the next cancel or after `timeout` (dropping
+    /// `work` stops it): statements that run a plan to its end before answering (`CREATE
+    /// TABLE AS`, `INSERT ... SELECT`).
+    pub async fn interruptible<T>(
+        &self,
+        work: impl Future<Output = Result<T>>,
+        timeout: Option<Duration>,
+    ) -> Result<T> {
+        tokio::select! {
+            result = work => result,
+            reason = self.interrupt(timeout) => Err(DataFusionError::Execution(reason.to_string())),
+        }
     }
 
     /// `rows` ending with a 57014 error at the next cancel or after `timeout`.

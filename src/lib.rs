@@ -6,7 +6,9 @@
 //!   [`cursor`]s, [`copy_out`] (`COPY ... TO STDOUT`) and [`file_access`] (media roots).
 //! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
 //! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
-//! - [`pools`]: the CPU and inference thread pools beside the tokio runtime.
+//! - [`pools`]: where plans run (the plan runtime, admission control) and the CPU and
+//!   inference thread pools, beside the server's tokio runtime; [`memory`]: the server's
+//!   memory pool and each session's share.
 //! - [`server`]: the pgwire front end; [`pgcompat`]: what PostgreSQL clients expect of the
 //!   catalog (our functions in `pg_proc`, `version()`, `current_setting`).
 //! - [`cli`] / [`config`]: the command line and `mediasql.toml`.
@@ -21,6 +23,7 @@ pub mod engine;
 pub mod exec;
 pub mod file_access;
 pub mod interrupt;
+pub mod memory;
 pub mod model_ddl;
 pub mod named_args;
 pub mod pgcompat;

@@ -27,11 +27,13 @@ use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
 use crate::file_access::check_file_access;
 use crate::interrupt::{Canceller, parse_timeout};
+use crate::memory::{SessionMemory, with_runtime};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::params::{cast_declared, oid_placeholders, placeholder_casts};
 use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::settings::{Settings, bind_settings};
+use crate::pools::admission::Admission;
 use crate::pools::plans;
 
 /// What running one statement gives.
@@ -91,6 +93,9 @@ impl Prepared {
 /// Session commands answered without DataFusion.
 enum SessionCommand {
     Set(String, String),
+    /// `SET datafusion.runtime.memory_limit`: the session's share of the server's memory
+    /// (None: the default share).
+    MemoryLimit(Option<String>),
     Show(String),
     ShowAll,
     ShowModels,
@@ -112,6 +117,10 @@ pub struct Session {
     cursors: Cursors,
     /// Where this session may read and write files; None: anywhere the process can.
     roots: Option<Arc<MediaRoots>>,
+    /// The server's running-plan slots, shared by every session.
+    admission: Arc<Admission>,
+    /// The server's memory pool, which this session draws from up to its limit.
+    memory: SessionMemory,
 }
 
 impl Session {
@@ -121,6 +130,8 @@ impl Session {
         named: Arc<NamedParameters>,
         models: Arc<ModelRegistry>,
         roots: Option<Arc<MediaRoots>>,
+        admission: Arc<Admission>,
+        memory: SessionMemory,
     ) -> Self {
         let progress = Arc::new(Progress::default());
         ctx.state_ref()
@@ -137,6 +148,8 @@ impl Session {
             progress,
             cursors: Cursors::default(),
             roots,
+            admission,
+            memory,
         }
     }
 
@@ -452,6 +465,8 @@ impl Session {
         }
     }
 
+    /// Runs a plan: light ones here, the others on the plan runtime in a slot of the
+    /// server's admission control ([`crate::pools`]).
     async fn run_plan(&self, plan: LogicalPlan) -> Result<Output> {
         if let Some(roots) = &self.roots {
             check_file_access(&plan, roots)?;
@@ -462,18 +477,45 @@ impl Session {
             LogicalPlan::Dml(dml) => Some(dml.op.to_string().to_ascii_uppercase()),
             _ => None,
         };
+        let admit = (!plans::is_light(&plan)).then(|| self.admit());
+        let timeout = self.statement_timeout()?;
         if dml.is_some() || tag.is_some() {
-            // DDL and DML (CREATE TABLE AS and INSERT run a query) on the plan runtime too.
+            // DDL and DML run to their end here (CREATE TABLE AS and INSERT run a query).
             let ctx = self.ctx.clone();
-            let done =
-                plans::run(async move { ctx.execute_logical_plan(plan).await?.collect().await });
-            return Ok(Output::Command(command_output(dml, tag, done.await?)));
+            let work = async move { ctx.execute_logical_plan(plan).await?.collect().await };
+            let batches = match admit {
+                None => work.await?,
+                Some(admit) => {
+                    let work = plans::run(work, Some(admit));
+                    self.canceller.interruptible(work, timeout).await?
+                }
+            };
+            return Ok(Output::Command(command_output(dml, tag, batches)));
         }
         let frame = self.ctx.execute_logical_plan(plan).await?;
-        let timeout = self.statement_timeout()?;
-        let schema = Arc::new(frame.schema().as_arrow().clone());
-        let rows = plans::stream(schema, frame.execute_stream());
+        let rows = match admit {
+            None => frame.execute_stream().await?,
+            Some(admit) => {
+                let schema = Arc::new(frame.schema().as_arrow().clone());
+                plans::stream(schema, frame.execute_stream(), Some(admit))
+            }
+        };
         Ok(Output::Rows(self.canceller.guard(rows, timeout)))
+    }
+
+    /// A slot of admission control for a heavy plan; waiting for it is told as a NOTICE.
+    fn admit(&self) -> plans::Admit {
+        let progress = Arc::clone(&self.progress);
+        let limit = self.admission.limit();
+        plans::Admit {
+            admission: Arc::clone(&self.admission),
+            waiting: Box::new(move |running| {
+                progress.notice(format!(
+                    "waiting to run: {running} queries are running, {limit} at most \
+                     (max_running_queries)"
+                ));
+            }),
+        }
     }
 
     fn run_command(&self, command: SessionCommand) -> Result<Output> {
@@ -487,6 +529,17 @@ impl Session {
                     parse_timeout(&value)?;
                 }
                 vars.insert(name, value);
+                Output::Command("SET".into())
+            }
+            SessionCommand::MemoryLimit(limit) => {
+                let bytes = limit
+                    .as_deref()
+                    .map(crate::config::parse_bytes)
+                    .transpose()?;
+                let state = self.ctx.state_ref();
+                let mut state = state.write();
+                let runtime = self.memory.runtime(state.runtime_env(), bytes)?;
+                *state = with_runtime(&state, runtime);
                 Output::Command("SET".into())
             }
             SessionCommand::Show(name) => {
@@ -716,14 +769,18 @@ fn set_command(set: &Set) -> Option<SessionCommand> {
             variable, values, ..
         } => {
             let name = variable.to_string().to_ascii_lowercase();
-            if is_engine_setting(&name) {
-                return None;
-            }
             let value = values
                 .iter()
                 .map(|v| unquote(&v.to_string()))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if name == "datafusion.runtime.memory_limit" {
+                let default = value.eq_ignore_ascii_case("default");
+                return Some(SessionCommand::MemoryLimit((!default).then_some(value)));
+            }
+            if is_engine_setting(&name) {
+                return None;
+            }
             Some(SessionCommand::Set(name, value))
         }
         Set::SetTimeZone { value, .. } => Some(SessionCommand::Set(

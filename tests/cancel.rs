@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use mediasql::config::Config;
 use mediasql::engine::Engine;
 use mediasql::session::Output;
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{AsyncMessage, Client, NoTls, SimpleQueryMessage};
 
 use crate::common::{busy_cpu, free_port, timing_the_cpu, wait_for_port};
 
@@ -25,6 +25,10 @@ const STOPS_WITHIN: Duration = Duration::from_millis(500);
 const HEAVY_JOIN: &str = "SELECT count(*) FROM generate_series(1, 1000000) a \
      CROSS JOIN generate_series(1, 1000000) b WHERE random() < 2";
 
+/// A join that keeps a core busy for a few seconds.
+const SECONDS_OF_JOIN: &str = "SELECT count(*) FROM generate_series(1, 30000) a \
+     CROSS JOIN generate_series(1, 10000) b WHERE random() < 2";
+
 const LONG_TRANSCRIPTION: &str = "SELECT transcribe(content) \
      FROM clips, generate_series(1, 40) WHERE path NOT LIKE '%corrupt%'";
 
@@ -36,11 +40,16 @@ struct Server {
 
 impl Server {
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    fn start_with(args: &[&str]) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--table", "clips=sql-tests/fixtures/audio"])
+            .args(args)
             .env("MEDIASQL_PASSWORD", "cancel-test")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -62,6 +71,27 @@ impl Server {
             let _ = connection.await;
         });
         (client, task)
+    }
+
+    /// A connection whose NOTICEs arrive on the returned channel.
+    async fn connect_with_notices(&self) -> (Client, tokio::sync::mpsc::UnboundedReceiver<String>) {
+        let config = format!(
+            "host=127.0.0.1 port={} user=mediasql password=cancel-test",
+            self.port
+        );
+        let (client, mut connection) = tokio_postgres::connect(&config, NoTls)
+            .await
+            .expect("connect");
+        let (notices, received) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+            while let Some(Ok(message)) = futures::StreamExt::next(&mut messages).await {
+                if let AsyncMessage::Notice(notice) = message {
+                    let _ = notices.send(notice.message().to_string());
+                }
+            }
+        });
+        (client, received)
     }
 
     /// CPU seconds the server has used (utime + stime; Linux ticks are 1/100 s).
@@ -255,6 +285,120 @@ async fn a_heavy_join_never_locks_out_the_others_and_stops_when_asked() {
     query.abort();
     connection.abort();
     server.idle_from(gone, Duration::from_secs(1)).await;
+
+    // Two heavy queries share the cores: the first to end took at least 80% of the time of
+    // the second (were one given a share s > 1/2 of the CPU, it would take 1/(2s) of it).
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        let (client, _connection) = server.connect().await;
+        runs.push(tokio::spawn(async move {
+            let started = Instant::now();
+            client.simple_query(SECONDS_OF_JOIN).await.unwrap();
+            drop(_connection);
+            started.elapsed()
+        }));
+    }
+    let mut took = Vec::new();
+    for run in runs {
+        took.push(run.await.unwrap());
+    }
+    took.sort();
+    assert!(
+        took[0].as_secs_f64() >= 0.8 * took[1].as_secs_f64(),
+        "two equal heavy queries took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn queries_past_the_limit_wait_in_order_and_cancel_while_waiting() {
+    let _alone = timing_the_cpu().await;
+    let server = Server::start_with(&["--max-running-queries", "1"]);
+    let (heavy, _heavy_connection) = server.connect().await;
+    let heavy_cancel = heavy.cancel_token();
+    let running = tokio::spawn(async move { heavy.simple_query(HEAVY_JOIN).await });
+    server.gets_busy().await;
+
+    // A second query that reads a table waits, and says so.
+    let (waiting, mut notices) = server.connect_with_notices().await;
+    let waiting_cancel = waiting.cancel_token();
+    let waits = tokio::spawn(async move {
+        let result = waiting.simple_query("SELECT count(*) FROM clips").await;
+        (waiting, result)
+    });
+    let notice = tokio::time::timeout(Duration::from_secs(5), notices.recv())
+        .await
+        .expect("a NOTICE while waiting")
+        .unwrap();
+    assert!(
+        notice.starts_with("waiting to run: 1 queries are running"),
+        "{notice}"
+    );
+
+    // Catalog queries and SELECT 1 never wait.
+    let (other, _other_connection) = server.connect().await;
+    let asked = Instant::now();
+    other.simple_query("SELECT 1").await.unwrap();
+    other
+        .simple_query("SELECT count(*) FROM pg_catalog.pg_type")
+        .await
+        .unwrap();
+    assert!(
+        asked.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        asked.elapsed()
+    );
+
+    // A cancel while waiting ends the wait with 57014; the session goes on.
+    waiting_cancel.cancel_query(NoTls).await.unwrap();
+    let (waiting, result) = tokio::time::timeout(Duration::from_secs(1), waits)
+        .await
+        .expect("the cancel ended the wait")
+        .unwrap();
+    assert_eq!(sqlstate(&result.expect_err("cancelled")), "57014");
+
+    // Once the heavy query ends, the next one runs.
+    heavy_cancel.cancel_query(NoTls).await.unwrap();
+    assert_eq!(sqlstate(&running.await.unwrap().unwrap_err()), "57014");
+    let rows = waiting
+        .simple_query("SELECT count(*) FROM clips")
+        .await
+        .unwrap();
+    let count = rows.iter().find_map(|m| match m {
+        SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+        _ => None,
+    });
+    assert!(
+        count.is_some_and(|c| c.parse::<u32>().unwrap() > 0),
+        "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_during_a_heavy_query_stops_the_server_within_its_grace() {
+    let _alone = timing_the_cpu().await;
+    let mut server = Server::start();
+    let (client, _connection) = server.connect().await;
+    let _query = tokio::spawn(async move { client.simple_query(HEAVY_JOIN).await });
+    server.gets_busy().await;
+    let asked = Instant::now();
+    let sent = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "{status}");
+            break;
+        }
+        let grace = mediasql::server::SHUTDOWN_GRACE + Duration::from_secs(2);
+        assert!(
+            asked.elapsed() < grace,
+            "still running {:?} after SIGTERM",
+            asked.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@
 //!   projections and filters into `InferenceExec`s below them.
 //! - [`ProjectAggregateModelCalls`]: the logical rule that moves model calls out of
 //!   aggregates into a projection below them, for `LiftModelCalls` to lift.
+//! - [`YieldPoints`]: the physical optimizer rule that lets joins' and unnest's tasks yield,
+//!   so plans share the plan runtime's threads and stop soon when dropped.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
 //! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
 //!   progress bar and the server's progress NOTICEs.
@@ -16,8 +18,10 @@ mod lift;
 mod options;
 pub mod progress;
 mod rebatch;
+mod yield_points;
 
 pub use aggregate_calls::ProjectAggregateModelCalls;
 pub use inference::InferenceExec;
 pub use lift::LiftModelCalls;
 pub use options::MediasqlOptions;
+pub use yield_points::YieldPoints;

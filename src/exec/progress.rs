@@ -1,20 +1,27 @@
 //! How far a session's model query has got: rows listed by media scans and rows through
 //! model passes. `mediasql query` draws it as a bar; the server sends it as NOTICEs.
 //!
+//! It also carries notices a statement has for its client before any row ("waiting to run:
+//! ...", from admission control), which the server sends as NOTICEs at once.
+//!
 //! Each session holds one [`Progress`] in its DataFusion config (an extension), reset when a
 //! statement starts; scans and [`InferenceExec`](super::inference::InferenceExec) find it in
 //! their task context.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use datafusion::execution::TaskContext;
+use tokio::sync::Notify;
 
 /// Counters of one session's running statement.
 #[derive(Debug, Default)]
 pub struct Progress {
     listed: AtomicU64,
     done: AtomicU64,
+    notices: Mutex<VecDeque<String>>,
+    noticed: Notify,
 }
 
 impl Progress {
@@ -27,6 +34,28 @@ impl Progress {
     pub fn reset(&self) {
         self.listed.store(0, Ordering::Relaxed);
         self.done.store(0, Ordering::Relaxed);
+        if let Ok(mut notices) = self.notices.lock() {
+            notices.clear();
+        }
+    }
+
+    /// Tells the client `text` (a NOTICE) as soon as it can be sent.
+    pub fn notice(&self, text: String) {
+        if let Ok(mut notices) = self.notices.lock() {
+            notices.push_back(text);
+        }
+        self.noticed.notify_one();
+    }
+
+    /// The next notice, once there is one.
+    pub async fn next_notice(&self) -> String {
+        loop {
+            let next = self.notices.lock().ok().and_then(|mut n| n.pop_front());
+            if let Some(text) = next {
+                return text;
+            }
+            self.noticed.notified().await;
+        }
     }
 
     /// A scan partition starts over `files` files.

@@ -2,8 +2,10 @@
 //! runtime keeps the wire, the accept loop and cancel requests; plans and CPU-heavy media work
 //! run here, so the server answers `SELECT 1` while every core runs a join or a model.
 //!
-//! - [`plans`]: the runtime every plan's operators run on (nice 19), bridged to the caller by
-//!   a channel of one batch;
+//! - [`plans`]: the runtime every plan that reads tables runs on (nice 19), bridged to the
+//!   caller by a channel of one batch; light plans (catalog queries, `SELECT 1`) stay on the
+//!   server's runtime;
+//! - [`admission`]: how many of those plans run at once, the rest waiting in order;
 //! - [`cpu`]: the prepare stage of model passes (decode, resize, tokenize, resample) and
 //!   video decoding, one thread per core at nice 19 ([`Priority::Idle`]): they take only the
 //!   cycles the model and the server leave, so together with the model's threads they never
@@ -29,6 +31,7 @@ use futures::FutureExt;
 use mediasql_udfs::models::Stop;
 use tokio::sync::oneshot;
 
+pub mod admission;
 pub mod plans;
 
 type Job = Box<dyn FnOnce() + Send>;

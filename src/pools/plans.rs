@@ -13,17 +13,22 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{FutureExt, StreamExt};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::task::JoinHandle;
 
+use super::admission::{Admission, Slot};
 use super::{Priority, cores};
 
 static PLANS: LazyLock<std::io::Result<Runtime>> = LazyLock::new(|| {
@@ -41,6 +46,30 @@ fn plans() -> Result<&'static Runtime> {
     })
 }
 
+/// Whether `plan` is light: it reads no table but the catalog's (`pg_catalog`,
+/// `information_schema`) and unnests nothing. Light plans (`SELECT 1`, a driver's catalog
+/// queries, `SET`, `SHOW`, small DDL) run where they are asked, on the server's runtime, in
+/// microseconds, and need no slot: a new client is answered even while every slot and core is
+/// taken.
+pub fn is_light(plan: &LogicalPlan) -> bool {
+    let mut heavy = false;
+    let visited = plan.apply_with_subqueries(|node| {
+        heavy = match node {
+            LogicalPlan::TableScan(scan) => !matches!(
+                scan.table_name.schema(),
+                Some("pg_catalog" | "information_schema")
+            ),
+            LogicalPlan::Unnest(_) | LogicalPlan::RecursiveQuery(_) => true,
+            _ => false,
+        };
+        Ok(match heavy {
+            true => TreeNodeRecursion::Stop,
+            false => TreeNodeRecursion::Continue,
+        })
+    });
+    visited.is_ok() && !heavy
+}
+
 /// Aborts its task when dropped.
 struct AbortOnDrop<T>(JoinHandle<T>);
 
@@ -50,11 +79,33 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
-/// Runs `work` (which may plan, read and execute) on the plan runtime; dropping the returned
-/// future aborts it there.
+/// Where a heavy plan takes its slot ([`Admission`]), and whom it tells, with the number of
+/// plans running, when it has to wait. Light plans come without one.
+pub struct Admit {
+    pub admission: Arc<Admission>,
+    pub waiting: Box<dyn FnOnce(usize) + Send>,
+}
+
+impl Admit {
+    async fn slot(self) -> Result<(Arc<Admission>, Slot)> {
+        let slot = self.admission.admit(self.waiting).await?;
+        Ok((self.admission, slot))
+    }
+}
+
+/// Runs `work` (which may plan, read and execute) on the plan runtime, in a slot of `admit`
+/// if given; dropping the returned future leaves the queue or aborts the work.
 pub async fn run<T: Send + 'static>(
     work: impl Future<Output = Result<T>> + Send + 'static,
+    admit: Option<Admit>,
 ) -> Result<T> {
+    let work = async move {
+        let _slot = match admit {
+            Some(admit) => Some(admit.slot().await?),
+            None => None,
+        };
+        work.await
+    };
     let mut task = AbortOnDrop(plans()?.spawn(AssertUnwindSafe(work).catch_unwind()));
     match (&mut task.0).await {
         Ok(Ok(result)) => result,
@@ -65,16 +116,18 @@ pub async fn run<T: Send + 'static>(
     }
 }
 
-/// The stream `make` builds (physical planning included), driven on the plan runtime.
-/// Batches, errors and the end come through in order; a panic in the plan is an error, never a
-/// silently short result. Dropping the returned stream stops the plan within a batch.
+/// The stream `make` builds (physical planning included), driven on the plan runtime in a
+/// slot of `admit` if given. Batches, errors and the end come through in order; a panic in
+/// the plan is an error, never a silently short result. Dropping the returned stream stops
+/// the plan within a batch.
 pub fn stream(
     schema: SchemaRef,
     make: impl Future<Output = Result<SendableRecordBatchStream>> + Send + 'static,
+    admit: Option<Admit>,
 ) -> SendableRecordBatchStream {
     let (sender, receiver) = mpsc::channel(1);
     let task = match plans() {
-        Ok(runtime) => Some(AbortOnDrop(runtime.spawn(drive(make, sender)))),
+        Ok(runtime) => Some(AbortOnDrop(runtime.spawn(drive(make, sender, admit)))),
         Err(e) => {
             // The receiver sees the error, then the end.
             let _ = sender.try_send(Err(e));
@@ -87,20 +140,17 @@ pub fn stream(
     Box::pin(RecordBatchStreamAdapter::new(schema, batches))
 }
 
+type Batches = mpsc::Sender<Result<RecordBatch>>;
+
 async fn drive(
     make: impl Future<Output = Result<SendableRecordBatchStream>> + Send + 'static,
-    sender: mpsc::Sender<Result<datafusion::arrow::record_batch::RecordBatch>>,
+    sender: Batches,
+    admit: Option<Admit>,
 ) {
-    let forward = async {
-        let mut stream = make.await?;
-        while let Some(batch) = stream.next().await {
-            if sender.send(batch).await.is_err() {
-                break; // nobody reads any more
-            }
-        }
-        Ok::<(), DataFusionError>(())
-    };
-    let error = match AssertUnwindSafe(forward).catch_unwind().await {
+    let error = match AssertUnwindSafe(forward(make, &sender, admit))
+        .catch_unwind()
+        .await
+    {
         Ok(Ok(())) => return,
         Ok(Err(e)) => e,
         Err(_) => DataFusionError::Internal("a plan panicked".into()),
@@ -108,13 +158,44 @@ async fn drive(
     let _ = sender.send(Err(error)).await;
 }
 
+/// Sends the plan's batches on. The slot is held while the plan computes and given back
+/// while the reader has not taken the last batch: a reader that stops reading (a cursor, a
+/// slow client) never keeps other plans out.
+async fn forward(
+    make: impl Future<Output = Result<SendableRecordBatchStream>>,
+    sender: &Batches,
+    admit: Option<Admit>,
+) -> Result<()> {
+    let (admission, mut slot) = match admit {
+        Some(admit) => {
+            let (admission, slot) = admit.slot().await?;
+            (Some(admission), Some(slot))
+        }
+        None => (None, None),
+    };
+    let mut stream = make.await?;
+    while let Some(batch) = stream.next().await {
+        let batch = match sender.try_send(batch) {
+            Ok(()) => continue,
+            Err(TrySendError::Closed(_)) => break, // nobody reads any more
+            Err(TrySendError::Full(batch)) => batch,
+        };
+        drop(slot.take());
+        if sender.send(batch).await.is_err() {
+            break;
+        }
+        if let Some(admission) = &admission {
+            slot = Some(admission.enter().await?);
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use datafusion::arrow::array::Int64Array;
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
-    use datafusion::arrow::record_batch::RecordBatch;
-    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
@@ -140,12 +221,16 @@ mod tests {
     async fn batches_arrive_in_order_and_a_dropped_stream_stops_the_plan() {
         let made = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&made);
-        let mut rows = stream(schema(), async move {
-            // Physical planning runs here too: on a plan thread, not the caller's.
-            let name = std::thread::current().name().map(str::to_string);
-            assert_eq!(name.as_deref(), Some("mediasql-plan"));
-            Ok(endless(counted))
-        });
+        let mut rows = stream(
+            schema(),
+            async move {
+                // Physical planning runs here too: on a plan thread, not the caller's.
+                let name = std::thread::current().name().map(str::to_string);
+                assert_eq!(name.as_deref(), Some("mediasql-plan"));
+                Ok(endless(counted))
+            },
+            None,
+        );
         for _ in 0..3 {
             let batch = rows.next().await.unwrap().unwrap();
             assert_eq!(batch.num_rows(), 3);
@@ -161,26 +246,32 @@ mod tests {
 
     #[tokio::test]
     async fn errors_and_panics_reach_the_reader() {
-        let mut rows = stream(schema(), async {
-            Err(DataFusionError::Execution("no such file".into()))
-        });
+        let mut rows = stream(
+            schema(),
+            async { Err(DataFusionError::Execution("no such file".into())) },
+            None,
+        );
         let err = rows.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("no such file"), "{err}");
         assert!(rows.next().await.is_none());
 
-        let mut rows = stream(schema(), async {
-            let panics = futures::stream::once(async {
-                if schema().fields().len() == 1 {
-                    panic!("an operator's bug");
-                }
-                Ok(RecordBatch::new_empty(schema()))
-            });
-            Ok(Box::pin(RecordBatchStreamAdapter::new(schema(), panics))
-                as SendableRecordBatchStream)
-        });
+        let mut rows = stream(
+            schema(),
+            async {
+                let panics = futures::stream::once(async {
+                    if schema().fields().len() == 1 {
+                        panic!("an operator's bug");
+                    }
+                    Ok(RecordBatch::new_empty(schema()))
+                });
+                Ok(Box::pin(RecordBatchStreamAdapter::new(schema(), panics))
+                    as SendableRecordBatchStream)
+            },
+            None,
+        );
         let err = rows.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("panicked"), "{err}");
 
-        assert_eq!(run(async { Ok(6 * 7) }).await.unwrap(), 42);
+        assert_eq!(run(async { Ok(6 * 7) }, None).await.unwrap(), 42);
     }
 }

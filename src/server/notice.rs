@@ -1,5 +1,6 @@
 //! Progress NOTICEs: a simple-protocol statement that runs models reports how far it has got
-//! every `mediasql.progress_interval` seconds (psql prints them as `NOTICE:  ...`).
+//! every `mediasql.progress_interval` seconds (psql prints them as `NOTICE:  ...`), and a
+//! statement waiting for a slot to run says so at once.
 //!
 //! pgwire writes a `QueryResponse`'s rows itself and offers no way to put a notice between
 //! them, so such a statement's rows are written here instead: RowDescription, DataRows with
@@ -62,6 +63,10 @@ where
                     }
                     Err(e) => return Ok(Response::Error(Box::new(error_info(&e)))),
                 }
+            }
+            text = progress.next_notice() => {
+                let notice = ErrorInfo::new("NOTICE".into(), "00000".into(), text);
+                client.send(PgWireBackendMessage::NoticeResponse(notice.into())).await?;
             }
             _ = ticks.tick() => {
                 let (done, listed) = progress.snapshot();
