@@ -17,7 +17,9 @@ use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
-use crate::exec::{LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls, YieldPoints};
+use crate::exec::{
+    LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls, UngatheredWideRows, YieldPoints,
+};
 use crate::memory::{ServerMemory, with_runtime};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
@@ -116,6 +118,7 @@ impl Engine {
             .with_optimizer_rule(Arc::new(UnplannedSubqueries))
             .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
             .with_physical_optimizer_rule(Arc::new(YieldPoints))
+            .with_physical_optimizer_rule(Arc::new(UngatheredWideRows))
             .build();
         state.table_factories_mut().insert(
             "MEDIA".to_string(),

@@ -94,6 +94,18 @@ impl Server {
         (client, received)
     }
 
+    /// The most memory the server has held (VmHWM).
+    fn peak_rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("server status");
+        let kib = status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .expect("VmHWM");
+        kib * 1024
+    }
+
     /// CPU seconds the server has used (utime + stime; Linux ticks are 1/100 s).
     fn cpu_seconds(&self) -> f64 {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
@@ -371,6 +383,38 @@ async fn queries_past_the_limit_wait_in_order_and_cancel_while_waiting() {
         count.is_some_and(|c| c.parse::<u32>().unwrap() > 0),
         "{rows:?}"
     );
+}
+
+/// Every fixture file's content gathered 300 times for each file: 7 GB of lists.
+const ARRAY_AGG_OF_FILES: &str = "SELECT max(cardinality(x)) FROM (SELECT a.path, \
+     array_agg(b.content) AS x FROM media a CROSS JOIN media b CROSS JOIN generate_series(1, 300) \
+     GROUP BY a.path)";
+
+#[tokio::test]
+async fn a_query_past_its_memory_limit_fails_holding_little_and_the_server_goes_on() {
+    let _alone = timing_the_cpu().await;
+    let server = Server::start_with(&["--table", "media=sql-tests/fixtures"]);
+    let (client, _connection) = server.connect().await;
+    client
+        .simple_query("SET datafusion.runtime.memory_limit = '64M'")
+        .await
+        .unwrap();
+    let err = client.simple_query(ARRAY_AGG_OF_FILES).await.unwrap_err();
+    assert_eq!(sqlstate(&err), "53200", "{err}");
+    let peak = server.peak_rss_bytes();
+    assert!(
+        peak < 1 << 30,
+        "the server's memory peaked at {} MB",
+        peak >> 20
+    );
+
+    // The session and the server go on.
+    client.simple_query("SELECT 1").await.unwrap();
+    let (other, _other_connection) = server.connect().await;
+    other
+        .simple_query("SELECT count(*) FROM media")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

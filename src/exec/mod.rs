@@ -8,6 +8,8 @@
 //!   aggregates into a projection below them, for `LiftModelCalls` to lift.
 //! - [`YieldPoints`]: the physical optimizer rule that lets joins' and unnest's tasks yield,
 //!   so plans share the plan runtime's threads and stop soon when dropped.
+//! - [`UngatheredWideRows`]: the physical optimizer rule that keeps repartitions from
+//!   holding wide rows (lists, binaries) outside the memory pool.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
 //! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
 //!   progress bar and the server's progress NOTICEs.
@@ -18,10 +20,12 @@ mod lift;
 mod options;
 pub mod progress;
 mod rebatch;
+mod wide_rows;
 mod yield_points;
 
 pub use aggregate_calls::ProjectAggregateModelCalls;
 pub use inference::InferenceExec;
 pub use lift::LiftModelCalls;
 pub use options::MediasqlOptions;
+pub use wide_rows::UngatheredWideRows;
 pub use yield_points::YieldPoints;
