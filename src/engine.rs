@@ -65,7 +65,14 @@ impl Engine {
             .as_ref()
             .map(|roots| MediaRoots::new(roots, config.allow_writes).map(Arc::new))
             .transpose()?;
-        let stores = Arc::new(StoreRegistry::new(config.s3.clone()).with_roots(roots.clone()));
+        // S3 and HTTP requests run on the runtime that builds the engine (the server's), not
+        // on the plan runtime (crate::pools::plans).
+        let io = tokio::runtime::Handle::try_current().ok();
+        let stores = Arc::new(
+            StoreRegistry::new(config.s3.clone())
+                .with_roots(roots.clone())
+                .with_io_runtime(io),
+        );
         let mut session_config = SessionConfig::new()
             // Off: ours (pgcompat::information_schema), in the catalog, answers instead.
             .with_information_schema(false)

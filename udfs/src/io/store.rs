@@ -3,6 +3,10 @@
 //! One registry per engine caches one store per scheme + authority, so every query and every
 //! `download` row of a bucket shares one HTTP connection pool. S3 settings come from the usual
 //! AWS environment variables, overridden per engine by options such as `aws.endpoint`.
+//!
+//! With an IO runtime ([`StoreRegistry::with_io_runtime`], the server's own), S3 and HTTP
+//! requests run there, not on the plan runtime whose threads run operators at low priority:
+//! a response is read as soon as it arrives, however busy the cores are.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -10,10 +14,12 @@ use std::sync::{Arc, Mutex};
 
 use datafusion::common::{DataFusionError, Result, plan_err};
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::client::SpawnedReqwestConnector;
 use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ClientOptions, ObjectStore};
+use tokio::runtime::Handle;
 use url::Url;
 
 use super::MediaRoots;
@@ -37,6 +43,8 @@ pub struct StoreRegistry {
     /// Where clients may read; None: anywhere the process can.
     roots: Option<Arc<MediaRoots>>,
     stores: Mutex<HashMap<String, Arc<dyn ObjectStore>>>,
+    /// Where S3 and HTTP requests run; None: wherever they are polled.
+    io: Option<Handle>,
 }
 
 impl StoreRegistry {
@@ -46,7 +54,14 @@ impl StoreRegistry {
             s3_options,
             roots: None,
             stores: Mutex::default(),
+            io: None,
         }
+    }
+
+    /// Runs S3 and HTTP requests on `io` (see the module docs).
+    pub fn with_io_runtime(mut self, io: Option<Handle>) -> Self {
+        self.io = io;
+        self
     }
 
     /// Limits every location this registry resolves to `roots`.
@@ -123,9 +138,13 @@ impl StoreRegistry {
         self.cached(root, || {
             // Plain http:// is the user's choice of URL; https:// stays TLS.
             let options = ClientOptions::new().with_allow_http(root.starts_with("http://"));
-            let store = HttpBuilder::new()
+            let mut builder = HttpBuilder::new()
                 .with_url(format!("{root}/"))
-                .with_client_options(options)
+                .with_client_options(options);
+            if let Some(io) = &self.io {
+                builder = builder.with_http_connector(SpawnedReqwestConnector::new(io.clone()));
+            }
+            let store = builder
                 .build()
                 .map_err(|e| DataFusionError::External(Box::new(e)))?;
             Ok(Arc::new(store))
@@ -167,6 +186,9 @@ impl StoreRegistry {
                 builder = builder.with_allow_http(true);
             }
             builder = builder.with_config(key, value);
+        }
+        if let Some(io) = &self.io {
+            builder = builder.with_http_connector(SpawnedReqwestConnector::new(io.clone()));
         }
         let store = builder.build().map_err(|e| {
             DataFusionError::Plan(format!("cannot configure S3 bucket '{bucket}': {e}"))
