@@ -10,6 +10,8 @@
 //! at DEADLINE_S: queries unanswered then, and those not run, are reported. The latencies
 //! are those of the queries answered.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -78,13 +80,18 @@ struct Tally {
     model: Vec<Duration>,
     errors: Vec<String>,
     not_run: u64,
-    /// Queries still unanswered at the deadline.
+    /// Queries (or logins) still unanswered at the deadline.
     timed_out: u64,
 }
 
 async fn client(port: u16, id: u64, queries: u64, deadline: Instant) -> Tally {
     let mut tally = Tally::default();
-    let client = connect(port).await;
+    let Ok(client) = tokio::time::timeout_at(deadline.into(), connect(port)).await else {
+        // Not even logged in by the deadline.
+        tally.timed_out = 1;
+        tally.not_run = queries;
+        return tally;
+    };
     let model_at = id * 7919 % queries.max(1);
     for i in 0..queries {
         if Instant::now() > deadline {
