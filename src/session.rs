@@ -30,6 +30,7 @@ use crate::interrupt::{Canceller, parse_timeout};
 use crate::memory::{SessionMemory, with_runtime};
 use crate::model_ddl::{self, ModelStatement};
 use crate::named_args::NamedParameters;
+use crate::pgcompat::int_literals::narrow_int_literals;
 use crate::pgcompat::params::{cast_declared, oid_placeholders, placeholder_casts};
 use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::settings::{Settings, bind_settings};
@@ -284,7 +285,7 @@ impl Session {
         if let Some(copy) = copy_out_query(statement) {
             let (query, format) = copy?;
             let query = self.rewrite_for_planning(&query)?;
-            let plan = self.ctx.state().statement_to_plan(query).await?;
+            let plan = self.plan_statement(query).await?;
             return match self.run_plan(plan).await? {
                 Output::Rows(rows) => Ok(Output::CopyOut(rows, format)),
                 other => Ok(other),
@@ -297,7 +298,7 @@ impl Session {
             return self.run_command(command);
         }
         let statement = self.rewrite_for_planning(statement)?;
-        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        let plan = self.plan_statement(statement).await?;
         self.run_plan(plan).await
     }
 
@@ -362,6 +363,13 @@ impl Session {
         })
     }
 
+    /// DataFusion's plan of `statement`, typed as PostgreSQL types it where clients see it:
+    /// integer literals beside int4s are int4 ([`narrow_int_literals`]).
+    async fn plan_statement(&self, statement: SqlStatement) -> Result<LogicalPlan> {
+        let plan = self.ctx.state().statement_to_plan(statement).await?;
+        narrow_int_literals(plan)
+    }
+
     /// Plans `sql` with `$n` of the declared types, and the type of each `$n`.
     async fn plan_with_params(
         &self,
@@ -370,7 +378,7 @@ impl Session {
     ) -> Result<(LogicalPlan, Vec<Option<DataType>>)> {
         let mut sql = self.rewrite_for_planning(sql)?;
         cast_declared(&mut sql, declared)?;
-        let plan = self.ctx.state().statement_to_plan(sql).await?;
+        let plan = self.plan_statement(sql).await?;
         let types = plan.get_parameter_types()?;
         let mut param_types = vec![None; types.len()];
         for (name, data_type) in types {
@@ -438,7 +446,7 @@ impl Session {
         match statement {
             CursorStatement::Declare { name, hold, query } => {
                 let query = self.rewrite_for_planning(&query)?;
-                let plan = self.ctx.state().statement_to_plan(query).await?;
+                let plan = self.plan_statement(query).await?;
                 self.declare_cursor(&name, hold, plan).await
             }
             CursorStatement::Fetch { name, count } => {

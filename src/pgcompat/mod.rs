@@ -7,7 +7,9 @@
 //!   [`pg_typeof`], `length` of bytes ([`length`]), `array_to_string` of array text
 //!   ([`array_to_string`]);
 //! - typing: parameters planned with the types clients declare ([`params`]), `flag = 'f'`
-//!   ([`boolean_literals`]), `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]);
+//!   ([`boolean_literals`]), `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]),
+//!   integer literals beside int4s as int4 ([`int_literals`]), integer arithmetic that
+//!   raises on overflow ([`checked_arithmetic`]);
 //! - rewrites of what DataFusion does not plan (see [`rewrite_unsupported`]), asyncpg's type
 //!   lookup ([`asyncpg_types`]) and result column names ([`column_names`]);
 //! - subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
@@ -20,6 +22,7 @@ pub mod ast;
 pub mod asyncpg_types;
 pub mod boolean_literals;
 pub mod catalog;
+pub mod checked_arithmetic;
 pub mod column_details;
 pub mod column_names;
 pub mod distinct_on_subqueries;
@@ -29,6 +32,7 @@ pub mod format_types;
 pub mod functions;
 pub mod generate_subscripts;
 pub mod information_schema;
+pub mod int_literals;
 pub mod json_arrows;
 pub mod json_build_object;
 pub mod length;
@@ -89,6 +93,8 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
         .build();
     *state.write() = planned;
+    // After DataFusion's type coercion, which decides the operands' types.
+    ctx.add_analyzer_rule(Arc::new(checked_arithmetic::CheckedArithmetic));
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());

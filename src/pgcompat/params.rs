@@ -81,11 +81,21 @@ pub fn oid_placeholders(statement: &SqlStatement) -> Vec<usize> {
 }
 
 /// The type of each `$n` that DataFusion's own inference leaves untyped, as PostgreSQL infers
-/// it from its context: the type it is cast to (`$1::int`), or an array of the compared
-/// value's type in `x = ANY($1)` (pgcli's `relkind = ANY($1)`).
+/// it from its context: the type it is cast to (`$1::int`), an array of the compared value's
+/// type in `x = ANY($1)` (pgcli's `relkind = ANY($1)`), or bigint as `LIMIT $1`/`OFFSET $1`
+/// (asyncpg sends its parameters in the types the statement describes).
 pub fn placeholder_casts(plan: &LogicalPlan) -> HashMap<String, DataType> {
     let mut casts = HashMap::new();
     let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::Limit(limit) = node {
+            for count in [&limit.skip, &limit.fetch].into_iter().flatten() {
+                if let LogicalExpr::Placeholder(placeholder) = count.as_ref() {
+                    casts
+                        .entry(placeholder.id.clone())
+                        .or_insert(DataType::Int64);
+                }
+            }
+        }
         let schema = merge_schema(&node.inputs());
         node.apply_expressions(|expr| {
             expr.apply(|e| {
@@ -170,6 +180,7 @@ fn sql_type_name(data_type: &DataType) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use datafusion::common::{ParamValues, ScalarValue};
     use datafusion::sql::parser::DFParserBuilder;
 
     #[test]
@@ -178,6 +189,34 @@ mod tests {
             "SELECT * FROM pg_type t WHERE t.oid = any($1::oid[]) AND $2::int > 0 AND $3::oid > 0",
         );
         assert_eq!(oid_placeholders(&statement), vec![1, 3]);
+    }
+
+    #[tokio::test]
+    async fn limit_and_offset_parameters_are_bigints() {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let plan = ctx
+            .state()
+            .create_logical_plan("SELECT * FROM (VALUES (1), (2)) LIMIT $1 OFFSET $2")
+            .await
+            .unwrap();
+        let casts = placeholder_casts(&plan);
+        assert_eq!(casts.get("$1"), Some(&DataType::Int64));
+        assert_eq!(casts.get("$2"), Some(&DataType::Int64));
+        // Bound as described, the plan runs.
+        let values = [ScalarValue::Int64(Some(1)), ScalarValue::Int64(Some(1))];
+        let bound = plan
+            .replace_params_with_values(&ParamValues::List(
+                values.into_iter().map(Into::into).collect(),
+            ))
+            .unwrap();
+        let rows = ctx
+            .execute_logical_plan(bound)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        assert_eq!(rows.iter().map(|b| b.num_rows()).sum::<usize>(), 1);
     }
 
     #[test]

@@ -160,6 +160,16 @@ mod tests {
         assert_eq!(message(&wrapped), "permission denied to read 'x'");
         let exists = sql_error(SqlState::DuplicateObject, "model 'm' already exists");
         assert_eq!(sqlstate(&exists), "42710");
+        // Checked integer arithmetic's overflow, inside the Arrow error of a function call.
+        let overflow = DataFusionError::ArrowError(
+            Box::new(ArrowError::ExternalError(Box::new(sql_error(
+                SqlState::NumericValueOutOfRange,
+                "integer out of range",
+            )))),
+            None,
+        );
+        assert_eq!(sqlstate(&overflow), NUMERIC_VALUE_OUT_OF_RANGE);
+        assert_eq!(message(&overflow), "integer out of range");
         let plan = DataFusionError::Plan("Invalid function 'nope'".into());
         assert_eq!(message(&plan), "Invalid function 'nope'");
         let exec = DataFusionError::Execution("classify: row 3: bad".into());

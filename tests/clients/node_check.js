@@ -15,10 +15,19 @@ const assert = (ok, what) => {
   assert(version.rows[0].v.startsWith("PostgreSQL 16"), version.rows[0].v);
   const typed = await client.query("SELECT $1::int AS n, $2::float8 AS f", [41, 1.5]);
   assert(typed.rows[0].n === 41 && typed.rows[0].f === 1.5, JSON.stringify(typed.rows));
-  // DataFusion types integer literals as bigint, which pg returns as a string (as it does
-  // PostgreSQL's bigints): $1 + 1 is "42" here, 42 from PostgreSQL.
+  // An integer literal beside an int4 is an int4, as in PostgreSQL: the sum is the number 42
+  // (pg returns bigints as strings).
   const sum = await client.query("SELECT $1::int + 1 AS n", [41]);
-  assert(sum.rows[0].n === "42", JSON.stringify(sum.rows));
+  assert(sum.rows[0].n === 42, JSON.stringify(sum.rows));
+  // LIMIT $1 is a bigint parameter; integer overflow is 22003, as in PostgreSQL.
+  const limited = await client.query("SELECT path FROM images ORDER BY path LIMIT $1", [2]);
+  assert(limited.rows.length === 2, JSON.stringify(limited.rows));
+  try {
+    await client.query("SELECT $1::int + 1 AS n", [2147483647]);
+    assert(false, "no error");
+  } catch (e) {
+    assert(e.code === "22003" && e.message === "integer out of range", `${e.code} ${e.message}`);
+  }
   const images = await client.query(
     "SELECT path, width FROM images WHERE width > $1 ORDER BY path",
     [500],

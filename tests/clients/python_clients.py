@@ -23,6 +23,14 @@ def asyncpg_check():
         conn = await asyncpg.connect(host="127.0.0.1", port=port, user="tester", database="mediasql")
         assert await conn.fetchval("SELECT $1::int + 1", 41) == 42
         assert await conn.fetchval("SELECT $1 + 1", 41) == 42
+        # LIMIT/OFFSET parameters are bigints, as PostgreSQL describes them.
+        rows = await conn.fetch("SELECT path FROM images ORDER BY path LIMIT $1 OFFSET $2", 3, 1)
+        assert len(rows) == 3, rows
+        try:
+            await conn.fetchval("SELECT $1::int * 2", 2147483647)
+            raise AssertionError("no error")
+        except asyncpg.exceptions.NumericValueOutOfRangeError as e:
+            assert str(e) == "integer out of range", e
         rows = await conn.fetch("SELECT path, width FROM images WHERE width > $1 ORDER BY path", 500)
         assert [r["path"].rsplit("/", 1)[1] for r in rows] == ["astronaut.jpg", "camera.png", "coffee.jpg"], rows
         statement = await conn.prepare("SELECT path, size FROM images WHERE size > $1 ORDER BY path")

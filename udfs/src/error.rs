@@ -22,6 +22,8 @@ pub enum SqlState {
     InvalidCursorName,
     /// 42P03: DECLARE of a cursor name in use.
     DuplicateCursor,
+    /// 22003: integer arithmetic whose result does not fit its type.
+    NumericValueOutOfRange,
 }
 
 impl SqlState {
@@ -32,6 +34,7 @@ impl SqlState {
             Self::UndefinedObject => "42704",
             Self::InvalidCursorName => "34000",
             Self::DuplicateCursor => "42P03",
+            Self::NumericValueOutOfRange => "22003",
         }
     }
 }
