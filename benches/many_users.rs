@@ -77,6 +77,8 @@ async fn connect(port: u16) -> Client {
 #[derive(Default)]
 struct Tally {
     small: Vec<Duration>,
+    /// The small queries' latencies by kind (as in SMALL).
+    by_kind: [Vec<Duration>; 3],
     model: Vec<Duration>,
     errors: Vec<String>,
     not_run: u64,
@@ -110,10 +112,14 @@ async fn client(port: u16, id: u64, queries: u64, deadline: Instant) -> Tally {
                 }
             }
         }
-        let sql = SMALL[(i % SMALL.len() as u64) as usize];
+        let kind = (i % SMALL.len() as u64) as usize;
+        let sql = SMALL[kind];
         let asked = Instant::now();
         match tokio::time::timeout_at(deadline.into(), client.simple_query(sql)).await {
-            Ok(Ok(_)) => tally.small.push(asked.elapsed()),
+            Ok(Ok(_)) => {
+                tally.small.push(asked.elapsed());
+                tally.by_kind[kind].push(asked.elapsed());
+            }
             Ok(Err(e)) => tally.errors.push(format!("{sql}: {e}")),
             Err(_) => {
                 tally.timed_out += 1;
@@ -157,6 +163,9 @@ async fn main() {
     for run in runs {
         let tally = run.await.expect("a client task");
         all.small.extend(tally.small);
+        for (all, one) in all.by_kind.iter_mut().zip(tally.by_kind) {
+            all.extend(one);
+        }
         all.model.extend(tally.model);
         all.errors.extend(tally.errors);
         all.not_run += tally.not_run;
@@ -181,6 +190,17 @@ async fn main() {
         percentile(&all.small, 0.99).as_secs_f64() * 1e3,
         all.small.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
     );
+    for (name, latencies) in ["catalog", "small scan", "SELECT 1"]
+        .iter()
+        .zip(&mut all.by_kind)
+    {
+        latencies.sort();
+        println!(
+            "    {name}: p50 {:.1} ms, p99 {:.1} ms",
+            percentile(latencies, 0.5).as_secs_f64() * 1e3,
+            percentile(latencies, 0.99).as_secs_f64() * 1e3,
+        );
+    }
     println!(
         "  model queries: {}; p50 {:.0} ms, p99 {:.0} ms",
         all.model.len(),

@@ -519,7 +519,7 @@ impl Session {
             admission: Arc::clone(&self.admission),
             waiting: Box::new(move |running| {
                 progress.notice(format!(
-                    "waiting to run: {running} queries are running, {limit} at most \
+                    "waiting to run: {running} of {limit} query slots are taken \
                      (max_running_queries)"
                 ));
             }),

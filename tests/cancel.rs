@@ -342,7 +342,7 @@ async fn queries_past_the_limit_wait_in_order_and_cancel_while_waiting() {
         .expect("a NOTICE while waiting")
         .unwrap();
     assert!(
-        notice.starts_with("waiting to run: 1 queries are running"),
+        notice.starts_with("waiting to run: 1 of 1 query slots are taken"),
         "{notice}"
     );
 

@@ -106,7 +106,9 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
         DOC_SECTION_MEDIA,
         "Decodes audio (WAV, MP3, FLAC, Ogg/Vorbis, AAC/M4A) to mono float samples, resampled \
          to sample_rate Hz (default 16000, what speech models take). Bytes that decode to no \
-         samples (empty, cut short, not audio) are an error, or NULL with on_error => 'null'.",
+         samples (empty, not audio), and a file cut short of the length its container declares \
+         (WAV, FLAC, MP4/M4A, Ogg, MP3 with a Xing/Info or VBRI tag), are an error naming the \
+         seconds there and declared, or NULL with on_error => 'null'.",
         "decode_audio(bytes [, sample_rate] [, on_error => 'raise' | 'null'])",
     )
     .with_sql_example(
