@@ -13,6 +13,7 @@ use datafusion::common::config::ExtensionOptions;
 use datafusion::common::{DataFusionError, ParamValues, Result, ScalarValue, plan_err};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::physical_plan::execute_stream;
 use datafusion::physical_plan::memory::MemoryStream;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::{DFParserBuilder, Statement as SqlStatement};
@@ -504,8 +505,13 @@ impl Session {
         let rows = match admit {
             None => frame.execute_stream().await?,
             Some(admit) => {
-                let schema = Arc::new(frame.schema().as_arrow().clone());
-                plans::stream(schema, frame.execute_stream(), Some(admit))
+                let context = Arc::new(frame.task_ctx());
+                let plan = async move {
+                    let plan = frame.create_physical_plan().await?;
+                    Ok((plan.schema(), move || execute_stream(plan, context)))
+                };
+                let rows = plans::stream(plan, Some(admit));
+                self.canceller.interruptible(rows, timeout).await?
             }
         };
         Ok(Output::Rows(self.canceller.guard(rows, timeout)))
@@ -767,6 +773,13 @@ fn session_command(statement: &SqlStatement) -> Option<SessionCommand> {
             }
         }
         ast::Statement::Set(set) => set_command(set),
+        // DataFusion's RESET of it would give the session an unbounded pool of its own.
+        ast::Statement::Reset(reset)
+            if matches!(&reset.reset, ast::Reset::ConfigurationParameter(name)
+                if name.to_string().eq_ignore_ascii_case("datafusion.runtime.memory_limit")) =>
+        {
+            Some(SessionCommand::MemoryLimit(None))
+        }
         _ => None,
     }
 }

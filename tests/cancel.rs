@@ -36,6 +36,9 @@ const LONG_TRANSCRIPTION: &str = "SELECT transcribe(content) \
 struct Server {
     child: Child,
     port: u16,
+    /// The server's TMPDIR (its spill files), removed with it: a killed server cannot
+    /// remove them itself.
+    tmp: std::path::PathBuf,
 }
 
 impl Server {
@@ -45,18 +48,21 @@ impl Server {
 
     fn start_with(args: &[&str]) -> Self {
         let port = free_port();
+        let tmp = std::env::temp_dir().join(format!("mediasql-cancel-test-{port}"));
+        std::fs::create_dir_all(&tmp).expect("the server's TMPDIR");
         let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .args(["--table", "clips=sql-tests/fixtures/audio"])
             .args(args)
             .env("MEDIASQL_PASSWORD", "cancel-test")
+            .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start mediasql serve");
         wait_for_port(port, "mediasql serve");
-        Self { child, port }
+        Self { child, port, tmp }
     }
 
     async fn connect(&self) -> (Client, tokio::task::JoinHandle<()>) {
@@ -168,6 +174,7 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.tmp);
     }
 }
 

@@ -18,6 +18,7 @@ mod aggregate_calls;
 mod inference;
 mod lift;
 mod options;
+mod pass;
 pub mod progress;
 mod rebatch;
 mod wide_rows;

@@ -10,28 +10,27 @@
 //! generate_series(1, 300) GROUP BY a.path` reached 8 GB before anything failed.
 //!
 //! DataFusion 55 gathers only over inputs it knows to be bounded, and offers no other switch.
-//! [`WideRowsExec`] passes its input through unchanged and declares it unbounded (with bounded
+//! A `WideRowsExec` ([`PassExec`] with [`Pass::Ungathered`]) passes its input through unchanged and declares it unbounded (with bounded
 //! memory), so the repartition above sends each batch as it comes: the channel reserves it, or
 //! spills it, and the aggregate above reserves it again. The rule puts one under each
-//! repartition whose rows hold lists, binaries or views (their size is not bounded by their
-//! type). It runs after DataFusion's own rules, which have already checked the plan's
+//! repartition whose rows hold lists or binaries (their size is not bounded by their type). It runs after DataFusion's own rules, which have already checked the plan's
 //! boundedness, so nothing else reads the declaration.
 
-use std::fmt;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{Result, internal_err};
-use datafusion::execution::{SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::PhysicalExpr;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::execution_plan::{Boundedness, replace_children_if_necessary};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::repartition::RepartitionExec;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
-/// Puts a [`WideRowsExec`] under every repartition of wide rows (see the module docs).
+use super::pass::{Pass, PassExec};
+
+/// Puts a `WideRowsExec` ([`PassExec`]) under every repartition of wide rows (see the module
+/// docs).
 #[derive(Debug, Default)]
 pub struct UngatheredWideRows;
 
@@ -46,10 +45,12 @@ impl PhysicalOptimizerRule for UngatheredWideRows {
                 return Ok(Transformed::no(node));
             };
             let input = repartition.input();
-            if input.downcast_ref::<WideRowsExec>().is_some() || !has_wide_rows(&input.schema()) {
+            let passed = input.downcast_ref::<PassExec>().map(PassExec::pass);
+            if passed == Some(Pass::Ungathered) || !has_wide_rows(&input.schema()) {
                 return Ok(Transformed::no(node));
             }
-            let input: Arc<dyn ExecutionPlan> = Arc::new(WideRowsExec::new(Arc::clone(input)));
+            let input: Arc<dyn ExecutionPlan> =
+                Arc::new(PassExec::new(Arc::clone(input), Pass::Ungathered));
             Ok(Transformed::yes(replace_children_if_necessary(
                 Arc::clone(&node),
                 vec![input],
@@ -67,7 +68,8 @@ impl PhysicalOptimizerRule for UngatheredWideRows {
     }
 }
 
-/// Whether a row of `schema` can be of any size: lists, binaries, strings in views.
+/// Whether a row of `schema` can be of any size: lists and binaries (media bodies). Strings
+/// are left to gather: Parquet's are views, and their batches would come through small.
 fn has_wide_rows(schema: &Schema) -> bool {
     schema.fields().iter().any(|f| is_wide(f.data_type()))
 }
@@ -77,7 +79,6 @@ fn is_wide(data_type: &DataType) -> bool {
         DataType::Binary
         | DataType::LargeBinary
         | DataType::BinaryView
-        | DataType::Utf8View
         | DataType::List(_)
         | DataType::LargeList(_)
         | DataType::ListView(_)
@@ -85,84 +86,6 @@ fn is_wide(data_type: &DataType) -> bool {
         | DataType::Map(_, _) => true,
         DataType::Struct(fields) => fields.iter().any(|f| is_wide(f.data_type())),
         _ => false,
-    }
-}
-
-/// Passes its input's batches through unchanged, declaring them unbounded so that the
-/// repartition above sends each one as it comes (see the module docs).
-///
-/// - Ordering and partitioning: its input's, unchanged.
-/// - Memory: none of its own; batches pass through.
-/// - Errors: its input's, passed on.
-#[derive(Debug)]
-pub struct WideRowsExec {
-    input: Arc<dyn ExecutionPlan>,
-    properties: Arc<PlanProperties>,
-}
-
-impl WideRowsExec {
-    fn new(input: Arc<dyn ExecutionPlan>) -> Self {
-        let properties =
-            input
-                .properties()
-                .as_ref()
-                .clone()
-                .with_boundedness(Boundedness::Unbounded {
-                    requires_infinite_memory: false,
-                });
-        Self {
-            input,
-            properties: Arc::new(properties),
-        }
-    }
-}
-
-impl DisplayAs for WideRowsExec {
-    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "WideRowsExec")
-    }
-}
-
-impl ExecutionPlan for WideRowsExec {
-    fn name(&self) -> &str {
-        "WideRowsExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
-    }
-
-    fn maintains_input_order(&self) -> Vec<bool> {
-        vec![true]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
-    ) -> Result<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return internal_err!("WideRowsExec has one child, got {}", children.len());
-        }
-        Ok(Arc::new(Self::new(children.swap_remove(0))))
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        context: Arc<TaskContext>,
-    ) -> Result<SendableRecordBatchStream> {
-        self.input.execute(partition, context)
     }
 }
 

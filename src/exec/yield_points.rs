@@ -7,7 +7,7 @@
 //! `count(*)` over it never yields: no other plan on its threads runs, and dropping it (a
 //! cancel, a lost client) takes effect only when it ends.
 //!
-//! A [`YieldExec`] above each such operator yields once its task has run [`SLICE`] since it
+//! A `YieldExec` ([`PassExec`] with [`Pass::YieldEvery`]) above each such operator yields once its task has run [`SLICE`] since it
 //! last waited: other plans on the same threads wait at most a slice for their turn (a small
 //! scan beside a heavy join), and a dropped plan stops within one. Counting batches instead
 //! (tokio's budget of 128, DataFusion's `CooperativeExec`) let a debug-build cross join run
@@ -15,7 +15,6 @@
 //!
 //! This rule runs last, after every rule that looks at operators' children.
 
-use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,14 +23,12 @@ use std::time::{Duration, Instant};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream, TaskContext};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, PlanProperties};
+use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use futures::Stream;
 
+use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{Result, internal_err};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::joins::{
@@ -39,10 +36,12 @@ use datafusion::physical_plan::joins::{
 };
 use datafusion::physical_plan::unnest::UnnestExec;
 
-/// The longest a plan's task runs between yields, where a [`YieldExec`] sits.
+use super::pass::{Pass, PassExec};
+
+/// The longest a plan's task runs between yields, where a `YieldExec` sits.
 pub const SLICE: Duration = Duration::from_millis(10);
 
-/// Puts a [`YieldExec`] above every join and unnest (see the module docs).
+/// Puts a `YieldExec` ([`PassExec`]) above every join and unnest (see the module docs).
 #[derive(Debug, Default)]
 pub struct YieldPoints;
 
@@ -54,7 +53,9 @@ impl PhysicalOptimizerRule for YieldPoints {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         plan.transform_up(|node| {
             Ok(if makes_many_from_one(node.as_ref()) {
-                Transformed::yes(Arc::new(YieldExec::new(node)) as Arc<dyn ExecutionPlan>)
+                Transformed::yes(
+                    Arc::new(PassExec::new(node, Pass::YieldEvery)) as Arc<dyn ExecutionPlan>
+                )
             } else {
                 Transformed::no(node)
             })
@@ -80,81 +81,17 @@ fn makes_many_from_one(plan: &dyn ExecutionPlan) -> bool {
         || plan.downcast_ref::<UnnestExec>().is_some()
 }
 
-/// Passes its input's batches through, yielding to the runtime whenever its task has run a
-/// [`SLICE`] since it last waited (see the module docs).
-///
-/// - Ordering and partitioning: its input's, unchanged.
-/// - Memory: none of its own.
-/// - Errors: its input's, passed on.
-#[derive(Debug)]
-pub struct YieldExec {
-    input: Arc<dyn ExecutionPlan>,
-    properties: Arc<PlanProperties>,
+/// `input`, yielding whenever its task has run a [`SLICE`] since it last waited.
+pub fn slices(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    Box::pin(Slices {
+        schema: input.schema(),
+        input,
+        since: Instant::now(),
+        yielding: None,
+    })
 }
 
-impl YieldExec {
-    fn new(input: Arc<dyn ExecutionPlan>) -> Self {
-        let properties = Arc::clone(input.properties());
-        Self { input, properties }
-    }
-}
-
-impl DisplayAs for YieldExec {
-    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "YieldExec: slice={}ms", SLICE.as_millis())
-    }
-}
-
-impl ExecutionPlan for YieldExec {
-    fn name(&self) -> &str {
-        "YieldExec"
-    }
-
-    fn properties(&self) -> &Arc<PlanProperties> {
-        &self.properties
-    }
-
-    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![&self.input]
-    }
-
-    fn maintains_input_order(&self) -> Vec<bool> {
-        vec![true]
-    }
-
-    fn apply_expressions(
-        &self,
-        _f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
-    ) -> Result<TreeNodeRecursion> {
-        Ok(TreeNodeRecursion::Continue)
-    }
-
-    fn with_new_children(
-        self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        if children.len() != 1 {
-            return internal_err!("YieldExec has one child, got {}", children.len());
-        }
-        Ok(Arc::new(Self::new(children.swap_remove(0))))
-    }
-
-    fn execute(
-        &self,
-        partition: usize,
-        context: Arc<TaskContext>,
-    ) -> Result<SendableRecordBatchStream> {
-        let input = self.input.execute(partition, context)?;
-        Ok(Box::pin(Slices {
-            schema: input.schema(),
-            input,
-            since: Instant::now(),
-            yielding: None,
-        }))
-    }
-}
-
-/// The stream of a [`YieldExec`].
+/// The stream of a `YieldExec`.
 struct Slices {
     schema: SchemaRef,
     input: SendableRecordBatchStream,
@@ -197,21 +134,20 @@ mod tests {
     use datafusion::physical_plan::displayable;
     use datafusion::prelude::SessionContext;
 
+    /// `sql`'s physical plan with the rule applied.
+    async fn planned(ctx: &SessionContext, sql: &str) -> Arc<dyn ExecutionPlan> {
+        let plan = ctx.sql(sql).await.unwrap();
+        let plan = plan.create_physical_plan().await.unwrap();
+        YieldPoints
+            .optimize(plan, &ConfigOptions::default())
+            .unwrap()
+    }
+
     #[tokio::test]
-    async fn a_cross_join_gets_a_yield_point_above_it_and_yields_within_a_slice() {
-        let ctx = SessionContext::new();
+    async fn a_cross_join_gets_a_yield_point_above_it() {
         let sql = "SELECT count(*) FROM generate_series(1, 10) a \
                    CROSS JOIN generate_series(1, 10) b";
-        let plan = ctx
-            .sql(sql)
-            .await
-            .unwrap()
-            .create_physical_plan()
-            .await
-            .unwrap();
-        let plan = YieldPoints
-            .optimize(plan, &ConfigOptions::default())
-            .unwrap();
+        let plan = planned(&SessionContext::new(), sql).await;
         let text = displayable(plan.as_ref()).indent(false).to_string();
         let yields = text.find("YieldExec").expect(&text);
         let join = text.find("CrossJoinExec").expect(&text);
@@ -225,16 +161,7 @@ mod tests {
         let ctx = SessionContext::new();
         let sql = "SELECT count(*) FROM generate_series(1, 10000) a \
                    CROSS JOIN generate_series(1, 100000) b";
-        let plan = ctx
-            .sql(sql)
-            .await
-            .unwrap()
-            .create_physical_plan()
-            .await
-            .unwrap();
-        let plan = YieldPoints
-            .optimize(plan, &ConfigOptions::default())
-            .unwrap();
+        let plan = planned(&ctx, sql).await;
         let stream = datafusion::physical_plan::execute_stream(plan, ctx.task_ctx()).unwrap();
         let heavy = tokio::spawn(futures::StreamExt::collect::<Vec<_>>(stream));
         for _ in 0..5 {

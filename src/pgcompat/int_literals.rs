@@ -29,11 +29,16 @@ pub fn narrow_int_literals(plan: LogicalPlan) -> Result<LogicalPlan> {
     // schemas from their inputs'; before that, nothing changed.
     let mut changed = false;
     plan.transform_up_with_subqueries(|node| {
-        // Values keep the schema they were planned with; extension nodes are not ours.
-        if matches!(
-            node,
-            LogicalPlan::Values(_) | LogicalPlan::Extension(_) | LogicalPlan::Dml(_)
-        ) {
+        // Values keep the schema they were planned with; extension nodes are not ours; a
+        // grouping set's expressions must keep their names (ROLLUP, CUBE, GROUPING SETS).
+        let grouping_sets = matches!(&node, LogicalPlan::Aggregate(aggregate)
+            if aggregate.group_expr.iter().any(|e| matches!(e, Expr::GroupingSet(_))));
+        if grouping_sets
+            || matches!(
+                node,
+                LogicalPlan::Values(_) | LogicalPlan::Extension(_) | LogicalPlan::Dml(_)
+            )
+        {
             return Ok(Transformed::no(node));
         }
         let inputs = node.inputs();

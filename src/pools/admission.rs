@@ -1,12 +1,12 @@
 //! Admission control: at most `limit` plans run at once, the rest wait in the order they came.
 //!
 //! Every core is already shared by the plans that run; more running plans only split the same
-//! cores finer and hold more memory at once. A plan holds its slot while it computes, and gives
-//! it back while its reader is not reading (a cursor between FETCHes, a slow client, the
-//! statements of a multi-statement query waiting their turn): an idle reader never keeps others
-//! out, and statements of one query string never wait on each other.
+//! cores finer and hold more memory at once. A plan takes its slot when its rows are first
+//! read, holds it while it computes and its reader keeps up, and gives it back while its reader
+//! takes no batch for a while (a cursor between FETCHes, a slow client): an idle reader never
+//! keeps others out (`plans::forward`).
 //!
-//! Light statements (no table but the catalog's, see `session::is_light`) never come here.
+//! Light statements (no table but the catalog's, see `plans::is_light`) never come here.
 
 use std::sync::Arc;
 

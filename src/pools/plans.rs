@@ -14,18 +14,18 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, Result};
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, Statement};
 use datafusion::physical_plan::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{FutureExt, StreamExt};
 use tokio::runtime::Runtime;
-use tokio::sync::mpsc;
-use tokio::sync::mpsc::error::TrySendError;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::admission::{Admission, Slot};
@@ -59,7 +59,10 @@ pub fn is_light(plan: &LogicalPlan) -> bool {
                 scan.table_name.schema(),
                 Some("pg_catalog" | "information_schema")
             ),
-            LogicalPlan::Unnest(_) | LogicalPlan::RecursiveQuery(_) => true,
+            // EXECUTE runs a prepared plan this one does not show.
+            LogicalPlan::Unnest(_)
+            | LogicalPlan::RecursiveQuery(_)
+            | LogicalPlan::Statement(Statement::Execute(_)) => true,
             _ => false,
         };
         Ok(match heavy {
@@ -116,38 +119,67 @@ pub async fn run<T: Send + 'static>(
     }
 }
 
-/// The stream `make` builds (physical planning included), driven on the plan runtime in a
-/// slot of `admit` if given. Batches, errors and the end come through in order; a panic in
-/// the plan is an error, never a silently short result. Dropping the returned stream stops
-/// the plan within a batch.
-pub fn stream(
-    schema: SchemaRef,
-    make: impl Future<Output = Result<SendableRecordBatchStream>> + Send + 'static,
+/// How long a plan waits for its reader to take a batch before it gives its slot back.
+const IDLE_READER: Duration = Duration::from_millis(100);
+
+/// A plan's rows, driven on the plan runtime. `plan` runs there at once and gives the rows'
+/// schema and how to start them (physical planning: the schema clients are told is the one
+/// of the batches that come). The rows start when the returned stream is first polled, as a
+/// lazy stream would, and then in a slot of `admit` if given; statements of one query string
+/// do not run ahead of the one before. Batches, errors and the end come through in order; a
+/// panic in the plan is an error, never a silently short result. Dropping the stream stops
+/// the plan within a yield.
+pub async fn stream<S>(
+    plan: impl Future<Output = Result<(SchemaRef, S)>> + Send + 'static,
     admit: Option<Admit>,
-) -> SendableRecordBatchStream {
+) -> Result<SendableRecordBatchStream>
+where
+    S: FnOnce() -> Result<SendableRecordBatchStream> + Send + 'static,
+{
+    let (schema_sender, schema) = oneshot::channel();
+    let (go, started) = oneshot::channel();
     let (sender, receiver) = mpsc::channel(1);
-    let task = match plans() {
-        Ok(runtime) => Some(AbortOnDrop(runtime.spawn(drive(make, sender, admit)))),
-        Err(e) => {
-            // The receiver sees the error, then the end.
-            let _ = sender.try_send(Err(e));
-            None
+    let driven = async move {
+        let start = match plan.await {
+            Ok((schema, start)) => {
+                let _ = schema_sender.send(Ok(schema));
+                start
+            }
+            Err(e) => {
+                let _ = schema_sender.send(Err(e));
+                return;
+            }
+        };
+        if started.await.is_ok() {
+            drive(start, sender, admit).await;
         }
     };
-    let batches = futures::stream::unfold((receiver, task), |(mut receiver, task)| async move {
-        receiver.recv().await.map(|batch| (batch, (receiver, task)))
+    let task = AbortOnDrop(plans()?.spawn(AssertUnwindSafe(driven).catch_unwind()));
+    let schema = match schema.await {
+        Ok(schema) => schema?,
+        Err(_) => return Err(DataFusionError::Internal("a plan panicked".into())),
+    };
+    let state = (receiver, Some(go), task);
+    let batches = futures::stream::unfold(state, |(mut receiver, go, task)| async move {
+        if let Some(go) = go {
+            let _ = go.send(());
+        }
+        receiver
+            .recv()
+            .await
+            .map(|batch| (batch, (receiver, None, task)))
     });
-    Box::pin(RecordBatchStreamAdapter::new(schema, batches))
+    Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
 }
 
 type Batches = mpsc::Sender<Result<RecordBatch>>;
 
 async fn drive(
-    make: impl Future<Output = Result<SendableRecordBatchStream>> + Send + 'static,
+    start: impl FnOnce() -> Result<SendableRecordBatchStream>,
     sender: Batches,
     admit: Option<Admit>,
 ) {
-    let error = match AssertUnwindSafe(forward(make, &sender, admit))
+    let error = match AssertUnwindSafe(forward(start, &sender, admit))
         .catch_unwind()
         .await
     {
@@ -158,11 +190,12 @@ async fn drive(
     let _ = sender.send(Err(error)).await;
 }
 
-/// Sends the plan's batches on. The slot is held while the plan computes and given back
-/// while the reader has not taken the last batch: a reader that stops reading (a cursor, a
-/// slow client) never keeps other plans out.
+/// Sends the plan's batches on. The slot is held while the plan computes and while its reader
+/// keeps up; a reader that takes no batch for [`IDLE_READER`] (a cursor between FETCHes, a
+/// slow client) gets the slot back taken from it until it reads again, so it never keeps
+/// other plans out.
 async fn forward(
-    make: impl Future<Output = Result<SendableRecordBatchStream>>,
+    start: impl FnOnce() -> Result<SendableRecordBatchStream>,
     sender: &Batches,
     admit: Option<Admit>,
 ) -> Result<()> {
@@ -173,18 +206,20 @@ async fn forward(
         }
         None => (None, None),
     };
-    let mut stream = make.await?;
+    let mut stream = start()?;
     while let Some(batch) = stream.next().await {
-        let batch = match sender.try_send(batch) {
-            Ok(()) => continue,
-            Err(TrySendError::Closed(_)) => break, // nobody reads any more
-            Err(TrySendError::Full(batch)) => batch,
+        let room = match tokio::time::timeout(IDLE_READER, sender.reserve()).await {
+            Ok(room) => room,
+            Err(_) => {
+                drop(slot.take());
+                sender.reserve().await
+            }
         };
-        drop(slot.take());
-        if sender.send(batch).await.is_err() {
-            break;
-        }
-        if let Some(admission) = &admission {
+        let Ok(room) = room else {
+            break; // nobody reads any more
+        };
+        room.send(batch);
+        if let (None, Some(admission)) = (&slot, &admission) {
             slot = Some(admission.enter().await?);
         }
     }
@@ -197,7 +232,6 @@ mod tests {
     use datafusion::arrow::array::Int64Array;
     use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::time::Duration;
 
     fn schema() -> SchemaRef {
         Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]))
@@ -218,18 +252,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn batches_arrive_in_order_and_a_dropped_stream_stops_the_plan() {
+    async fn rows_start_when_read_arrive_in_order_and_a_dropped_stream_stops_the_plan() {
         let made = Arc::new(AtomicUsize::new(0));
         let counted = Arc::clone(&made);
-        let mut rows = stream(
-            schema(),
-            async move {
-                // Physical planning runs here too: on a plan thread, not the caller's.
-                let name = std::thread::current().name().map(str::to_string);
-                assert_eq!(name.as_deref(), Some("mediasql-plan"));
-                Ok(endless(counted))
-            },
-            None,
+        let plan = async move {
+            // Physical planning runs here too: on a plan thread, not the caller's.
+            let name = std::thread::current().name().map(str::to_string);
+            assert_eq!(name.as_deref(), Some("mediasql-plan"));
+            Ok((schema(), move || Ok(endless(counted))))
+        };
+        let mut rows = stream(plan, None).await.unwrap();
+        assert_eq!(rows.schema(), schema());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(
+            made.load(Ordering::SeqCst),
+            0,
+            "the rows started before a read"
         );
         for _ in 0..3 {
             let batch = rows.next().await.unwrap().unwrap();
@@ -244,31 +282,58 @@ mod tests {
         assert!(after_drop <= 3 + 2, "{after_drop} batches made for 3 read");
     }
 
+    /// A reader that stops reading gives its slot to the next plan.
+    #[tokio::test]
+    async fn an_idle_reader_gives_its_slot_back() {
+        let admission = Arc::new(Admission::new(1));
+        let admit = || Admit {
+            admission: Arc::clone(&admission),
+            waiting: Box::new(|_| {}),
+        };
+        let counted = Arc::new(AtomicUsize::new(0));
+        let plan = async move { Ok((schema(), move || Ok(endless(counted)))) };
+        let mut idle = stream(plan, Some(admit())).await.unwrap();
+        idle.next().await.unwrap().unwrap();
+        let counted = Arc::new(AtomicUsize::new(0));
+        let plan = async move { Ok((schema(), move || Ok(endless(counted)))) };
+        let mut next = stream(plan, Some(admit())).await.unwrap();
+        let batch = tokio::time::timeout(Duration::from_secs(2), next.next()).await;
+        assert!(batch.is_ok(), "the second plan never got the slot");
+        drop(next);
+        idle.next().await.unwrap().unwrap();
+    }
+
     #[tokio::test]
     async fn errors_and_panics_reach_the_reader() {
-        let mut rows = stream(
-            schema(),
-            async { Err(DataFusionError::Execution("no such file".into())) },
+        type Start = fn() -> Result<SendableRecordBatchStream>;
+        let planned = stream(
+            async { Err::<(SchemaRef, Start), _>(DataFusionError::Plan("no such table".into())) },
             None,
         );
+        let err = planned.await.err().unwrap();
+        assert!(err.to_string().contains("no such table"), "{err}");
+
+        let start = || Err(DataFusionError::Execution("no such file".into()));
+        let mut rows = stream(async move { Ok((schema(), start)) }, None)
+            .await
+            .unwrap();
         let err = rows.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("no such file"), "{err}");
         assert!(rows.next().await.is_none());
 
-        let mut rows = stream(
-            schema(),
-            async {
-                let panics = futures::stream::once(async {
-                    if schema().fields().len() == 1 {
-                        panic!("an operator's bug");
-                    }
-                    Ok(RecordBatch::new_empty(schema()))
-                });
-                Ok(Box::pin(RecordBatchStreamAdapter::new(schema(), panics))
-                    as SendableRecordBatchStream)
-            },
-            None,
-        );
+        let start = || {
+            let panics = futures::stream::once(async {
+                if schema().fields().len() == 1 {
+                    panic!("an operator's bug");
+                }
+                Ok(RecordBatch::new_empty(schema()))
+            });
+            Ok(Box::pin(RecordBatchStreamAdapter::new(schema(), panics))
+                as SendableRecordBatchStream)
+        };
+        let mut rows = stream(async move { Ok((schema(), start)) }, None)
+            .await
+            .unwrap();
         let err = rows.next().await.unwrap().unwrap_err();
         assert!(err.to_string().contains("panicked"), "{err}");
 
