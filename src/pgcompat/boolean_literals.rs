@@ -14,7 +14,6 @@
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::BinaryExpr;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::AnalyzerRule;
@@ -43,27 +42,11 @@ impl AnalyzerRule for BooleanLiterals {
 
 /// `e` with a text literal compared against a boolean made a boolean literal.
 fn retype(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
-    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = e else {
-        return Transformed::no(e);
-    };
-    if !is_comparison(op) {
-        return Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }));
-    }
     let is_boolean = |side: &Expr| {
         side.get_type(schema)
             .is_ok_and(|t| t == datafusion::arrow::datatypes::DataType::Boolean)
     };
-    let (left, right, changed) = match (boolean_literal(&left), boolean_literal(&right)) {
-        (Some(b), _) if is_boolean(&right) => (Box::new(b), right, true),
-        (_, Some(b)) if is_boolean(&left) => (left, Box::new(b), true),
-        _ => (left, right, false),
-    };
-    let expr = Expr::BinaryExpr(BinaryExpr { left, op, right });
-    if changed {
-        Transformed::yes(expr)
-    } else {
-        Transformed::no(expr)
-    }
+    super::retype_literal_beside(e, is_comparison, boolean_literal, is_boolean)
 }
 
 fn is_comparison(op: Operator) -> bool {

@@ -14,7 +14,6 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result, ScalarValue};
-use datafusion::logical_expr::expr::BinaryExpr;
 use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::utils::merge_schema;
 use datafusion::logical_expr::{Expr, ExprSchemable, LogicalPlan, Operator};
@@ -65,23 +64,9 @@ pub fn narrow_int_literals(plan: LogicalPlan) -> Result<LogicalPlan> {
 
 /// `e` with an Int64 literal beside an int4/int2 operand made Int32, where it fits.
 fn narrow(e: Expr, schema: &DFSchema) -> Transformed<Expr> {
-    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = e else {
-        return Transformed::no(e);
-    };
-    if !narrows(op) {
-        return Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }));
-    }
-    let (left, right, changed) = match (int4_literal(&left), int4_literal(&right)) {
-        (Some(literal), _) if is_int4_or_int2(&right, schema) => (Box::new(literal), right, true),
-        (_, Some(literal)) if is_int4_or_int2(&left, schema) => (left, Box::new(literal), true),
-        _ => (left, right, false),
-    };
-    let expr = Expr::BinaryExpr(BinaryExpr { left, op, right });
-    if changed {
-        Transformed::yes(expr)
-    } else {
-        Transformed::no(expr)
-    }
+    super::retype_literal_beside(e, narrows, int4_literal, |side| {
+        is_int4_or_int2(side, schema)
+    })
 }
 
 /// Arithmetic and comparisons: the operators PostgreSQL has for int4 with int4.

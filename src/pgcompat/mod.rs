@@ -58,8 +58,10 @@ pub mod unplanned_subqueries;
 use std::sync::Arc;
 
 use datafusion::common::Result;
+use datafusion::common::tree_node::Transformed;
 use datafusion::execution::SessionStateBuilder;
-use datafusion::logical_expr::{DocSection, Documentation, ScalarUDF};
+use datafusion::logical_expr::expr::BinaryExpr;
+use datafusion::logical_expr::{DocSection, Documentation, Expr, Operator, ScalarUDF};
 use datafusion::prelude::SessionContext;
 use datafusion_pg_catalog::pg_catalog::has_privilege_udf::create_has_privilege_udf;
 
@@ -154,4 +156,32 @@ pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
         json_arrows::rewrite(expr);
         std::ops::ControlFlow::<()>::Continue(())
     });
+}
+
+/// `e` with the literal on one side of a binary operator replaced by `retyped(literal)` where
+/// `operator` holds and the other side is what `beside` asks for: PostgreSQL types a literal
+/// by what it stands beside (`flag = 'true'`, `int4col + 1`).
+fn retype_literal_beside(
+    e: Expr,
+    operator: impl Fn(Operator) -> bool,
+    retyped: impl Fn(&Expr) -> Option<Expr>,
+    beside: impl Fn(&Expr) -> bool,
+) -> Transformed<Expr> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = e else {
+        return Transformed::no(e);
+    };
+    if !operator(op) {
+        return Transformed::no(Expr::BinaryExpr(BinaryExpr { left, op, right }));
+    }
+    let (left, right, changed) = match (retyped(&left), retyped(&right)) {
+        (Some(literal), _) if beside(&right) => (Box::new(literal), right, true),
+        (_, Some(literal)) if beside(&left) => (left, Box::new(literal), true),
+        _ => (left, right, false),
+    };
+    let expr = Expr::BinaryExpr(BinaryExpr { left, op, right });
+    if changed {
+        Transformed::yes(expr)
+    } else {
+        Transformed::no(expr)
+    }
 }
