@@ -7,7 +7,6 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion::optimizer::{Analyzer, AnalyzerRule, Optimizer, OptimizerRule};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use mediasql_udfs::models::ModelRegistry;
@@ -17,20 +16,13 @@ use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
 use crate::catalog::video_frames::VideoFrames;
 use crate::config::Config;
-use crate::exec::{
-    LiftModelCalls, MediasqlOptions, ProjectAggregateModelCalls, UngatheredWideRows, YieldPoints,
-};
+use crate::exec::MediasqlOptions;
 use crate::memory::{ServerMemory, with_runtime};
-use crate::named_args::NamedParameters;
-use crate::pgcompat::boolean_literals::BooleanLiterals;
-use crate::pgcompat::distinct_on_subqueries::DistinctOnSubqueries;
-use crate::pgcompat::pg_rewrites::PgRewrites;
 use crate::pgcompat::roles::ConfiguredRoles;
-use crate::pgcompat::scalar_subqueries::ScalarSubqueries;
-use crate::pgcompat::select_list_subqueries::SelectListSubqueries;
-use crate::pgcompat::unplanned_subqueries::{Lenient, UnplannedSubqueries};
 use crate::pools::admission::Admission;
 use crate::session::Session;
+use crate::statement::parse::Parser;
+use crate::statement::rewrites::{self, Rewrites};
 
 /// The catalog name clients see as their database.
 pub const CATALOG: &str = "mediasql";
@@ -41,8 +33,8 @@ pub const SCHEMA: &str = "public";
 #[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
-    parser: Arc<PgRewrites>,
-    named: Arc<NamedParameters>,
+    parser: Arc<Parser>,
+    rewrites: Arc<Rewrites>,
     functions: Arc<Vec<ScalarUDF>>,
     models: Arc<ModelRegistry>,
     roots: Option<Arc<MediaRoots>>,
@@ -89,57 +81,22 @@ impl Engine {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::clone(&memory.pool))
             .build_arc()?;
-        // PostgreSQL's typing of quoted literals, before DataFusion's type coercion; select
-        // lists of DISTINCT ON split, and correlated scalar subqueries aggregated, before
-        // DataFusion checks where subqueries stand and what they return.
-        let mut analyzer_rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
-            Arc::new(BooleanLiterals),
-            Arc::new(DistinctOnSubqueries),
-            Arc::new(ScalarSubqueries),
-        ];
-        analyzer_rules.extend(Analyzer::new().rules);
-        // EXISTS / IN in select lists become joins where DataFusion decorrelates those of
-        // filters: before filters are pushed into subqueries, out of the correlated columns' reach.
-        // A decorrelation rule that fails leaves its subquery to UnplannedSubqueries.
-        let mut optimizer_rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
-            .rules
-            .into_iter()
-            .map(|rule| match Lenient::DECORRELATING.contains(&rule.name()) {
-                true => Arc::new(Lenient(rule)) as Arc<dyn OptimizerRule + Send + Sync>,
-                false => rule,
-            })
-            .collect();
-        let decorrelate = optimizer_rules
-            .iter()
-            .position(|rule| rule.name() == "decorrelate_predicate_subquery")
-            .map_or(0, |i| i + 1);
-        optimizer_rules.insert(decorrelate, Arc::new(SelectListSubqueries));
-        let mut state = SessionStateBuilder::new()
+        // The plan rules we add and remove are listed with the statement rewrites.
+        let builder = SessionStateBuilder::new()
             .with_default_features()
             .with_config(session_config)
             .with_runtime_env(runtime)
-            .with_analyzer_rules(analyzer_rules)
-            .with_optimizer_rules(optimizer_rules)
-            // Model calls run in InferenceExec (after DataFusion's own rules have shaped the plan).
-            .with_optimizer_rule(Arc::new(ProjectAggregateModelCalls))
-            .with_optimizer_rule(Arc::new(UnplannedSubqueries))
-            .with_physical_optimizer_rule(Arc::new(LiftModelCalls))
-            .with_physical_optimizer_rule(Arc::new(YieldPoints))
-            .with_physical_optimizer_rule(Arc::new(UngatheredWideRows))
+            .with_analyzer_rules(rewrites::analyzer_rules())
+            .with_optimizer_rules(rewrites::logical_rules());
+        let mut state = rewrites::physical_rules()
+            .into_iter()
+            .fold(builder, |b, rule| b.with_physical_optimizer_rule(rule))
             .build();
         state.table_factories_mut().insert(
             "MEDIA".to_string(),
             Arc::new(MediaTableFactory::new(Arc::clone(&stores))),
         );
         let ctx = SessionContext::new_with_state(state);
-        // DataFusion 55's leaf-expression rules move `get_field(..)` below filters as a cheap
-        // expression, model calls inside it included: `classify(content)['label'] ... WHERE
-        // kind = 'image'` ran the model on every file, PDFs too, before the filter.
-        for rule in ["extract_leaf_expressions", "push_down_leaf_projections"] {
-            ctx.remove_optimizer_rule(rule);
-        }
-        // Per-row errors of media functions name the file (after type coercion).
-        ctx.add_analyzer_rule(Arc::new(mediasql_udfs::sourced::NameSourceFiles));
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
         ctx.register_udtf("pdf_pages", Arc::new(PdfPages::new(Arc::clone(&stores))));
         let frames =
@@ -155,7 +112,7 @@ impl Engine {
                 .on_device(config.device),
         );
         let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
-        let named = Arc::new(NamedParameters::of(&functions));
+        let rewrites = Arc::new(Rewrites::new(&functions));
         for udf in &functions {
             ctx.register_udf(udf.clone());
         }
@@ -169,8 +126,8 @@ impl Engine {
         }
         Ok(Self {
             ctx,
-            parser: Arc::new(PgRewrites::default()),
-            named,
+            parser: Arc::new(Parser::default()),
+            rewrites,
             functions: Arc::new(functions),
             models,
             roots,
@@ -199,7 +156,7 @@ impl Engine {
         Session::new(
             ctx,
             Arc::clone(&self.parser),
-            Arc::clone(&self.named),
+            Arc::clone(&self.rewrites),
             Arc::clone(&self.models),
             self.roots.clone(),
             Arc::clone(&self.admission),
@@ -220,6 +177,11 @@ impl Engine {
     /// The engine's models (defaults and user models, sessions loaded once).
     pub fn models(&self) -> &Arc<ModelRegistry> {
         &self.models
+    }
+
+    /// How many query strings the engine's sessions have parsed (each once).
+    pub fn statements_parsed(&self) -> u64 {
+        self.parser.tokenized()
     }
 
     /// The shared context (tables registered here are seen by every session).

@@ -17,12 +17,18 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use futures::future::BoxFuture;
 use futures::{FutureExt, Stream};
+use mediasql_udfs::error::{SqlState, sql_error};
 use tokio::sync::watch;
 
 /// The message of a statement cancelled by its client (PostgreSQL's words).
 pub const CANCELED_BY_USER: &str = "canceling statement due to user request";
 /// The message of a statement that ran past `statement_timeout`.
 pub const CANCELED_BY_TIMEOUT: &str = "canceling statement due to statement timeout";
+
+/// The error of a statement ended for `reason` (57014).
+fn canceled(reason: &str) -> DataFusionError {
+    sql_error(SqlState::QueryCanceled, reason)
+}
 
 /// A session's cancel signal: each cancel bumps a counter that running statements watch.
 #[derive(Debug)]
@@ -75,7 +81,7 @@ impl Canceller {
     ) -> Result<T> {
         tokio::select! {
             result = work => result,
-            reason = self.interrupt(timeout) => Err(DataFusionError::Execution(reason.to_string())),
+            reason = self.interrupt(timeout) => Err(canceled(reason)),
         }
     }
 
@@ -111,7 +117,7 @@ impl Stream for Interruptible {
         if let Poll::Ready(reason) = self.interrupt.poll_unpin(cx) {
             // Dropping the rows stops the plan below them now.
             self.rows = None;
-            return Poll::Ready(Some(Err(DataFusionError::Execution(reason.to_string()))));
+            return Poll::Ready(Some(Err(canceled(reason))));
         }
         let Some(rows) = self.rows.as_mut() else {
             return Poll::Ready(None);

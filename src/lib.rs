@@ -4,6 +4,8 @@
 //! - [`catalog`]: media tables (listing, probing, the scan operator, table functions).
 //! - [`engine`] / [`session`]: the shared engine and per-connection sessions; a session's
 //!   [`cursor`]s, [`copy_out`] (`COPY ... TO STDOUT`) and [`file_access`] (media roots).
+//! - [`statement`]: the one way a statement goes: parse once, classify, the ordered rewrites,
+//!   plan with typed errors ([`version`]: the PostgreSQL version we answer as).
 //! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
 //! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
 //! - [`pools`]: where plans run (the plan runtime, admission control) and the CPU and
@@ -24,12 +26,13 @@ pub mod exec;
 pub mod file_access;
 pub mod interrupt;
 pub mod memory;
-pub mod model_ddl;
 pub mod named_args;
 pub mod pgcompat;
 pub mod pools;
 pub mod server;
 pub mod session;
+pub mod statement;
+pub mod version;
 
 pub use engine::Engine;
 pub use session::{Output, Session};

@@ -1,6 +1,7 @@
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
 //! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
+//! - `statements`: a statement is parsed once; EXPLAIN VERBOSE names the rewrites.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
 //!   protocol with text results; `extended`: extended protocol with binary results).
 //! - `install_models`: the models from their public homes, through a local mirror.
@@ -20,4 +21,5 @@ mod install_models;
 mod models;
 mod security;
 mod slt;
+mod statements;
 mod wire;

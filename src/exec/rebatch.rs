@@ -5,7 +5,7 @@
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch};
 use datafusion::arrow::compute::{concat, concat_batches};
 use datafusion::common::{Result, internal_err};
-use mediasql_udfs::sourced::name_row_file;
+use mediasql_udfs::error::with_row_path;
 
 /// Rows of the input gathered for one model batch.
 pub(super) struct Chunk {
@@ -33,7 +33,7 @@ impl Chunk {
         e: datafusion::error::DataFusionError,
     ) -> datafusion::error::DataFusionError {
         match &self.paths {
-            Some(paths) => name_row_file(e, paths.as_ref()),
+            Some(paths) => with_row_path(e, paths.as_ref()),
             None => e,
         }
     }

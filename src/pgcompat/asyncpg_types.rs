@@ -9,9 +9,56 @@
 //! answer is each type asked for and the element type of each array, with the same
 //! columns, in the same order (element types first).
 
-/// The query answering asyncpg's, when `sql` is asyncpg's type lookup.
-pub fn replacement(sql: &str) -> Option<&'static str> {
-    (sql.contains("typeinfo_tree") && sql.contains("attrtypoids")).then_some(TYPES_ASKED_FOR)
+use datafusion::sql::parser::Statement as SqlStatement;
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+
+/// asyncpg's type lookup, and the statement that answers it.
+pub struct TypeLookup {
+    answer: Option<SqlStatement>,
+}
+
+impl TypeLookup {
+    /// Parses the answer (once per engine).
+    pub fn new() -> Self {
+        let dialect = PostgreSqlDialect {};
+        let answer = Parser::parse_sql(&dialect, TYPES_ASKED_FOR)
+            .ok()
+            .and_then(|mut statements| statements.pop())
+            .map(|s| SqlStatement::Statement(Box::new(s)));
+        Self { answer }
+    }
+
+    /// `statement` answered by the lookup's substitute when it is asyncpg's type lookup.
+    pub fn rewrite(&self, statement: &mut SqlStatement) {
+        if is_lookup(statement)
+            && let Some(answer) = &self.answer
+        {
+            answer.clone_into(statement);
+        }
+    }
+}
+
+impl Default for TypeLookup {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Whether `statement` is asyncpg's lookup: a query over the recursive CTE `typeinfo_tree`.
+fn is_lookup(statement: &SqlStatement) -> bool {
+    let SqlStatement::Statement(s) = statement else {
+        return false;
+    };
+    let Statement::Query(query) = s.as_ref() else {
+        return false;
+    };
+    query.with.as_ref().is_some_and(|with| {
+        with.cte_tables
+            .iter()
+            .any(|cte| cte.alias.name.value.eq_ignore_ascii_case("typeinfo_tree"))
+    })
 }
 
 const TYPES_ASKED_FOR: &str = "\
@@ -37,10 +84,24 @@ SELECT * FROM (
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pgcompat::ast::parsed;
 
     #[test]
     fn only_asyncpgs_lookup_is_replaced() {
-        assert!(replacement("WITH RECURSIVE typeinfo_tree(oid, attrtypoids) AS (..)").is_some());
-        assert!(replacement("SELECT * FROM pg_type").is_none());
+        let lookup = TypeLookup::new();
+        let mut asyncpg = parsed(
+            "WITH RECURSIVE typeinfo_tree(oid, attrtypoids) AS (SELECT 1, 2) \
+             SELECT * FROM typeinfo_tree",
+        );
+        lookup.rewrite(&mut asyncpg);
+        assert!(
+            asyncpg
+                .to_string()
+                .contains("AS typeinfo ORDER BY depth DESC"),
+            "{asyncpg}"
+        );
+        let mut other = parsed("SELECT * FROM pg_type");
+        lookup.rewrite(&mut other);
+        assert_eq!(other.to_string(), "SELECT * FROM pg_type");
     }
 }

@@ -21,7 +21,7 @@ use datafusion::logical_expr::{
 use datafusion::scalar::ScalarValue;
 
 use super::proc::{FunctionInfo, SQL_TYPE_NAMES};
-use crate::server::startup::SERVER_VERSION;
+use crate::version::SERVER_VERSION;
 
 /// `version()`, worded as PostgreSQL's so that drivers and dialects (SQLAlchemy, Superset)
 /// can parse the release.

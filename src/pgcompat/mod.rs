@@ -10,8 +10,9 @@
 //!   ([`boolean_literals`]), `'f'::regproc` ([`regproc`]), `x::name` ([`type_names`]),
 //!   integer literals beside int4s as int4 ([`int_literals`]), integer arithmetic that
 //!   raises on overflow ([`checked_arithmetic`]);
-//! - rewrites of what DataFusion does not plan (see [`rewrite_unsupported`]), asyncpg's type
-//!   lookup ([`asyncpg_types`]) and result column names ([`column_names`]);
+//! - rewrites of what DataFusion does not plan, asyncpg's type lookup ([`asyncpg_types`])
+//!   and result column names ([`column_names`]), run in the order of
+//!   [`crate::statement::rewrites`];
 //! - subqueries in select lists ([`select_list_subqueries`], [`distinct_on_subqueries`],
 //!   [`scalar_subqueries`], [`unplanned_subqueries`]).
 
@@ -95,8 +96,6 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
         .build();
     *state.write() = planned;
-    // After DataFusion's type coercion, which decides the operands' types.
-    ctx.add_analyzer_rule(Arc::new(checked_arithmetic::CheckedArithmetic));
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
     ctx.register_udf(format::format());
@@ -131,31 +130,6 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
     }
     catalog::mend_pg_catalog(ctx, catalog, infos)?;
     information_schema::install(ctx, catalog)
-}
-
-/// Rewrites what DataFusion does not plan: `unnest` in FROM ([`unnest_from`]),
-/// `ARRAY(subquery)` ([`array_subquery`]),
-/// `generate_series` as a select item ([`select_list_series`]), then, in
-/// one walk of `statement`, LIKE with other escape characters, `substring(x FROM 'pattern')`
-/// ([`substring_regex`]), `oid::regtype::text` ([`regtype_text`]), `array_length` and
-/// friends as integers ([`array_lengths`]), `generate_subscripts`,
-/// `_pg_expandarray`, `(expr).field`, the column details SQLAlchemy asks for
-/// ([`column_details`]) and JSON arrows on structs and lists ([`json_arrows`]).
-pub fn rewrite_unsupported(statement: &mut datafusion::sql::parser::Statement) {
-    unnest_from::rewrite(statement);
-    array_subquery::rewrite(statement);
-    select_list_series::rewrite(statement);
-    let _ = ast::visit_exprs(statement, &mut |expr| {
-        like_escape::rewrite(expr);
-        array_lengths::rewrite(expr);
-        substring_regex::rewrite(expr);
-        regtype_text::rewrite(expr);
-        generate_subscripts::rewrite(expr);
-        expandarray::rewrite(expr);
-        column_details::rewrite(expr);
-        json_arrows::rewrite(expr);
-        std::ops::ControlFlow::<()>::Continue(())
-    });
 }
 
 /// `e` with the literal on one side of a binary operator replaced by `retyped(literal)` where

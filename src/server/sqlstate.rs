@@ -1,21 +1,23 @@
 //! DataFusion errors → Postgres SQLSTATEs and messages, in one place.
 //!
-//! Our own errors that clients must tell apart carry their SQLSTATE
-//! ([`mediasql_udfs::error::SqlError`]); DataFusion's carry only their layer (plan,
-//! execution, arrow), so for those few of its messages that have a PostgreSQL class of
-//! their own (unknown table or function, division by zero) the text decides.
+//! Our own errors carry their kind ([`mediasql_udfs::error::Typed`]: a [`SqlState`] or a
+//! row error), which [`SqlState::code`] maps in one exhaustive table. The statement pipeline
+//! types the plan errors clients tell apart (unknown table or function, a name in use) from
+//! the catalog, not from DataFusion's words ([`crate::statement::diagnose`]). DataFusion's
+//! own errors are mapped by their variant alone; no message text is read here.
+//!
+//! [`SqlState`]: mediasql_udfs::error::SqlState
+//! [`SqlState::code`]: mediasql_udfs::error::SqlState::code
 
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::{DataFusionError, SchemaError};
 use datafusion::sql::sqlparser::parser::ParserError;
-use mediasql_udfs::error::find_sql_error;
+use mediasql_udfs::error::find_typed;
 
 pub const SYNTAX_ERROR: &str = "42601";
-pub const UNDEFINED_TABLE: &str = "42P01";
-pub const UNDEFINED_FUNCTION: &str = "42883";
 pub const UNDEFINED_COLUMN: &str = "42703";
-pub const DUPLICATE_TABLE: &str = "42P07";
 pub const AMBIGUOUS_COLUMN: &str = "42702";
+pub const DUPLICATE_COLUMN: &str = "42701";
 pub const PLAN_ERROR: &str = "42000";
 pub const DATA_EXCEPTION: &str = "22000";
 pub const DIVISION_BY_ZERO: &str = "22012";
@@ -24,69 +26,43 @@ pub const NUMERIC_VALUE_OUT_OF_RANGE: &str = "22003";
 pub const INVALID_PARAMETER_VALUE: &str = "22023";
 pub const FEATURE_NOT_SUPPORTED: &str = "0A000";
 pub const INSUFFICIENT_RESOURCES: &str = "53200";
-pub const QUERY_CANCELED: &str = "57014";
 pub const IO_ERROR: &str = "58030";
 pub const INTERNAL_ERROR: &str = "XX000";
 
 /// The SQLSTATE for `error`.
 pub fn sqlstate(error: &DataFusionError) -> &'static str {
-    if let Some(typed) = find_sql_error(error) {
-        return typed.state.code();
+    if let Some(typed) = find_typed(error) {
+        return typed.state().code();
     }
     match error {
         DataFusionError::SQL(..) => SYNTAX_ERROR,
-        DataFusionError::Plan(message) => plan_state(message),
+        DataFusionError::Plan(_) => PLAN_ERROR,
         DataFusionError::SchemaError(e, _) => match e.as_ref() {
             SchemaError::FieldNotFound { .. } => UNDEFINED_COLUMN,
             SchemaError::AmbiguousReference { .. } => AMBIGUOUS_COLUMN,
-            _ => PLAN_ERROR,
+            SchemaError::DuplicateQualifiedField { .. }
+            | SchemaError::DuplicateUnqualifiedField { .. } => DUPLICATE_COLUMN,
         },
         DataFusionError::ResourcesExhausted(_) => INSUFFICIENT_RESOURCES,
         DataFusionError::NotImplemented(_) => FEATURE_NOT_SUPPORTED,
         DataFusionError::Configuration(_) => INVALID_PARAMETER_VALUE,
-        DataFusionError::Execution(message) => execution_state(message),
+        DataFusionError::Execution(_) => DATA_EXCEPTION,
         DataFusionError::ArrowError(e, _) => arrow_state(e),
-        DataFusionError::IoError(_) | DataFusionError::ObjectStore(_) => IO_ERROR,
+        DataFusionError::IoError(_)
+        | DataFusionError::ObjectStore(_)
+        | DataFusionError::ParquetError(_) => IO_ERROR,
         DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => {
             sqlstate(inner)
         }
         DataFusionError::Shared(inner) => sqlstate(inner),
         DataFusionError::Collection(errors) => errors.first().map_or(INTERNAL_ERROR, sqlstate),
-        DataFusionError::ExecutionJoin(_) | DataFusionError::Internal(_) => INTERNAL_ERROR,
-        DataFusionError::External(e) => match e.downcast_ref::<DataFusionError>() {
-            Some(inner) => sqlstate(inner),
-            None => INTERNAL_ERROR,
-        },
-        _ => INTERNAL_ERROR,
-    }
-}
-
-fn plan_state(message: &str) -> &'static str {
-    let lower = message.to_ascii_lowercase();
-    if lower.contains("table '") && lower.contains("not found") {
-        UNDEFINED_TABLE
-    } else if lower.contains("invalid function")
-        || lower.contains("no function matches")
-        || lower.contains("unknown function")
-    {
-        UNDEFINED_FUNCTION
-    } else if lower.contains("already exists") {
-        DUPLICATE_TABLE
-    } else {
-        PLAN_ERROR
-    }
-}
-
-fn execution_state(message: &str) -> &'static str {
-    let lower = message.to_ascii_lowercase();
-    if lower.starts_with("canceling statement due to") {
-        QUERY_CANCELED
-    } else if lower.contains("divide by zero") || lower.contains("division by zero") {
-        DIVISION_BY_ZERO
-    } else if lower.contains("already exists") {
-        DUPLICATE_TABLE
-    } else {
-        DATA_EXCEPTION
+        DataFusionError::External(e) => e
+            .downcast_ref::<DataFusionError>()
+            .map_or(INTERNAL_ERROR, sqlstate),
+        DataFusionError::ExecutionJoin(_)
+        | DataFusionError::Internal(_)
+        | DataFusionError::Substrait(_)
+        | DataFusionError::Ffi(_) => INTERNAL_ERROR,
     }
 }
 
@@ -95,20 +71,32 @@ fn arrow_state(error: &ArrowError) -> &'static str {
         ArrowError::DivideByZero => DIVISION_BY_ZERO,
         ArrowError::CastError(_) | ArrowError::ParseError(_) => INVALID_TEXT_REPRESENTATION,
         ArrowError::ArithmeticOverflow(_) => NUMERIC_VALUE_OUT_OF_RANGE,
-        ArrowError::ExternalError(e) => match e.downcast_ref::<DataFusionError>() {
-            Some(inner) => sqlstate(inner),
-            None => INTERNAL_ERROR,
-        },
+        ArrowError::ExternalError(e) => e
+            .downcast_ref::<DataFusionError>()
+            .map_or(INTERNAL_ERROR, sqlstate),
         ArrowError::MemoryError(_) => INSUFFICIENT_RESOURCES,
-        _ => DATA_EXCEPTION,
+        ArrowError::IoError(..) => IO_ERROR,
+        ArrowError::NotYetImplemented(_) => FEATURE_NOT_SUPPORTED,
+        ArrowError::InvalidArgumentError(_)
+        | ArrowError::ComputeError(_)
+        | ArrowError::CsvError(_)
+        | ArrowError::JsonError(_)
+        | ArrowError::AvroError(_)
+        | ArrowError::IpcError(_)
+        | ArrowError::SchemaError(_)
+        | ArrowError::ParquetError(_)
+        | ArrowError::CDataInterface(_)
+        | ArrowError::DictionaryKeyOverflowError
+        | ArrowError::RunEndIndexOverflowError
+        | ArrowError::OffsetOverflowError(_) => DATA_EXCEPTION,
     }
 }
 
 /// The error's message as PostgreSQL would word it: without DataFusion's backtrace and the
 /// layer prefixes ("Error during planning: ", "Execution error: "...) it puts in front.
 pub fn message(error: &DataFusionError) -> String {
-    if let Some(typed) = find_sql_error(error) {
-        return typed.message.clone();
+    if let Some(typed) = find_typed(error) {
+        return typed.message();
     }
     // DataFusion's context ("Optimizer rule 'simplify_expressions' failed") says where the
     // error came up; the innermost error says what it is.
@@ -196,10 +184,11 @@ mod tests {
     fn maps_the_common_errors() {
         let syntax = DataFusionError::SQL(Box::new(ParserError::ParserError("x".into())), None);
         assert_eq!(sqlstate(&syntax), SYNTAX_ERROR);
+        // DataFusion's words do not decide: the statement pipeline types these.
         let table = DataFusionError::Plan("table 'mediasql.public.nope' not found".into());
-        assert_eq!(sqlstate(&table), UNDEFINED_TABLE);
-        let func = DataFusionError::Plan("Invalid function 'nope'".into());
-        assert_eq!(sqlstate(&func), UNDEFINED_FUNCTION);
+        assert_eq!(sqlstate(&table), PLAN_ERROR);
+        let zero = DataFusionError::ArrowError(Box::new(ArrowError::DivideByZero), None);
+        assert_eq!(sqlstate(&zero), DIVISION_BY_ZERO);
         let mem = DataFusionError::ResourcesExhausted("over".into());
         assert_eq!(sqlstate(&mem), INSUFFICIENT_RESOURCES);
         let ctx = DataFusionError::Context("while".into(), Box::new(mem));

@@ -38,9 +38,6 @@ use tokio_rustls::rustls;
 
 use crate::config::{AuthMethod, Security};
 
-/// The PostgreSQL release clients are told they talk to (drivers parse it).
-pub const SERVER_VERSION: &str = "16.6";
-
 /// Admits, authenticates and times connections.
 pub struct Startup {
     security: Security,
@@ -199,7 +196,7 @@ impl StartupHandler for Trust {
 /// The parameters sent to every client after authentication.
 fn parameters() -> DefaultServerParameterProvider {
     let mut parameters = DefaultServerParameterProvider::default();
-    parameters.server_version = SERVER_VERSION.to_string();
+    parameters.server_version = crate::version::SERVER_VERSION.to_string();
     parameters
 }
 

@@ -5,14 +5,12 @@
 //! analyzer rule rewrites `f(content, ...)` into [`Sourced`]`(f)(content, ..., path)` wherever
 //! the same relation has a `path` column, for the functions that report per-row errors
 //! ([`ROW_ERROR_FUNCTIONS`]). `Sourced` runs `f` on the original arguments and, when `f` fails
-//! with `f: row N: ...`, replaces `row N` with row N's path. Column names and results are
+//! with a [`RowError`](crate::error::RowError), names row N's file in it. Column names and results are
 //! unchanged; EXPLAIN shows the extra `path` argument, and the scan reads `path` (free: it
 //! comes from the listing).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -23,6 +21,8 @@ use datafusion::logical_expr::{
     ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion::optimizer::AnalyzerRule;
+
+use crate::error::{Typed, find_typed, with_row_path};
 
 /// The functions whose errors say `name: row N: ...` for a row of their first argument.
 pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
@@ -118,45 +118,17 @@ impl ScalarUDFImpl for Sourced {
     }
 }
 
-/// `e` with its `name: row N:` prefix naming row N's path instead, when it has one.
+/// `e` naming the file of its failed row, when it is a row error of this function.
 fn name_file(
     name: &str,
     e: DataFusionError,
     paths: &ColumnarValue,
     rows: usize,
 ) -> DataFusionError {
-    let DataFusionError::Execution(message) = &e else {
-        return e;
-    };
-    if !message.starts_with(&format!("{name}: row ")) {
-        return e;
-    }
+    let ours = matches!(find_typed(&e), Some(Typed::Row(r)) if r.function == name);
     match paths.to_array(rows) {
-        Ok(paths) => name_row_file(e, paths.as_ref()),
-        Err(_) => e,
-    }
-}
-
-/// `e` with a `function: row N:` prefix naming row N of `paths` instead, when it has one:
-/// for callers that run a function over rows of their own batch (the inference operator).
-pub fn name_row_file(e: DataFusionError, paths: &dyn Array) -> DataFusionError {
-    let DataFusionError::Execution(message) = &e else {
-        return e;
-    };
-    let Some((function, row, rest)) = message.split_once(": row ").and_then(|(f, tail)| {
-        let (row, rest) = tail.split_once(": ")?;
-        let identifier = f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        Some((f, row.parse::<usize>().ok().filter(|_| identifier)?, rest))
-    }) else {
-        return e;
-    };
-    let path = cast(paths, &DataType::Utf8)
-        .ok()
-        .filter(|a| row < a.len() && a.is_valid(row))
-        .map(|a| a.as_string::<i32>().value(row).to_string());
-    match path {
-        Some(path) => DataFusionError::Execution(format!("{function}: {path}: {rest}")),
-        None => e,
+        Ok(paths) if ours => with_row_path(e, paths.as_ref()),
+        _ => e,
     }
 }
 
@@ -215,18 +187,12 @@ mod tests {
     use datafusion::arrow::array::StringArray;
 
     #[test]
-    fn replaces_the_row_with_its_path() {
+    fn names_the_file_of_its_own_row_errors() {
+        use crate::error::row_error;
         let paths = ColumnarValue::Array(Arc::new(StringArray::from(vec!["a.jpg", "b.jpg"])));
-        let e = DataFusionError::Execution("f: row 1: broken".into());
-        assert_eq!(
-            name_file("f", e, &paths, 2).strip_backtrace(),
-            "Execution error: f: b.jpg: broken"
-        );
-        let other = DataFusionError::Execution("g: row 1: broken".into());
-        assert!(
-            name_file("f", other, &paths, 2)
-                .to_string()
-                .contains("row 1")
-        );
+        let e = name_file("f", row_error("f", 1, "broken"), &paths, 2);
+        assert_eq!(find_typed(&e).unwrap().message(), "f: b.jpg: broken");
+        let other = name_file("f", row_error("g", 1, "broken"), &paths, 2);
+        assert_eq!(find_typed(&other).unwrap().message(), "g: row 1: broken");
     }
 }

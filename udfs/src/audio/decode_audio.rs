@@ -5,13 +5,14 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, AsArray, Float32Builder, ListBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::decode::{SPEECH_RATE, decode_mono};
 use super::samples_type;
+use crate::error::row_error;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
 
@@ -90,7 +91,7 @@ impl ScalarUDFImpl for DecodeAudio {
                     out.append(true);
                 }
                 (Err(_), OnError::Null) => out.append_null(),
-                (Err(e), OnError::Raise) => return exec_err!("{NAME}: row {row}: {e}"),
+                (Err(e), OnError::Raise) => return Err(row_error(NAME, row, e)),
             }
         }
         Ok(ColumnarValue::Array(Arc::new(out.finish())))
@@ -133,7 +134,7 @@ mod tests {
     use datafusion::common::config::ConfigOptions;
 
     use super::*;
-    use crate::sourced::name_row_file;
+    use crate::error::{find_typed, with_row_path};
 
     const MP3: &[u8] = include_bytes!("../../../sql-tests/fixtures/audio/harbor.mp3");
 
@@ -163,9 +164,10 @@ mod tests {
         let rows = vec![Some(MP3), Some(&MP3[..3000])];
         let error = decode(rows.clone(), "raise").unwrap_err();
         let paths = datafusion::arrow::array::StringArray::from(vec!["a/whole.mp3", "a/cut.mp3"]);
+        let named = with_row_path(error, &paths);
         assert_eq!(
-            name_row_file(error, &paths).to_string(),
-            "Execution error: decode_audio: a/cut.mp3: truncated audio: 0.32 s of the 3.42 s \
+            find_typed(&named).unwrap().message(),
+            "decode_audio: a/cut.mp3: truncated audio: 0.32 s of the 3.42 s \
              its MP3 header declares (3000 bytes)"
         );
         let ColumnarValue::Array(out) = decode(rows, "null").unwrap() else {

@@ -10,6 +10,7 @@ use datafusion::logical_expr::ColumnarValue;
 
 use super::coerce_audio_arg;
 use super::decode::SPEECH_RATE;
+use crate::error::row_error;
 use crate::models::{
     Device, Head, LoadedSpeechModel, ModelCall, ModelKind, ModelPass, ModelRegistry, PassOutput,
     Prepared, Segment, Stop, check_language, constant_string, model_name, output_as, prepared_as,
@@ -82,9 +83,7 @@ pub fn speech_call(
             .map(|(i, result)| match (result, on_error) {
                 (Ok(segments), _) => Ok(segments.clone()),
                 (Err(_), OnError::Null) => Ok(None),
-                (Err(e), OnError::Raise) => {
-                    exec_err!("{function}: row {}: {e}", output.first_row + i)
-                }
+                (Err(e), OnError::Raise) => Err(row_error(function, output.first_row + i, e)),
             })
             .collect::<Result<Vec<_>>>()?;
         shape(rows)

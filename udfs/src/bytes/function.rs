@@ -10,13 +10,14 @@ use std::hash::Hash;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
 };
 
 use super::coerce_bytes_and_on_error;
+use crate::error::row_error;
 use crate::on_error::OnError;
 
 /// One function of media bytes.
@@ -94,7 +95,7 @@ impl<T: BytesOp> ScalarUDFImpl for BytesFunction<T> {
             match (self.op.apply(value), on_error) {
                 (Ok(result), _) => out.push(Some(result)),
                 (Err(_), OnError::Null) => out.push(None),
-                (Err(e), OnError::Raise) => return exec_err!("{}: row {row}: {e}", T::NAME),
+                (Err(e), OnError::Raise) => return Err(row_error(T::NAME, row, e)),
             }
         }
         Ok(ColumnarValue::Array(T::finish(out)?))

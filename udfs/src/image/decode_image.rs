@@ -6,13 +6,14 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature,
     Volatility,
 };
 
 use super::decode::{DEFAULT_MAX_PIXELS, decode};
+use crate::error::row_error;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
 
@@ -86,7 +87,7 @@ impl ScalarUDFImpl for DecodeImage {
                 match (decode(bytes.value(row), self.max_pixels), on_error) {
                     (Ok(image), _) => Ok(Some(image)),
                     (Err(_), OnError::Null) => Ok(None),
-                    (Err(e), OnError::Raise) => exec_err!("{NAME}: row {row}: {e}"),
+                    (Err(e), OnError::Raise) => Err(row_error(NAME, row, e)),
                 }
             })
             .collect::<Result<Vec<_>>>()?;

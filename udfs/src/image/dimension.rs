@@ -6,12 +6,13 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, AsArray, UInt32Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, UInt32Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
 use super::{coerce_image_arg, is_image_type};
+use crate::error::row_error;
 use crate::on_error::OnError;
 
 /// Which side a dimension function reads.
@@ -116,7 +117,11 @@ impl ScalarUDFImpl for Dimension {
                 (Ok(size), _) => out.push(Some(self.pick(size.width as u32, size.height as u32))),
                 (Err(_), OnError::Null) => out.push(None),
                 (Err(e), OnError::Raise) => {
-                    return exec_err!("{}: row {row}: unreadable image header: {e}", self.name);
+                    return Err(row_error(
+                        self.name,
+                        row,
+                        format!("unreadable image header: {e}"),
+                    ));
                 }
             }
         }

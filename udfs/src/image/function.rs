@@ -11,7 +11,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, BinaryArray, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
     Volatility,
@@ -19,6 +19,7 @@ use datafusion::logical_expr::{
 use image::DynamicImage;
 
 use super::{coerce_image_arg, image_at};
+use crate::error::row_error;
 use crate::on_error::OnError;
 
 /// One image function: what it takes, what it gives, and its per-row work.
@@ -121,7 +122,7 @@ impl<T: ImageOp> ScalarUDFImpl for ImageFunction<T> {
             match (result, on_error) {
                 (Ok(value), _) => out.push(value),
                 (Err(_), OnError::Null) => out.push(None),
-                (Err(e), OnError::Raise) => return exec_err!("{}: row {row}: {e}", T::NAME),
+                (Err(e), OnError::Raise) => return Err(row_error(T::NAME, row, e)),
             }
         }
         Ok(ColumnarValue::Array(T::finish(out)?))

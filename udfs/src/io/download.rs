@@ -24,6 +24,7 @@ use object_store::ObjectStoreExt;
 
 use super::StoreRegistry;
 use crate::error::find_sql_error;
+use crate::error::row_error;
 use crate::on_error::OnError;
 
 /// How many fetches of one batch may be in flight at once.
@@ -126,7 +127,7 @@ impl AsyncScalarUDFImpl for Download {
                 match (self.fetch(url).await?, on_error) {
                     (Ok(bytes), _) => Ok(Some(bytes)),
                     (Err(_), OnError::Null) => Ok(None),
-                    (Err(e), OnError::Raise) => exec_err!("{NAME}: row {row}: '{url}': {e}"),
+                    (Err(e), OnError::Raise) => Err(row_error(NAME, row, format!("'{url}': {e}"))),
                 }
             })
             .buffered(MAX_IN_FLIGHT)

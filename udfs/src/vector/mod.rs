@@ -112,12 +112,8 @@ impl ScalarUDFImpl for VectorFunction {
                 y.as_primitive::<Float64Type>(),
             );
             if x.len() != y.len() {
-                return exec_err!(
-                    "{}: row {row}: vectors of different lengths ({} and {})",
-                    self.name,
-                    x.len(),
-                    y.len()
-                );
+                let lengths = format!("vectors of different lengths ({} and {})", x.len(), y.len());
+                return Err(crate::error::row_error(self.name, row, lengths));
             }
             if x.null_count() > 0 || y.null_count() > 0 {
                 out.push(None);

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -17,6 +17,7 @@ use image::DynamicImage;
 
 use super::decode::{FrameOptions, FrameReader};
 use crate::bytes::is_binary;
+use crate::error::row_error;
 use crate::image::{image_type, to_array};
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::on_error::OnError;
@@ -100,7 +101,7 @@ impl ScalarUDFImpl for VideoFrameAt {
             match (frame_at(video, at_s, max_side), on_error) {
                 (Ok(image), _) => images.push(Some(image)),
                 (Err(_), OnError::Null) => images.push(None),
-                (Err(e), OnError::Raise) => return exec_err!("{NAME}: row {row}: {e}"),
+                (Err(e), OnError::Raise) => return Err(row_error(NAME, row, e)),
             }
         }
         Ok(ColumnarValue::Array(to_array(&images)?))

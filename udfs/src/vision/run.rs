@@ -10,6 +10,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err};
 
 use super::preprocess::preprocess_into;
+use crate::error::row_error;
 use crate::image::image_at_size;
 use crate::models::{
     Device, ImageSpec, ModelPass, ModelRegistry, PassOutput, Prepared, Stop, output_as, prepared_as,
@@ -67,9 +68,7 @@ impl ImageOutput {
     /// nothing (those rows are NULL in every column).
     pub fn check(&self, function: &str, on_error: OnError) -> Result<()> {
         match (self.errors.first(), on_error) {
-            (Some((row, e)), OnError::Raise) => {
-                exec_err!("{function}: row {}: {e}", self.first_row + row)
-            }
+            (Some((row, e)), OnError::Raise) => Err(row_error(function, self.first_row + row, e)),
             _ => Ok(()),
         }
     }

@@ -10,16 +10,15 @@
 //! DROP MODEL [IF EXISTS] name
 //! ```
 //!
-//! Neither DataFusion's parser nor sqlparser knows them, so they are recognised here from
-//! their first two words and parsed with sqlparser's token-level API. Each must be sent as a
-//! statement of its own.
+//! Neither DataFusion's parser nor sqlparser knows them, so they are recognised from their
+//! first two tokens, on the same parser (the same tokens) DataFusion's parser is then given
+//! when they are not ours ([`super::parse`]). Each must be sent as a statement of its own.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use datafusion::common::{DataFusionError, Result};
 use datafusion::sql::sqlparser::ast::Value;
-use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::Token;
@@ -63,41 +62,30 @@ impl ModelStatement {
     }
 }
 
-/// The model statement `sql` is, None when it is not one.
-pub fn parse(sql: &str) -> Option<Result<ModelStatement>> {
-    let dialect = PostgreSqlDialect {};
-    let mut parser = Parser::new(&dialect).try_with_sql(sql).ok()?;
-    let create = if parser.parse_keyword(Keyword::CREATE) {
-        true
-    } else if parser.parse_keyword(Keyword::DROP) {
-        false
-    } else {
-        return None;
+/// The model statement `parser` starts with, None (nothing consumed) when it is not one.
+pub fn parse(parser: &mut Parser) -> Option<Result<ModelStatement>> {
+    let create = match &parser.peek_token_ref().token {
+        Token::Word(w) if w.keyword == Keyword::CREATE => true,
+        Token::Word(w) if w.keyword == Keyword::DROP => false,
+        _ => return None,
     };
-    if !word(&mut parser, "model") {
+    let model = matches!(&parser.peek_nth_token_ref(1).token,
+        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("model"));
+    if !model {
         return None;
     }
+    parser.next_token();
+    parser.next_token();
     let statement = if create {
-        parse_create(&mut parser)
+        parse_create(parser)
     } else {
-        parse_drop(&mut parser)
+        parse_drop(parser)
     };
     Some(
         statement
-            .and_then(|s| end(&mut parser).map(|_| s))
+            .and_then(|s| end(parser).map(|_| s))
             .map_err(|e| DataFusionError::SQL(Box::new(e), None)),
     )
-}
-
-/// Consumes the next token when it is the unquoted word `expected`.
-fn word(parser: &mut Parser, expected: &str) -> bool {
-    match parser.peek_token().token {
-        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(expected) => {
-            parser.next_token();
-            true
-        }
-        _ => false,
-    }
 }
 
 /// Only `;` may follow.
@@ -167,6 +155,13 @@ fn parse_drop(parser: &mut Parser) -> Result<ModelStatement, ParserError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(sql: &str) -> Option<Result<ModelStatement>> {
+        use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+        let dialect = PostgreSqlDialect {};
+        let mut parser = Parser::new(&dialect).try_with_sql(sql).unwrap();
+        super::parse(&mut parser)
+    }
 
     #[test]
     fn parses_create_and_drop() {
