@@ -1,37 +1,26 @@
 //! The slt runner's third engine: each statement over the extended protocol (Parse, Bind,
 //! Execute) with binary results, as drivers such as tokio-postgres, asyncpg and pgjdbc read
-//! them. Each binary value is decoded by its type OID back into an Arrow value and shown with
-//! the server's own text encoding, so the three runs compare cell for cell: a binary encoding
-//! that loses or changes a value shows up as a diff.
-
-use std::sync::Arc;
+//! them. Each binary value is decoded by a client library, not by mediasql: tokio-postgres'
+//! `FromSql` impls (postgres-types, with its chrono and serde_json support) and, for the two
+//! types postgres-types leaves to other crates, the decoders Rust clients use for them
+//! (`rust_decimal`'s numeric, `pg_interval`'s interval). The decoded value is then written
+//! as the text the .slt files hold, by rules written here (PostgreSQL's, with the server's
+//! text choices where they are its own: six fractional digits in times and timestamps), so
+//! the three runs compare cell for cell and a binary encoding that loses or changes a value
+//! shows up as a diff. A type the client cannot decode fails the statement, naming its OID.
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, RecordBatch};
-use datafusion::arrow::datatypes::{DataType, Field, IntervalMonthDayNano};
-use datafusion::common::ScalarValue;
-use mediasql::server::encode::text_rows;
-use mediasql_wire::vectors::PG_TYPE_KEY;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use pg_interval::Interval;
+use rust_decimal::Decimal;
 use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType};
-use tokio_postgres::types::{FromSql, Type};
+use tokio_postgres::Row;
+use tokio_postgres::types::{FromSql, FromSqlOwned, Kind, Type};
 
 use crate::slt::{SqlError, rows_output, simple_run};
 
 /// A connection that runs every statement with the extended protocol.
 pub struct Extended(pub tokio_postgres::Client);
-
-/// A column value's wire bytes, whatever its type.
-struct Raw(Vec<u8>);
-
-impl<'a> FromSql<'a> for Raw {
-    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Raw(raw.to_vec()))
-    }
-
-    fn accepts(_: &Type) -> bool {
-        true
-    }
-}
 
 fn wire_error(e: tokio_postgres::Error) -> SqlError {
     match e.as_db_error() {
@@ -66,11 +55,9 @@ impl AsyncDB for Extended {
         let columns = statement.columns().len();
         let mut cells = Vec::with_capacity(rows.len());
         for row in &rows {
-            let mut values = Vec::with_capacity(columns);
-            for (i, column) in statement.columns().iter().enumerate() {
-                let raw: Option<Raw> = row.try_get(i).map_err(wire_error)?;
-                values.push(text_of(column.type_(), raw.map(|r| r.0).as_deref())?);
-            }
+            let values = (0..columns)
+                .map(|i| cell(row, i))
+                .collect::<Result<Vec<_>, _>>()?;
             cells.push(values);
         }
         Ok(rows_output(cells, columns))
@@ -87,151 +74,256 @@ impl AsyncDB for Extended {
     }
 }
 
-/// The server's text for the binary value `raw` of type `ty` (None for NULL).
-fn text_of(ty: &Type, raw: Option<&[u8]>) -> Result<Option<String>, SqlError> {
-    let Some(raw) = raw else {
-        return Ok(None);
+/// How a column's values are laid out around its element type.
+#[derive(Clone, Copy)]
+enum Shape {
+    Scalar,
+    /// A one-dimensional array: `{a,b,NULL}`.
+    Array,
+    /// `int2vector` / `oidvector`: an array on the wire, its elements spaced in text (`23 25`).
+    Vector,
+}
+
+/// The text of column `i` of `row` (None for NULL), decoded by the client library.
+fn cell(row: &Row, i: usize) -> Result<Option<String>, SqlError> {
+    let ty = row.columns()[i].type_();
+    let (element, shape) = match (ty, ty.kind()) {
+        (&Type::INT2_VECTOR | &Type::OID_VECTOR, Kind::Array(element)) => (element, Shape::Vector),
+        (_, Kind::Array(element)) => (element, Shape::Array),
+        _ => (ty, Shape::Scalar),
     };
-    let value = decode(ty, raw).ok_or_else(|| {
+    // Element text that PostgreSQL never quotes in an array, and text it may have to.
+    let plain = |s: String| Element {
+        text: s,
+        quotable: false,
+    };
+    let quotable = |s: String| Element {
+        text: s,
+        quotable: true,
+    };
+    macro_rules! decode {
+        ($t:ty, $render:expr) => {
+            shaped::<$t>(row, i, shape, $render)
+        };
+    }
+    match *element {
+        Type::BOOL => decode!(bool, |b| plain(if b { "t" } else { "f" }.into())),
+        Type::INT2 => decode!(i16, |v| plain(v.to_string())),
+        Type::INT4 => decode!(i32, |v| plain(v.to_string())),
+        Type::INT8 => decode!(i64, |v| plain(v.to_string())),
+        Type::OID => decode!(u32, |v| plain(v.to_string())),
+        Type::FLOAT4 => decode!(f32, |v| plain(float_text(
+            f64::from(v),
+            format!("{v:e}"),
+            6
+        ))),
+        Type::FLOAT8 => decode!(f64, |v| plain(float_text(v, format!("{v:e}"), 15))),
+        Type::NUMERIC => decode!(Decimal, |v| plain(v.to_string())),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::UNKNOWN => {
+            decode!(String, quotable)
+        }
+        Type::BYTEA => decode!(Vec<u8>, |v| quotable(bytea_text(&v))),
+        Type::DATE => decode!(NaiveDate, |v| plain(v.format("%Y-%m-%d").to_string())),
+        Type::TIME => decode!(NaiveTime, |v| plain(v.format("%H:%M:%S%.6f").to_string())),
+        Type::TIMESTAMP => decode!(NaiveDateTime, |v| plain(
+            v.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+        )),
+        Type::TIMESTAMPTZ => decode!(DateTime<Utc>, |v| plain(
+            v.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string()
+        )),
+        Type::INTERVAL => decode!(Interval, |v| plain(v.to_postgres())),
+        Type::JSON | Type::JSONB => decode!(serde_json::Value, |v| plain(v.to_string())),
+        _ => Err(SqlError::new(
+            "XX000",
+            &format!(
+                "column {i}: no client decoder for type {} (OID {}) in the extended runner",
+                ty.name(),
+                ty.oid()
+            ),
+        )),
+    }
+}
+
+/// An element's text, and whether PostgreSQL quotes it in an array when it has to.
+/// The server (pgwire) quotes only strings and bytea: an array of timestamps or intervals,
+/// whose text has spaces, goes unquoted; there are none in the .slt files.
+struct Element {
+    text: String,
+    quotable: bool,
+}
+
+/// Column `i` decoded as `T` (or an array of `T`) by its `FromSql`, and written as text.
+fn shaped<T: FromSqlOwned>(
+    row: &Row,
+    i: usize,
+    shape: Shape,
+    render: impl Fn(T) -> Element,
+) -> Result<Option<String>, SqlError> {
+    Ok(match shape {
+        Shape::Scalar => get::<T>(row, i)?.map(|v| render(v).text),
+        Shape::Array => get::<Vec<Option<T>>>(row, i)?.map(|items| {
+            let items: Vec<String> = items
+                .into_iter()
+                .map(|item| item.map_or_else(|| "NULL".into(), |v| array_element(render(v))))
+                .collect();
+            format!("{{{}}}", items.join(","))
+        }),
+        // The server writes a vector's NULL elements (which PostgreSQL's cannot hold) as
+        // nothing.
+        Shape::Vector => get::<Vec<Option<T>>>(row, i)?.map(|items| {
+            let items: Vec<String> = items
+                .into_iter()
+                .flatten()
+                .map(|v| render(v).text)
+                .collect();
+            items.join(" ")
+        }),
+    })
+}
+
+/// `T::from_sql` on column `i`'s binary value, as tokio-postgres' `Row::try_get` calls it.
+fn get<T: FromSqlOwned>(row: &Row, i: usize) -> Result<Option<T>, SqlError> {
+    row.try_get::<_, Option<T>>(i).map_err(|e| {
+        let ty = row.columns()[i].type_();
+        // tokio-postgres says which column; the decoder's own words are its source.
+        let e = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+        let bytes = row
+            .try_get::<_, Option<Raw>>(i)
+            .ok()
+            .flatten()
+            .map_or_else(|| "?".into(), |raw| bytea_text(&raw.0));
         SqlError::new(
             "XX000",
-            &format!("cannot decode binary {ty} ({} bytes)", raw.len()),
+            &format!(
+                "column {i}: the client cannot decode binary {} (OID {}) as {}: {e} (bytes {bytes})",
+                ty.name(),
+                ty.oid(),
+                std::any::type_name::<T>()
+            ),
         )
-    })?;
-    let array: ArrayRef = value
-        .to_array()
-        .map_err(|e| SqlError::new("XX000", &e.to_string()))?;
-    let mut field = Field::new("v", array.data_type().clone(), true);
-    if let Some(vector) = [Type::INT2_VECTOR, Type::OID_VECTOR]
-        .iter()
-        .find(|v| *v == ty)
-    {
-        let marked = [(PG_TYPE_KEY.to_string(), vector.name().to_string())];
-        field = field.with_metadata(marked.into_iter().collect());
-    }
-    let batch = RecordBatch::try_new(
-        Arc::new(datafusion::arrow::datatypes::Schema::new(vec![field])),
-        vec![array],
-    )
-    .map_err(|e| SqlError::new("XX000", &e.to_string()))?;
-    let rows = text_rows(&batch).map_err(SqlError::from)?;
-    Ok(rows.into_iter().next().and_then(|mut r| r.pop()).flatten())
-}
-
-/// Days and microseconds of PostgreSQL's epoch (2000-01-01) after Unix's.
-const PG_EPOCH_DAYS: i32 = 10_957;
-const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
-
-fn be<const N: usize>(raw: &[u8]) -> Option<[u8; N]> {
-    raw.get(..N)?.try_into().ok()
-}
-
-/// A binary value as the Arrow scalar it was encoded from.
-fn decode(ty: &Type, raw: &[u8]) -> Option<ScalarValue> {
-    Some(match *ty {
-        Type::BOOL => ScalarValue::Boolean(Some(*raw.first()? != 0)),
-        Type::INT2 => ScalarValue::Int16(Some(i16::from_be_bytes(be(raw)?))),
-        Type::INT4 => ScalarValue::Int32(Some(i32::from_be_bytes(be(raw)?))),
-        Type::INT8 => ScalarValue::Int64(Some(i64::from_be_bytes(be(raw)?))),
-        Type::FLOAT4 => ScalarValue::Float32(Some(f32::from_be_bytes(be(raw)?))),
-        Type::FLOAT8 => ScalarValue::Float64(Some(f64::from_be_bytes(be(raw)?))),
-        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR | Type::JSON | Type::UNKNOWN => {
-            ScalarValue::Utf8(Some(String::from_utf8(raw.to_vec()).ok()?))
-        }
-        Type::BYTEA => ScalarValue::Binary(Some(raw.to_vec())),
-        Type::DATE => ScalarValue::Date32(Some(i32::from_be_bytes(be(raw)?) + PG_EPOCH_DAYS)),
-        Type::TIMESTAMP => ScalarValue::TimestampMicrosecond(
-            Some(i64::from_be_bytes(be(raw)?) + PG_EPOCH_MICROS),
-            None,
-        ),
-        Type::TIMESTAMPTZ => ScalarValue::TimestampMicrosecond(
-            Some(i64::from_be_bytes(be(raw)?) + PG_EPOCH_MICROS),
-            Some("UTC".into()),
-        ),
-        Type::NUMERIC => numeric(raw)?,
-        Type::TIME => ScalarValue::Time64Microsecond(Some(i64::from_be_bytes(be(raw)?))),
-        Type::INTERVAL => ScalarValue::IntervalMonthDayNano(Some(IntervalMonthDayNano::new(
-            i32::from_be_bytes(be(raw.get(12..)?)?),
-            i32::from_be_bytes(be(raw.get(8..)?)?),
-            i64::from_be_bytes(be(raw)?).checked_mul(1000)?,
-        ))),
-        // Vectors are arrays on the wire, of int2 and of oid (int4 here).
-        Type::INT2_VECTOR => array(&Type::INT2, raw)?,
-        Type::OID_VECTOR => array(&Type::INT4, raw)?,
-        _ => match ty.kind() {
-            tokio_postgres::types::Kind::Array(element) => array(element, raw)?,
-            _ => return None,
-        },
     })
 }
 
-/// PostgreSQL's binary numeric: digit count, weight, sign, scale, then base-10000 digits.
-fn numeric(raw: &[u8]) -> Option<ScalarValue> {
-    let count = i16::from_be_bytes(be(raw)?) as usize;
-    let weight = i16::from_be_bytes(be(raw.get(2..)?)?) as i32;
-    let sign = u16::from_be_bytes(be(raw.get(4..)?)?);
-    let scale = i16::from_be_bytes(be(raw.get(6..)?)?) as i32;
-    let mut value: i128 = 0;
-    let mut exponent = 0i32; // of the last digit group, in base 10000
-    for i in 0..count {
-        let digit = i16::from_be_bytes(be(raw.get(8 + 2 * i..)?)?) as i128;
-        value = value * 10_000 + digit;
-        exponent = weight - i as i32;
+/// A value's wire bytes, for the message of a value the client cannot decode.
+struct Raw(Vec<u8>);
+
+impl<'a> FromSql<'a> for Raw {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Raw(raw.to_vec()))
     }
-    // value × 10000^exponent, shown with `scale` decimals.
-    let shift = 4 * exponent + scale;
-    let mut unscaled = value;
-    if shift >= 0 {
-        unscaled *= 10i128.checked_pow(shift as u32)?;
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// An array element as PostgreSQL's `array_out` writes it: in double quotes, with `"` and
+/// `\` escaped, when empty, `NULL` in any case, or holding braces, commas, quotes,
+/// backslashes or white space.
+fn array_element(element: Element) -> String {
+    let text = element.text;
+    let special = |c: char| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace();
+    let quote = element.quotable
+        && (text.is_empty() || text.eq_ignore_ascii_case("null") || text.contains(special));
+    if !quote {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        if c == '"' || c == '\\' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// bytea as PostgreSQL's hex output writes it: `\x` and two lower-case digits a byte.
+fn bytea_text(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(2 + 2 * bytes.len());
+    out.push_str("\\x");
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+/// A float as PostgreSQL writes it with `extra_float_digits` ≥ 1: the shortest digits that
+/// read back to the same value (`scientific` is Rust's shortest form, `-1.25e-7`), in fixed
+/// notation for decimal exponents from -4 up to `precision` (15 for float8, 6 for float4)
+/// and as `1.25e-07` outside; `NaN`, `Infinity`, `-Infinity`.
+fn float_text(value: f64, scientific: String, precision: i32) -> String {
+    if value.is_nan() {
+        return "NaN".into();
+    }
+    if value.is_infinite() {
+        return if value < 0.0 { "-Infinity" } else { "Infinity" }.into();
+    }
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .unwrap_or((scientific.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = mantissa
+        .strip_prefix('-')
+        .map_or(("", mantissa), |m| ("-", m));
+    if exponent < -4 || exponent >= precision {
+        let exponent_sign = if exponent < 0 { '-' } else { '+' };
+        return format!("{sign}{mantissa}e{exponent_sign}{:02}", exponent.abs());
+    }
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let fixed = if exponent < 0 {
+        format!("0.{}{digits}", "0".repeat((-exponent - 1) as usize))
     } else {
-        unscaled /= 10i128.checked_pow((-shift) as u32)?;
-    }
-    if sign == 0x4000 {
-        unscaled = -unscaled;
-    }
-    Some(ScalarValue::Decimal128(Some(unscaled), 38, scale as i8))
-}
-
-/// A one-dimensional array: dimensions, flags, element OID, (length, lower bound), elements.
-fn array(element: &Type, raw: &[u8]) -> Option<ScalarValue> {
-    let dims = i32::from_be_bytes(be(raw)?);
-    let element_type = element_data_type(element)?;
-    if dims == 0 {
-        return Some(ScalarValue::List(ScalarValue::new_list_nullable(
-            &[],
-            &element_type,
-        )));
-    }
-    let length = i32::from_be_bytes(be(raw.get(12..)?)?) as usize;
-    let mut at = 20;
-    let mut values = Vec::with_capacity(length);
-    for _ in 0..length {
-        let size = i32::from_be_bytes(be(raw.get(at..)?)?);
-        at += 4;
-        if size < 0 {
-            values.push(ScalarValue::try_from(&element_type).ok()?);
-            continue;
+        let whole = exponent as usize + 1;
+        if digits.len() <= whole {
+            format!("{digits}{}", "0".repeat(whole - digits.len()))
+        } else {
+            format!("{}.{}", &digits[..whole], &digits[whole..])
         }
-        let bytes = raw.get(at..at + size as usize)?;
-        at += size as usize;
-        values.push(decode(element, bytes)?);
-    }
-    Some(ScalarValue::List(ScalarValue::new_list_nullable(
-        &values,
-        &element_type,
-    )))
+    };
+    format!("{sign}{fixed}")
 }
 
-fn element_data_type(element: &Type) -> Option<DataType> {
-    Some(match *element {
-        Type::BOOL => DataType::Boolean,
-        Type::INT2 => DataType::Int16,
-        Type::INT4 => DataType::Int32,
-        Type::INT8 => DataType::Int64,
-        Type::FLOAT4 => DataType::Float32,
-        Type::FLOAT8 => DataType::Float64,
-        Type::TEXT | Type::VARCHAR | Type::JSON => DataType::Utf8,
-        Type::BYTEA => DataType::Binary,
-        _ => return None,
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_written_as_postgresql_writes_them() {
+        let f8 = |v: f64| float_text(v, format!("{v:e}"), 15);
+        let f4 = |v: f32| float_text(f64::from(v), format!("{v:e}"), 6);
+        assert_eq!(f8(1.0), "1");
+        assert_eq!(f8(-2.5), "-2.5");
+        assert_eq!(f8(0.1), "0.1");
+        assert_eq!(f8(0.0001), "0.0001");
+        assert_eq!(f8(0.00001), "1e-05");
+        assert_eq!(f8(1e14), "100000000000000");
+        assert_eq!(f8(1e15), "1e+15");
+        assert_eq!(f8(1e100), "1e+100");
+        assert_eq!(f8(-0.0), "-0");
+        assert_eq!(f8(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(f8(f64::NAN), "NaN");
+        assert_eq!(f4(1234567.0), "1.234567e+06");
+        assert_eq!(f4(100000.0), "100000");
+        assert_eq!(f4(0.95), "0.95");
+        assert_eq!(f4(1.5), "1.5");
+    }
+
+    #[test]
+    fn array_elements_are_quoted_as_postgresql_quotes_them() {
+        let q = |s: &str| {
+            array_element(Element {
+                text: s.into(),
+                quotable: true,
+            })
+        };
+        assert_eq!(q("a"), "a");
+        assert_eq!(q("b c"), "\"b c\"");
+        assert_eq!(q(""), "\"\"");
+        assert_eq!(q("NuLL"), "\"NuLL\"");
+        assert_eq!(q("a\"b\\"), "\"a\\\"b\\\\\"");
+        assert_eq!(q(&bytea_text(&[0xca, 0xfe])), "\"\\\\xcafe\"");
+    }
 }
