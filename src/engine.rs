@@ -77,16 +77,25 @@ impl Engine {
         // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);
         // without a zone DataFusion would plan it as a plain timestamp.
         session_config.options_mut().execution.time_zone = Some("UTC".into());
-        let memory = ServerMemory::new(config);
+        let memory = ServerMemory::new(config.memory_limit, config.query_memory_limit);
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::clone(&memory.pool))
             .build_arc()?;
+        let user_models = config
+            .user_models_dir
+            .clone()
+            .unwrap_or_else(|| config.models_dir.join("user"));
+        let models = Arc::new(
+            ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
+                .on_device(config.device),
+        );
+        let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
         // The plan rules we add and remove are listed with the statement rewrites.
         let builder = SessionStateBuilder::new()
             .with_default_features()
             .with_config(session_config)
             .with_runtime_env(runtime)
-            .with_analyzer_rules(rewrites::analyzer_rules())
+            .with_analyzer_rules(rewrites::analyzer_rules(&functions))
             .with_optimizer_rules(rewrites::logical_rules());
         let mut state = rewrites::physical_rules()
             .into_iter()
@@ -103,15 +112,6 @@ impl Engine {
             |keyframes_only| Arc::new(VideoFrames::new(Arc::clone(&stores), keyframes_only));
         ctx.register_udtf("video_frames", frames(false));
         ctx.register_udtf("video_keyframes", frames(true));
-        let user_models = config
-            .user_models_dir
-            .clone()
-            .unwrap_or_else(|| config.models_dir.join("user"));
-        let models = Arc::new(
-            ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
-                .on_device(config.device),
-        );
-        let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
         let rewrites = Arc::new(Rewrites::new(&functions));
         for udf in &functions {
             ctx.register_udf(udf.clone());

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use mediasql::server::sqlstate::{message, sqlstate};
 
 fn main() -> ExitCode {
     // symphonia logs every damaged file it probes; those reach the user as row errors.
@@ -23,7 +24,11 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // A statement's error as psql shows it: PostgreSQL's wording and the SQLSTATE.
+            match e.downcast_ref::<datafusion::common::DataFusionError>() {
+                Some(e) => eprintln!("ERROR:  {} (SQLSTATE {})", message(e), sqlstate(e)),
+                None => eprintln!("error: {e}"),
+            }
             ExitCode::FAILURE
         }
     }

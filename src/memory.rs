@@ -21,8 +21,6 @@ use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::{SessionState, SessionStateBuilder};
 
-use crate::config::Config;
-
 /// The default for all queries together: half the machine's memory (or of the cgroup's
 /// limit, in a container), the other half left to models, decoded media and the system.
 pub fn default_server_limit() -> usize {
@@ -49,13 +47,12 @@ pub struct ServerMemory {
 }
 
 impl ServerMemory {
-    /// The pool of `config.memory_limit`, shares of `config.query_memory_limit`.
-    pub fn new(config: &Config) -> Self {
-        let query_limit = config
-            .query_memory_limit
-            .unwrap_or_else(|| default_query_limit(config.memory_limit));
+    /// The pool of `memory_limit` bytes, shares of `query_memory_limit` (None: the
+    /// default share of the pool).
+    pub fn new(memory_limit: usize, query_memory_limit: Option<usize>) -> Self {
+        let query_limit = query_memory_limit.unwrap_or_else(|| default_query_limit(memory_limit));
         Self {
-            pool: server_pool(config.memory_limit),
+            pool: server_pool(memory_limit),
             query_limit,
         }
     }
@@ -246,7 +243,7 @@ mod tests {
     /// Functions keep their names across the rebuild, whatever order the builder takes.
     #[test]
     fn a_rebuilt_state_keeps_every_function() {
-        let engine = crate::Engine::new(&Config::default()).unwrap();
+        let engine = crate::Engine::new(&crate::config::Config::default()).unwrap();
         let state = engine.context().state();
         for _ in 0..20 {
             let runtime = Arc::clone(state.runtime_env());

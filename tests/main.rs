@@ -4,6 +4,7 @@
 //! - `statements`: a statement is parsed once; EXPLAIN VERBOSE names the rewrites.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
 //!   protocol with text results; `extended`: extended protocol with binary results).
+//! - `layout`: no import circles between source files, no file over 500 lines.
 //! - `install_models`: the models from their public homes, through a local mirror.
 //! - `models`: what the model registry keeps across queries and restarts.
 //! - `security`: passwords, TLS, the connection limit, the media roots.
@@ -18,6 +19,7 @@ mod console;
 mod demo;
 mod extended;
 mod install_models;
+mod layout;
 mod models;
 mod security;
 mod slt;

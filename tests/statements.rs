@@ -53,3 +53,33 @@ async fn explain_verbose_names_the_rewrites_that_fired() {
         Some("prepend_unqualified_pg_table_name, like_escape")
     );
 }
+
+#[tokio::test]
+async fn the_functions_with_on_error_name_their_rows_files() {
+    let engine = Engine::new(&Config::default()).unwrap();
+    let rule = mediasql_udfs::sourced::NameSourceFiles::new(engine.media_functions());
+    assert_eq!(
+        rule.functions(),
+        [
+            "audio_duration",
+            "classify",
+            "crop",
+            "decode_audio",
+            "decode_image",
+            "detect_objects",
+            "download",
+            "embed_image",
+            "encode_image",
+            "image_hash",
+            "image_height",
+            "image_width",
+            "pdf_page_texts",
+            "pdf_text",
+            "resize",
+            "thumbnail",
+            "transcribe",
+            "transcribe_segments",
+            "video_frame_at",
+        ]
+    );
+}

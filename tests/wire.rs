@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::common::{TestEnv, TestServer};
 
+mod bi_answers;
+
 async fn server() -> (TestEnv, TestServer) {
     let env = TestEnv::start().await;
     let server = TestServer::start(env.engine().await).await;
@@ -267,10 +269,20 @@ async fn a_model_query_sends_progress_notices() {
 /// Runs a client check script (`program args...`, from the repository root) that prints OK
 /// when all its checks passed; fails the test with its output otherwise.
 async fn run_client_check(program: std::path::PathBuf, args: Vec<String>) {
+    run_client_check_with(program, args, Vec::new()).await;
+}
+
+/// [`run_client_check`] with these environment variables set.
+async fn run_client_check_with(
+    program: std::path::PathBuf,
+    args: Vec<String>,
+    envs: Vec<(&'static str, std::path::PathBuf)>,
+) {
     let shown = format!("{} {}", program.display(), args.join(" "));
     let output = tokio::task::spawn_blocking(move || {
         std::process::Command::new(program)
             .args(args)
+            .envs(envs)
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
     })
@@ -355,16 +367,22 @@ async fn odbc_works() {
 /// (tests/clients/bi/, from their sources), replayed through each tool's driver: pgjdbc for
 /// DBeaver and Metabase, pgx for Grafana, psycopg2 for SQLAlchemy and Superset, psycopg 3 for
 /// pgAdmin and pgcli. Each tool must run at least as many as it did when its floor was set;
-/// the output lists what still fails.
+/// the output lists what still fails. The statements about the catalog's shape (marked
+/// `-- compare`) must also answer as PostgreSQL does for the same catalog
+/// (tests/clients/expected/, see [`bi_answers`]).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bi_tool_catalog_queries_run() {
     let server = images_server().await;
     let port = server.addr.port().to_string();
+    let rows = std::env::temp_dir().join(format!("mediasql-bi-rows-{port}"));
+    let _ = std::fs::remove_dir_all(&rows);
+    std::fs::create_dir_all(&rows).expect("a folder for the replays' rows");
+    let envs = || vec![("MEDIASQL_BI_ROWS", rows.clone())];
     let python = crate::common::tools_venv().join("bin/python");
     let floors = ["pgadmin=18", "pgcli=17", "sqlalchemy2=18", "superset=24"];
     let mut args = vec!["tests/clients/bi_replay.py".to_string(), port.clone()];
     args.extend(floors.map(String::from));
-    run_client_check(python, args).await;
+    run_client_check_with(python, args, envs()).await;
     let jdbc = [
         "-cp",
         "/usr/share/java/postgresql.jar",
@@ -373,11 +391,35 @@ async fn bi_tool_catalog_queries_run() {
         "dbeaver=18",
         "metabase=17",
     ];
-    run_client_check("java".into(), jdbc.map(String::from).to_vec()).await;
+    run_client_check_with("java".into(), jdbc.map(String::from).to_vec(), envs()).await;
     let go = format!(
         "GO111MODULE=off GOPATH=/usr/share/gocode exec go run tests/clients/grafana_replay.go {port} grafana=11"
     );
-    run_client_check("sh".into(), vec!["-c".to_string(), go]).await;
+    run_client_check_with("sh".into(), vec!["-c".to_string(), go], envs()).await;
+
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tools = [
+        "dbeaver",
+        "grafana",
+        "metabase",
+        "pgadmin",
+        "pgcli",
+        "sqlalchemy2",
+        "superset",
+    ];
+    let found: Vec<String> = tools
+        .iter()
+        .flat_map(|tool| bi_answers::compare_tool(root, &rows, tool))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "{} statements about the catalog's shape answer otherwise than PostgreSQL \
+         (our rows: {}):\n\n{}",
+        found.len(),
+        rows.display(),
+        found.join("\n")
+    );
+    let _ = std::fs::remove_dir_all(&rows);
 }
 
 /// psql itself: its meta-commands and `\copy`, each as psql sends it.

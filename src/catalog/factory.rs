@@ -13,7 +13,9 @@ use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::logical_expr::CreateExternalTable;
 use mediasql_udfs::io::StoreRegistry;
 
-use super::{KindFilter, MediaLocation, MediaTable, ScanOptions};
+use super::location::{KindFilter, MediaLocation};
+use super::scan::ScanOptions;
+use super::table::MediaTable;
 
 /// Makes [`MediaTable`]s for `STORED AS MEDIA`.
 #[derive(Debug)]

@@ -1,89 +1,29 @@
 //! Media tables: directories, globs or object-store prefixes of media files as SQL tables.
 //!
 //! - [`location`]: parse a location, list its files.
+//! - [`schema`]: the columns every media table has.
 //! - [`table::MediaTable`]: the `TableProvider` (filter, projection and limit pushdown).
 //! - [`scan::MediaScanExec`]: the physical scan reading headers or bodies as needed.
 //! - [`probe`] / [`audio_header`] / [`video_header`]: facts from headers without decoding.
 //! - [`factory`]: `CREATE EXTERNAL TABLE ... STORED AS MEDIA`; [`read_media`]: the table function.
 //! - [`pdf_pages`]: the pages of a location's PDFs as rows (a view over the media table).
-//! - [`video_frames`]: the frames of a location's videos as rows (`VideoFramesExec`).
+//! - [`video_frames`]: the frames of a location's videos as rows (`VideoFramesExec`), decoded
+//!   by [`frame_batches`].
 
 pub mod audio_header;
 pub mod factory;
+pub mod frame_batches;
 pub mod location;
 pub mod pdf_pages;
 pub mod probe;
 pub mod read_media;
 pub mod scan;
+pub mod schema;
 pub mod table;
 pub mod video_frames;
 pub mod video_header;
 
-use std::sync::{Arc, LazyLock};
-
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-
 pub use location::{KindFilter, MediaLocation};
-pub use table::{MediaTable, ScanOptions};
-
-/// Column indexes of [`media_schema`].
-pub mod col {
-    pub const PATH: usize = 0;
-    pub const SIZE: usize = 1;
-    pub const MODIFIED: usize = 2;
-    pub const MIME: usize = 3;
-    pub const KIND: usize = 4;
-    pub const WIDTH: usize = 5;
-    pub const HEIGHT: usize = 6;
-    pub const FORMAT: usize = 7;
-    pub const DURATION_S: usize = 8;
-    pub const SAMPLE_RATE: usize = 9;
-    pub const CHANNELS: usize = 10;
-    pub const CODEC: usize = 11;
-    pub const PAGES: usize = 12;
-    pub const FPS: usize = 13;
-    pub const FRAMES: usize = 14;
-    pub const CONTENT: usize = 15;
-    /// Columns known from the listing alone (no read at all).
-    pub const LISTING: [usize; 3] = [PATH, SIZE, MODIFIED];
-}
-
-static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
-    let utc = Some(Arc::from("UTC"));
-    Arc::new(Schema::new(vec![
-        Field::new("path", DataType::Utf8, false),
-        Field::new("size", DataType::Int64, false),
-        Field::new(
-            "modified",
-            DataType::Timestamp(TimeUnit::Microsecond, utc),
-            false,
-        ),
-        Field::new("mime", DataType::Utf8, true),
-        Field::new("kind", DataType::Utf8, true),
-        Field::new("width", DataType::Int32, true),
-        Field::new("height", DataType::Int32, true),
-        Field::new("format", DataType::Utf8, true),
-        Field::new("duration_s", DataType::Float64, true),
-        Field::new("sample_rate", DataType::Int32, true),
-        Field::new("channels", DataType::Int32, true),
-        Field::new("codec", DataType::Utf8, true),
-        Field::new("pages", DataType::Int32, true),
-        Field::new("fps", DataType::Float64, true),
-        Field::new("frames", DataType::Int64, true),
-        Field::new("content", DataType::Binary, true),
-    ]))
-});
-
-/// The schema every media table has.
-pub fn media_schema() -> SchemaRef {
-    Arc::clone(&SCHEMA)
-}
-
-/// The listing-only columns (`path`, `size`, `modified`): what pushed-down filters may use.
-pub fn listing_schema() -> SchemaRef {
-    static LISTING: LazyLock<SchemaRef> = LazyLock::new(|| {
-        let fields = col::LISTING.map(|i| SCHEMA.field(i).clone());
-        Arc::new(Schema::new(fields.to_vec()))
-    });
-    Arc::clone(&LISTING)
-}
+pub use scan::ScanOptions;
+pub use schema::{col, listing_schema, media_schema};
+pub use table::MediaTable;

@@ -13,8 +13,8 @@ use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::Expr;
 use mediasql_udfs::io::StoreRegistry;
 
-use super::KindFilter;
 use super::factory::media_table;
+use super::location::KindFilter;
 
 /// The `read_media` table function.
 #[derive(Debug)]

@@ -43,9 +43,26 @@ use object_store::{ObjectStore, ObjectStoreExt};
 
 use super::location::{MediaFile, MediaLocation};
 use super::probe::{self, Probe};
-use super::table::{ScanOptions, listing_batch};
-use super::{col, media_schema};
+use super::schema::{col, listing_batch, media_schema};
 use crate::exec::progress::Progress;
+
+/// Tuning of a media scan; every field can be set per table (`OPTIONS ('batch_bytes' ...)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanOptions {
+    /// A batch closes once its file bodies reach this many bytes (or the session batch size).
+    pub batch_bytes: usize,
+    /// Reads in flight per partition.
+    pub max_in_flight: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self {
+            batch_bytes: 32 * 1024 * 1024,
+            max_in_flight: 8,
+        }
+    }
+}
 
 /// How much of each file a scan reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,10 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::array::TimestampMicrosecondArray;
-use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray,
-};
+use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DFSchema, Result, exec_datafusion_err};
@@ -20,26 +17,8 @@ use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use futures::TryStreamExt;
 
 use super::location::{MediaFile, MediaLocation};
-use super::scan::MediaScanExec;
-use super::{listing_schema, media_schema};
-
-/// Tuning of a media scan; every field can be set per table (`OPTIONS ('batch_bytes' ...)`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ScanOptions {
-    /// A batch closes once its file bodies reach this many bytes (or the session batch size).
-    pub batch_bytes: usize,
-    /// Reads in flight per partition.
-    pub max_in_flight: usize,
-}
-
-impl Default for ScanOptions {
-    fn default() -> Self {
-        Self {
-            batch_bytes: 32 * 1024 * 1024,
-            max_in_flight: 8,
-        }
-    }
-}
+use super::scan::{MediaScanExec, ScanOptions};
+use super::schema::{listing_batch, listing_schema, media_schema};
 
 /// A table of the files under a [`MediaLocation`].
 #[derive(Debug)]
@@ -176,26 +155,4 @@ fn filter_listing(
         .filter(|(i, _)| mask.is_valid(*i) && mask.value(*i))
         .map(|(_, f)| f)
         .collect())
-}
-
-/// The listing columns of `files`, as a batch of [`listing_schema`].
-pub fn listing_batch(files: &[MediaFile]) -> Result<RecordBatch> {
-    let paths: ArrayRef = Arc::new(StringArray::from_iter_values(files.iter().map(|f| &f.path)));
-    let sizes: ArrayRef = Arc::new(Int64Array::from_iter_values(
-        files
-            .iter()
-            .map(|f| i64::try_from(f.meta.size).unwrap_or(i64::MAX)),
-    ));
-    let modified: ArrayRef = Arc::new(
-        TimestampMicrosecondArray::from_iter_values(
-            files
-                .iter()
-                .map(|f| f.meta.last_modified.timestamp_micros()),
-        )
-        .with_timezone("UTC"),
-    );
-    Ok(RecordBatch::try_new(
-        listing_schema(),
-        vec![paths, sizes, modified],
-    )?)
 }

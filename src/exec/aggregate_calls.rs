@@ -1,5 +1,5 @@
 //! [`ProjectAggregateModelCalls`]: model calls in an aggregate's grouping and aggregate
-//! arguments move into a projection below the aggregate, where [`super::LiftModelCalls`]
+//! arguments move into a projection below the aggregate, where [`super::lift::LiftModelCalls`]
 //! lifts them into an `InferenceExec`.
 //!
 //! `SELECT classify(content)['label'], count(*) FROM images GROUP BY 1` and
@@ -15,10 +15,9 @@ use datafusion::common::{Column, Result};
 use datafusion::logical_expr::{Aggregate, Expr, LogicalPlan, Projection};
 use datafusion::optimizer::optimizer::ApplyOrder;
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
-use mediasql_udfs::models::as_inference;
-use mediasql_udfs::sourced::Sourced;
+use mediasql_udfs::model_udf::as_model_udf;
 
-use super::MediasqlOptions;
+use super::options::MediasqlOptions;
 
 /// The logical optimizer rule (see the module docs).
 #[derive(Debug, Default)]
@@ -99,15 +98,9 @@ fn model_calls(aggregate: &Aggregate) -> Result<Vec<(Expr, String)>> {
     Ok(calls)
 }
 
-/// A call of a model function, directly or wrapped by `Sourced`.
+/// A call of a model function.
 fn is_model_call(expr: &Expr) -> bool {
-    let Expr::ScalarFunction(call) = expr else {
-        return false;
-    };
-    match call.func.inner().downcast_ref::<Sourced>() {
-        Some(sourced) => as_inference(sourced.inner()).is_some(),
-        None => as_inference(&call.func).is_some(),
-    }
+    matches!(expr, Expr::ScalarFunction(call) if as_model_udf(&call.func).is_some())
 }
 
 /// `expr` with each of `calls` replaced by its projected column.

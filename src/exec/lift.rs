@@ -4,27 +4,26 @@
 //! A filter's conjuncts without model calls stay in a filter below the `InferenceExec`, so
 //! the model sees only the rows they keep.
 //!
-//! A call is lifted when its function is a model function (directly, or wrapped by
-//! `Sourced` to name files in errors), its arguments after the input are constants, and its
-//! input holds no other model call. Calls are deduplicated by their text and grouped by
+//! A call is lifted when its function is a model function (a `ModelUdf`, with or without the
+//! rows' paths that name files in errors), its arguments after the input are constants, and
+//! its input holds no other model call. Equal calls are one call; calls are grouped by
 //! (model pass, input, paths): each group becomes one `InferenceExec`, whose forward pass
 //! serves every call of the group, and the projection or filter reads the calls' columns.
 //! Common subexpression elimination can split one projection's calls over two stacked
 //! projections; two operators of the same pass over the same column, one above the other
 //! with only a projection between them, are then merged into the lower one.
 //! Calls in aggregates reach this rule in a projection below the aggregate (see
-//! [`super::ProjectAggregateModelCalls`]). Calls that cannot be lifted (a model name from a
+//! [`super::aggregate_calls::ProjectAggregateModelCalls`]). Calls that cannot be lifted (a model name from a
 //! column) run inside their scalar call as before; `SET mediasql.inference_exec = false`
 //! lifts none.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{FieldRef, Schema};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarUDF};
+use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::ScalarFunctionExpr;
 use datafusion::physical_expr::expressions::{Column, Literal};
 use datafusion::physical_expr::utils::{conjunction, split_conjunction};
@@ -32,11 +31,11 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
-use mediasql_udfs::models::{InferenceFunction, ModelCall, as_inference};
-use mediasql_udfs::sourced::Sourced;
+use mediasql_udfs::model_udf::as_model_udf;
+use mediasql_udfs::models::{ModelCall, ModelFunction};
 
-use super::MediasqlOptions;
 use super::inference::{Batching, InferenceCall, InferenceExec};
+use super::options::MediasqlOptions;
 
 /// The physical optimizer rule (see the module docs).
 #[derive(Debug, Default)]
@@ -171,7 +170,7 @@ fn merged(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>
     };
     let same = |a: Option<&Arc<dyn PhysicalExpr>>, b: Option<&Arc<dyn PhysicalExpr>>| match (a, b) {
         (None, None) => true,
-        (Some(a), Some(b)) => through(a).is_some_and(|a| a.to_string() == b.to_string()),
+        (Some(a), Some(b)) => through(a).is_some_and(|a| a.as_ref() == b.as_ref()),
         _ => false,
     };
     if !same(Some(upper.argument()), Some(lower.argument())) || !same(upper.paths(), lower.paths())
@@ -213,8 +212,6 @@ fn merged(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>
 
 /// A model call found in an expression.
 struct Lifted {
-    /// The call's text: calls with the same text are one call.
-    text: String,
     expr: Arc<dyn PhysicalExpr>,
     function: String,
     input: Arc<dyn PhysicalExpr>,
@@ -223,14 +220,29 @@ struct Lifted {
     field: FieldRef,
 }
 
-/// Calls sharing one forward pass.
+/// Calls sharing one forward pass: of equal pass keys, over the same input and paths.
 struct Group {
-    key: String,
+    pass: String,
+    input: Arc<dyn PhysicalExpr>,
+    paths: Option<Arc<dyn PhysicalExpr>>,
     calls: Vec<Lifted>,
 }
 
-/// Where each lifted call's column is, by the call's text.
-type Columns = HashMap<String, Column>;
+impl Group {
+    fn serves(&self, lifted: &Lifted) -> bool {
+        let same_paths = match (&self.paths, &lifted.paths) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.as_ref() == b.as_ref(),
+            _ => false,
+        };
+        self.pass == lifted.call.pass.key()
+            && self.input.as_ref() == lifted.input.as_ref()
+            && same_paths
+    }
+}
+
+/// Where each lifted call's column is: equal calls are one call.
+type Columns = Vec<(Arc<dyn PhysicalExpr>, Column)>;
 
 /// The model calls of `roots` placed in `InferenceExec`s over `input`, and where their
 /// columns are; None when there is no call to lift.
@@ -278,7 +290,7 @@ fn lift_calls(
         for lifted in group.calls {
             let name = format!("{}#{index}", lifted.function);
             let field = Arc::new(lifted.field.as_ref().clone().with_name(&name));
-            columns.insert(lifted.text, Column::new(&name, index));
+            columns.push((Arc::clone(&lifted.expr), Column::new(&name, index)));
             index += 1;
             calls.push(InferenceCall {
                 expr: lifted.expr,
@@ -303,45 +315,45 @@ fn lift_calls(
 
 /// Adds `lifted` to the group of its pass, unless the same call is there already.
 fn add(groups: &mut Vec<Group>, lifted: Lifted) {
-    let key = format!(
-        "{} over {} naming {:?}",
-        lifted.call.pass.key(),
-        lifted.input,
-        lifted.paths.as_ref().map(ToString::to_string)
-    );
-    match groups.iter_mut().find(|g| g.key == key) {
-        Some(group) if group.calls.iter().any(|c| c.text == lifted.text) => {}
+    match groups.iter_mut().find(|g| g.serves(&lifted)) {
+        Some(group)
+            if group
+                .calls
+                .iter()
+                .any(|c| c.expr.as_ref() == lifted.expr.as_ref()) => {}
         Some(group) => group.calls.push(lifted),
         None => groups.push(Group {
-            key,
+            pass: lifted.call.pass.key(),
+            input: Arc::clone(&lifted.input),
+            paths: lifted.paths.clone(),
             calls: vec![lifted],
         }),
     }
 }
 
 /// A model function call as the rule sees it.
-struct ModelFunction<'a> {
+struct ModelCallExpr<'a> {
     call: &'a ScalarFunctionExpr,
-    function: &'a dyn InferenceFunction,
+    function: &'a dyn ModelFunction,
     args: &'a [Arc<dyn PhysicalExpr>],
-    /// The rows' files (the last argument of `Sourced` calls).
+    /// The rows' files (the last argument of sourced calls).
     paths: Option<&'a Arc<dyn PhysicalExpr>>,
 }
 
-/// The model function of a call and its arguments, `Sourced` calls unwrapped.
-fn model_function(expr: &Arc<dyn PhysicalExpr>) -> Option<ModelFunction<'_>> {
+/// The model function of a call and its arguments, the paths of a sourced call apart.
+fn model_function(expr: &Arc<dyn PhysicalExpr>) -> Option<ModelCallExpr<'_>> {
     let call = expr.downcast_ref::<ScalarFunctionExpr>()?;
-    let (udf, args, paths): (&ScalarUDF, _, _) = match call.fun().inner().downcast_ref::<Sourced>()
-    {
-        Some(sourced) => {
+    let udf = as_model_udf(call.fun())?;
+    let (args, paths) = match udf.is_sourced() {
+        true => {
             let (paths, args) = call.args().split_last()?;
-            (sourced.inner().as_ref(), args, Some(paths))
+            (args, Some(paths))
         }
-        None => (call.fun(), call.args(), None),
+        false => (call.args(), None),
     };
-    Some(ModelFunction {
+    Some(ModelCallExpr {
         call,
-        function: as_inference(udf)?,
+        function: udf.function(),
         args,
         paths,
     })
@@ -349,7 +361,7 @@ fn model_function(expr: &Arc<dyn PhysicalExpr>) -> Option<ModelFunction<'_>> {
 
 /// `expr` as a call to lift, when it is one that can be.
 fn lifted_call(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Lifted> {
-    let ModelFunction {
+    let ModelCallExpr {
         call,
         function,
         args,
@@ -367,7 +379,6 @@ fn lifted_call(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Lifted> 
     // A call whose arguments are wrong stays where it is and reports its error when it runs.
     let model_call = function.model_call(&values).ok()?;
     Some(Lifted {
-        text: expr.to_string(),
         expr: Arc::clone(expr),
         function: call.name().to_string(),
         input: Arc::clone(input),
@@ -385,13 +396,15 @@ fn contains_model_call(expr: &Arc<dyn PhysicalExpr>) -> bool {
 /// `expr` with every lifted call replaced by its column.
 fn replace(expr: &Arc<dyn PhysicalExpr>, columns: &Columns) -> Result<Arc<dyn PhysicalExpr>> {
     Arc::clone(expr)
-        .transform_down(|e| match columns.get(&e.to_string()) {
-            Some(column) => Ok(Transformed::new(
-                Arc::new(column.clone()) as Arc<dyn PhysicalExpr>,
-                true,
-                TreeNodeRecursion::Jump,
-            )),
-            None => Ok(Transformed::no(e)),
-        })
+        .transform_down(
+            |e| match columns.iter().find(|(call, _)| call.as_ref() == e.as_ref()) {
+                Some((_, column)) => Ok(Transformed::new(
+                    Arc::new(column.clone()) as Arc<dyn PhysicalExpr>,
+                    true,
+                    TreeNodeRecursion::Jump,
+                )),
+                None => Ok(Transformed::no(e)),
+            },
+        )
         .map(|t| t.data)
 }

@@ -16,11 +16,13 @@
 
 mod aggregate_calls;
 mod inference;
+mod inference_pipeline;
 mod lift;
 mod options;
 mod pass;
 pub mod progress;
 mod rebatch;
+mod slices;
 mod wide_rows;
 mod yield_points;
 

@@ -20,7 +20,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::Boundedness;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
-use super::yield_points::{SLICE, slices};
+use super::slices::{SLICE, slices};
 
 /// What a [`PassExec`] does to the batches it passes (see the module docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

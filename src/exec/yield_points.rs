@@ -7,7 +7,7 @@
 //! `count(*)` over it never yields: no other plan on its threads runs, and dropping it (a
 //! cancel, a lost client) takes effect only when it ends.
 //!
-//! A `YieldExec` ([`PassExec`] with [`Pass::YieldEvery`]) above each such operator yields once its task has run [`SLICE`] since it
+//! A `YieldExec` ([`PassExec`] with [`Pass::YieldEvery`]) above each such operator yields once its task has run [`SLICE`](super::slices::SLICE) since it
 //! last waited: other plans on the same threads wait at most a slice for their turn (a small
 //! scan beside a heavy join), and a dropped plan stops within one. Counting batches instead
 //! (tokio's budget of 128, DataFusion's `CooperativeExec`) let a debug-build cross join run
@@ -15,16 +15,7 @@
 //!
 //! This rule runs last, after every rule that looks at operators' children.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
-
-use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
-use futures::Stream;
 
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
@@ -37,9 +28,8 @@ use datafusion::physical_plan::joins::{
 use datafusion::physical_plan::unnest::UnnestExec;
 
 use super::pass::{Pass, PassExec};
-
-/// The longest a plan's task runs between yields, where a `YieldExec` sits.
-pub const SLICE: Duration = Duration::from_millis(10);
+#[cfg(test)]
+use super::slices::SLICE;
 
 /// Puts a `YieldExec` ([`PassExec`]) above every join and unnest (see the module docs).
 #[derive(Debug, Default)]
@@ -81,58 +71,12 @@ fn makes_many_from_one(plan: &dyn ExecutionPlan) -> bool {
         || plan.downcast_ref::<UnnestExec>().is_some()
 }
 
-/// `input`, yielding whenever its task has run a [`SLICE`] since it last waited.
-pub fn slices(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
-    Box::pin(Slices {
-        schema: input.schema(),
-        input,
-        since: Instant::now(),
-        yielding: None,
-    })
-}
-
-/// The stream of a `YieldExec`.
-struct Slices {
-    schema: SchemaRef,
-    input: SendableRecordBatchStream,
-    /// When the task last waited (or this stream started).
-    since: Instant,
-    /// A yield under way: tokio's, which lets the runtime check its timers and sockets before
-    /// the task runs again (a plain wake would not, for 61 turns).
-    yielding: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
-}
-
-impl Stream for Slices {
-    type Item = Result<RecordBatch>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.yielding.is_none() && self.since.elapsed() >= SLICE {
-            self.yielding = Some(Box::pin(tokio::task::yield_now()));
-        }
-        if let Some(yielding) = self.yielding.as_mut() {
-            ready!(yielding.as_mut().poll(cx));
-            self.yielding = None;
-            self.since = Instant::now();
-        }
-        let next = self.input.as_mut().poll_next(cx);
-        if next.is_pending() {
-            self.since = Instant::now();
-        }
-        next
-    }
-}
-
-impl RecordBatchStream for Slices {
-    fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use datafusion::physical_plan::displayable;
     use datafusion::prelude::SessionContext;
+    use std::time::{Duration, Instant};
 
     /// `sql`'s physical plan with the rule applied.
     async fn planned(ctx: &SessionContext, sql: &str) -> Arc<dyn ExecutionPlan> {

@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
     Volatility,
 };
 
-use super::catalog::parse_arrays;
+use super::arrays::parse_arrays;
 
 /// The `array_to_string` function.
 pub fn array_to_string() -> ScalarUDF {

@@ -5,38 +5,39 @@
 //!   that the `unnest(conkey)` of SQLAlchemy's and JDBC's key queries plans;
 //! - `pg_class` has the `reloptions` and `relacl` columns SQLAlchemy's index reflection and
 //!   pgAdmin read (NULL: no table has options or grants);
+//! - columns of `pg_class`, `pg_attribute` and `pg_database` the builtin answers otherwise
+//!   than PostgreSQL are answered as PostgreSQL does (`reloftype` 0, `attcollation` 100 for
+//!   text, `datlocprovider` `c`...: [`super::catalog_overlay`]), and `pg_namespace` lists
+//!   `information_schema`;
 //! - `pg_user`, a view of `pg_roles` ([`super::roles`]), is added;
 //! - `pg_seclabels` is added, empty (no object has a security label); pgAdmin's table and
 //!   column properties read it.
 //!
 //! Each mended table is built from the builtin one on its first scan, then kept; `pg_class`,
-//! which the builtin builds anew at each scan, is wrapped instead.
+//! `pg_attribute`, `pg_database` and `pg_namespace`, which the builtin builds anew at each
+//! scan, are wrapped instead ([`super::catalog_overlay`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{
-    Array, ArrayBuilder, ArrayRef, Int16Builder, Int32Builder, ListBuilder, RecordBatch,
-    StringArray, StringBuilder,
-};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{SchemaProvider, Session, TableProvider};
-use datafusion::common::ScalarValue;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, TableType};
-use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{Column, Literal};
-use datafusion::physical_plan::projection::{ProjectionExec, ProjectionExpr};
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use mediasql_wire::vectors::PG_TYPE_KEY;
 use tokio::sync::OnceCell;
 
+use super::arrays::parse_arrays;
+use super::catalog_overlay::{OVERLAID, overlaid};
 use super::proc::{FunctionInfo, our_rows};
 
-/// Re-registers `pg_catalog` over its mended tables.
+/// Re-registers `pg_catalog` over its mended tables, and datafusion-pg-catalog's functions
+/// whose answers are not PostgreSQL's over theirs ([`super::functions::corrected`]).
 pub fn mend_pg_catalog(
     ctx: &SessionContext,
     catalog: &str,
@@ -51,6 +52,9 @@ pub fn mend_pg_catalog(
         built: Mutex::default(),
     });
     catalog.register_schema("pg_catalog", schema)?;
+    for udf in super::functions::corrected() {
+        ctx.register_udf(udf);
+    }
     Ok(())
 }
 
@@ -120,11 +124,11 @@ impl SchemaProvider for MendedCatalog {
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
         let mend = match name.as_str() {
-            "pg_class" => {
+            overlay if OVERLAID.contains(&overlay) => {
                 let Some(builtin) = self.inner.table(&name).await? else {
                     return Ok(None);
                 };
-                return Ok(Some(Arc::new(NullColumns::new(builtin, PG_CLASS_EXTRA))));
+                return overlaid(&name, builtin).map(Some);
             }
             "pg_user" => {
                 let Some(roles) = self.inner.table("pg_roles").await? else {
@@ -235,83 +239,6 @@ impl MendedTable {
     }
 }
 
-/// Columns `pg_class` lacks, all NULL.
-const PG_CLASS_EXTRA: &[&str] = &["reloptions", "relacl"];
-
-/// A table with NULL text-array columns added after its own (those it has already are left).
-struct NullColumns {
-    inner: Arc<dyn TableProvider>,
-    schema: SchemaRef,
-}
-
-impl NullColumns {
-    fn new(inner: Arc<dyn TableProvider>, extra: &[&str]) -> Self {
-        let own = inner.schema();
-        let text_array = DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true)));
-        let mut fields: Vec<Field> = own.fields().iter().map(|f| f.as_ref().clone()).collect();
-        for name in extra {
-            if own.field_with_name(name).is_err() {
-                fields.push(Field::new(*name, text_array.clone(), true));
-            }
-        }
-        let schema = Arc::new(Schema::new(fields));
-        Self { inner, schema }
-    }
-}
-
-impl std::fmt::Debug for NullColumns {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NullColumns").finish_non_exhaustive()
-    }
-}
-
-#[async_trait]
-impl TableProvider for NullColumns {
-    fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
-    }
-
-    fn table_type(&self) -> TableType {
-        self.inner.table_type()
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn Session,
-        projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let own = self.inner.schema().fields().len();
-        let wanted: Vec<usize> = match projection {
-            Some(columns) => columns.clone(),
-            None => (0..self.schema.fields().len()).collect(),
-        };
-        let from_inner: Vec<usize> = wanted.iter().copied().filter(|&i| i < own).collect();
-        let input = self
-            .inner
-            .scan(state, Some(&from_inner), &[], limit)
-            .await?;
-        let input_schema = input.schema();
-        let mut next_inner = 0;
-        let exprs = wanted
-            .iter()
-            .map(|&i| {
-                let field = self.schema.field(i);
-                let expr: Arc<dyn PhysicalExpr> = if i < own {
-                    let column = Column::new(input_schema.field(next_inner).name(), next_inner);
-                    next_inner += 1;
-                    Arc::new(column)
-                } else {
-                    Arc::new(Literal::new(ScalarValue::try_from(field.data_type())?))
-                };
-                Ok(ProjectionExpr::new(expr, field.name()))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Arc::new(ProjectionExec::try_new(exprs, input)?))
-    }
-}
-
 /// Every row of an in-memory catalog table.
 async fn rows_of(table: &Arc<dyn TableProvider>) -> Result<Vec<RecordBatch>> {
     // A context of its own: the builtin tables are in memory and need nothing of the
@@ -395,101 +322,4 @@ fn typed_arrays(typed: &SchemaRef, batches: &[RecordBatch]) -> Result<Vec<Record
             Ok(RecordBatch::try_new(Arc::clone(typed), columns)?)
         })
         .collect()
-}
-
-pub(super) fn parse_arrays(column: &ArrayRef, element: &DataType) -> Result<ArrayRef> {
-    let texts = column
-        .as_any()
-        .downcast_ref::<StringArray>()
-        .ok_or_else(|| DataFusionError::Internal("array text column is not text".into()))?;
-    // Numbers may be separated by spaces (int2vector, oidvector); text items only by commas.
-    let number = |c: char| c == ',' || c.is_whitespace();
-    Ok(match element {
-        DataType::Utf8 => lists(
-            texts,
-            StringBuilder::new(),
-            |c| c == ',',
-            |b, item| {
-                // `{a,"b c"}`, or `['a', 'b']` in the builtin rows.
-                b.append_value(item.trim().trim_matches(|c| c == '"' || c == '\''));
-            },
-        ),
-        DataType::Int16 => lists(texts, Int16Builder::new(), number, |b, item| {
-            if let Ok(n) = item.parse::<i64>() {
-                b.append_option(i16::try_from(n).ok());
-            }
-        }),
-        _ => lists(texts, Int32Builder::new(), number, |b, item| {
-            if let Ok(n) = item.parse::<i64>() {
-                b.append_option(i32::try_from(n).ok());
-            }
-        }),
-    })
-}
-
-/// Each text of `texts` (`{a,b}`) as a list, its items split at `separator` and appended by
-/// `push`; NULL stays NULL.
-fn lists<B: ArrayBuilder>(
-    texts: &StringArray,
-    values: B,
-    separator: impl Fn(char) -> bool,
-    push: impl Fn(&mut B, &str),
-) -> ArrayRef {
-    let mut builder = ListBuilder::new(values);
-    for text in texts.iter() {
-        let Some(text) = text else {
-            builder.append(false);
-            continue;
-        };
-        let items = text.trim_matches(|c| matches!(c, '{' | '}' | '[' | ']'));
-        for item in items.split(&separator).filter(|i| !i.is_empty()) {
-            push(builder.values(), item);
-        }
-        builder.append(true);
-    }
-    Arc::new(builder.finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use datafusion::arrow::array::AsArray;
-
-    use super::*;
-
-    #[test]
-    fn array_text_becomes_lists() {
-        let texts: ArrayRef = Arc::new(StringArray::from(vec![Some("{1,3}"), Some("2 4"), None]));
-        let lists = parse_arrays(&texts, &DataType::Int16).unwrap();
-        let lists = lists
-            .as_any()
-            .downcast_ref::<datafusion::arrow::array::ListArray>()
-            .unwrap();
-        assert_eq!(lists.value(0).len(), 2);
-        assert_eq!(lists.value(1).len(), 2);
-        assert!(lists.is_null(2));
-    }
-
-    #[test]
-    fn text_items_lose_their_quotes() {
-        let texts: ArrayRef = Arc::new(StringArray::from(vec!["['acl', 'grantor']", "{a,\"b\"}"]));
-        let lists = parse_arrays(&texts, &DataType::Utf8).unwrap();
-        let lists = lists.as_list::<i32>();
-        let first = lists.value(0);
-        assert_eq!(first.as_string::<i32>().value(1), "grantor");
-        let second = lists.value(1);
-        assert_eq!(second.as_string::<i32>().value(1), "b");
-    }
-}
-
-#[cfg(test)]
-mod engine_tests {
-    /// The added columns are there for sessions' queries (pg_class is looked up anew each time).
-    #[tokio::test]
-    async fn pg_class_has_the_added_columns() {
-        let engine = crate::engine::Engine::new(&crate::config::Config::default()).unwrap();
-        let session = engine.session();
-        let sql = "SELECT relname, reloptions, relacl FROM pg_catalog.pg_class LIMIT 1";
-        let outputs = session.execute_sql(sql).await;
-        assert!(outputs.is_ok(), "{:?}", outputs.err());
-    }
 }

@@ -10,7 +10,8 @@
 //!   (`1::int4` → `int4`);
 //! - a field taken by name (`classify(content)['label']`): the field (`label`); an element
 //!   taken by index: the name of the array;
-//! - `CASE` → `case`, `ARRAY[..]` → `array`, `EXISTS` → `exists`, other constructs PostgreSQL
+//! - `CASE` → `case`, unless its ELSE result has a name of its own (a column, a call),
+//!   whose name it takes; `ARRAY[..]` → `array`, `EXISTS` → `exists`, other constructs PostgreSQL
 //!   names after themselves likewise; literals and operators → `?column?`.
 //!
 //! Columns keep their own names. DataFusion needs unique names, so a name that two items
@@ -133,7 +134,12 @@ fn figure(expr: &Expr) -> (String, bool) {
             },
             _ => figure(root),
         },
-        Expr::Case { .. } => weak("case"),
+        // Named after its ELSE result where that has a strong name (`CASE ... ELSE
+        // c.reloftype END` is `reloftype`), else `case`.
+        Expr::Case { else_result, .. } => match else_result.as_deref().map(figure) {
+            Some(strong @ (_, true)) => strong,
+            _ => weak("case"),
+        },
         Expr::Array(_) => named("array"),
         Expr::Exists { .. } => named("exists"),
         // A scalar subquery is named after its one column.
@@ -224,6 +230,21 @@ mod tests {
         assert_eq!(
             named("SELECT CASE WHEN a THEN 1 END, a + 1 AS b FROM t"),
             "SELECT CASE WHEN a THEN 1 END AS \"case\", a + 1 AS b FROM t"
+        );
+    }
+
+    #[test]
+    fn a_case_is_named_after_its_else_result_where_that_has_a_name() {
+        assert_eq!(
+            named(
+                "SELECT CASE WHEN c.reloftype = 0 THEN '' \
+                 ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, \
+                 CASE WHEN a THEN 1 ELSE lower(x) END, CASE WHEN a THEN b ELSE 0::oid END FROM t"
+            ),
+            "SELECT CASE WHEN c.reloftype = 0 THEN '' \
+             ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END AS \"reloftype\", \
+             CASE WHEN a THEN 1 ELSE lower(x) END AS \"lower\", \
+             CASE WHEN a THEN b ELSE 0::oid END AS \"case\" FROM t"
         );
     }
 

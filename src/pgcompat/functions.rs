@@ -3,13 +3,16 @@
 //! `pg_function_is_visible`, `pg_type_is_visible`, `pg_get_function_result`,
 //! `pg_get_function_arguments`, `pg_get_function_identity_arguments`,
 //! `pg_get_function_sqlbody` and `obj_description`
-//! (answered for our functions; NULL for other oids, which have no entry here).
+//! (answered for our functions; NULL for other oids, which have no entry here); and those
+//! of datafusion-pg-catalog whose answers were not PostgreSQL's ([`corrected`], and
+//! `pg_get_expr`/`pg_get_partkeydef` among [`always_null`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Int32Array, StringArray, new_null_array,
+    Array, ArrayRef, BooleanArray, Int32Array, ListBuilder, StringArray, StringBuilder,
+    new_null_array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
@@ -167,6 +170,9 @@ static BUILTIN_TYPES: LazyLock<HashMap<String, i32>> = LazyLock::new(|| {
 /// column)` (no column has a sequence; SQLAlchemy asks for each column it reflects),
 /// `pg_get_indexdef(index [, column, pretty])` (no table has an index),
 /// `pg_get_function_sqlbody(oid)` (no function has an SQL body, as for PostgreSQL's C ones),
+/// `pg_get_expr(node tree, relation [, pretty])` (no column has a default, no table a
+/// partition bound or index predicate: datafusion-pg-catalog's answered '' where PostgreSQL
+/// gives NULL), `pg_get_partkeydef(oid)` (no table is partitioned; likewise ''),
 /// `pg_tablespace_location(oid)` (no tablespace has a directory), `shobj_description(oid,
 /// catalog)` (no shared object has a comment), and the storage sizes of
 /// relations and databases (`pg_table_size(oid)`, `pg_database_size(name)`...: a media table
@@ -179,6 +185,11 @@ pub fn always_null() -> Vec<ScalarUDF> {
         TypeSignature::Exact(vec![DataType::Int64, DataType::Int64, DataType::Boolean]),
     ]);
     let oid = || TypeSignature::Exact(vec![DataType::Int64]);
+    // The node tree is text here; the relation any oid (DBeaver passes 0 for functions).
+    let expression = TypeSignature::OneOf(vec![
+        TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64]),
+        TypeSignature::Exact(vec![DataType::Utf8, DataType::Int64, DataType::Boolean]),
+    ]);
     let relation = || {
         TypeSignature::OneOf(vec![
             TypeSignature::Exact(vec![DataType::Int64]),
@@ -190,6 +201,8 @@ pub fn always_null() -> Vec<ScalarUDF> {
         ("pg_get_serial_sequence", text2),
         ("pg_get_indexdef", index),
         ("pg_get_function_sqlbody", oid()),
+        ("pg_get_expr", expression),
+        ("pg_get_partkeydef", oid()),
         ("pg_tablespace_location", oid()),
         ("shobj_description", oid_text),
     ]
@@ -241,6 +254,141 @@ impl ScalarUDFImpl for NullFunction {
             args.number_rows,
         )))
     }
+}
+
+/// datafusion-pg-catalog's functions whose answers are not PostgreSQL's, answered as
+/// PostgreSQL does: `pg_encoding_to_char(encoding)` (the crate's gave `UTF-8` for 6, which
+/// PostgreSQL names `UTF8`) and `current_schemas(implicit)` (the crate's listed
+/// `information_schema` on the path). Registered over the crate's.
+pub fn corrected() -> Vec<ScalarUDF> {
+    vec![pg_encoding_to_char(), current_schemas()]
+}
+
+/// PostgreSQL's encoding names, by number (`pg_enc` in its `pg_wchar.h`).
+const ENCODINGS: [&str; 42] = [
+    "SQL_ASCII",
+    "EUC_JP",
+    "EUC_CN",
+    "EUC_KR",
+    "EUC_TW",
+    "EUC_JIS_2004",
+    "UTF8",
+    "MULE_INTERNAL",
+    "LATIN1",
+    "LATIN2",
+    "LATIN3",
+    "LATIN4",
+    "LATIN5",
+    "LATIN6",
+    "LATIN7",
+    "LATIN8",
+    "LATIN9",
+    "LATIN10",
+    "WIN1256",
+    "WIN1258",
+    "WIN866",
+    "WIN874",
+    "KOI8R",
+    "WIN1251",
+    "WIN1252",
+    "ISO_8859_5",
+    "ISO_8859_6",
+    "ISO_8859_7",
+    "ISO_8859_8",
+    "WIN1250",
+    "WIN1253",
+    "WIN1254",
+    "WIN1255",
+    "WIN1257",
+    "KOI8U",
+    "SJIS",
+    "BIG5",
+    "GBK",
+    "UHC",
+    "GB18030",
+    "JOHAB",
+    "SHIFT_JIS_2004",
+];
+
+/// The name of encoding number `encoding`; '' for a number that names none, as in
+/// PostgreSQL.
+fn encoding_name(encoding: i64) -> &'static str {
+    usize::try_from(encoding)
+        .ok()
+        .and_then(|i| ENCODINGS.get(i))
+        .copied()
+        .unwrap_or("")
+}
+
+/// `pg_encoding_to_char(int)`: the encoding's name (pgAdmin reads the server's encoding
+/// with it); NULL for NULL.
+fn pg_encoding_to_char() -> ScalarUDF {
+    create_udf(
+        "pg_encoding_to_char",
+        vec![DataType::Int64],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(|args| {
+            let encodings = args[0].to_array(1)?;
+            let encodings = datafusion::common::cast::as_int64_array(&encodings)?;
+            let names: StringArray = encodings.iter().map(|e| e.map(encoding_name)).collect();
+            let names: ArrayRef = Arc::new(names);
+            Ok(match &args[0] {
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&names, 0)?)
+                }
+                ColumnarValue::Array(_) => ColumnarValue::Array(names),
+            })
+        }),
+    )
+}
+
+/// The schemas on the search path, as PostgreSQL's default `"$user", public` gives them
+/// (there is no schema named after a user): `current_schemas(false)` is `{public}`;
+/// `current_schemas(true)` adds the implicit `pg_catalog`, first.
+fn search_path(implicit: bool) -> &'static [&'static str] {
+    if implicit {
+        &["pg_catalog", "public"]
+    } else {
+        &["public"]
+    }
+}
+
+/// `current_schemas(implicit)`: the search path's schemas (pgcli and Grafana read it).
+fn current_schemas() -> ScalarUDF {
+    let item = Arc::new(datafusion::arrow::datatypes::Field::new_list_field(
+        DataType::Utf8,
+        true,
+    ));
+    create_udf(
+        "current_schemas",
+        vec![DataType::Boolean],
+        DataType::List(Arc::clone(&item)),
+        Volatility::Stable,
+        Arc::new(move |args| {
+            let flags = args[0].to_array(1)?;
+            let flags = datafusion::common::cast::as_boolean_array(&flags)?;
+            let mut lists = ListBuilder::new(StringBuilder::new()).with_field(Arc::clone(&item));
+            for flag in flags.iter() {
+                match flag {
+                    Some(implicit) => {
+                        for schema in search_path(implicit) {
+                            lists.values().append_value(schema);
+                        }
+                        lists.append(true);
+                    }
+                    None => lists.append(false),
+                }
+            }
+            let lists: ArrayRef = Arc::new(lists.finish());
+            Ok(match &args[0] {
+                ColumnarValue::Scalar(_) => {
+                    ColumnarValue::Scalar(ScalarValue::try_from_array(&lists, 0)?)
+                }
+                ColumnarValue::Array(_) => ColumnarValue::Array(lists),
+            })
+        }),
+    )
 }
 
 /// Which text of a [`FunctionInfo`] a lookup answers.
@@ -332,5 +480,16 @@ mod tests {
         assert_eq!(type_oid("text[]"), Some(1009));
         assert_eq!(type_oid("timestamp with time zone"), Some(1184));
         assert_eq!(type_oid("hstore"), None);
+    }
+
+    #[test]
+    fn encodings_and_the_search_path_are_postgresql_s() {
+        assert_eq!(encoding_name(6), "UTF8");
+        assert_eq!(encoding_name(0), "SQL_ASCII");
+        assert_eq!(encoding_name(41), "SHIFT_JIS_2004");
+        assert_eq!(encoding_name(42), "");
+        assert_eq!(encoding_name(-1), "");
+        assert_eq!(search_path(true), ["pg_catalog", "public"]);
+        assert_eq!(search_path(false), ["public"]);
     }
 }

@@ -40,6 +40,11 @@ use super::proc::sql_type_name;
 /// The schema's name.
 pub const INFORMATION_SCHEMA: &str = "information_schema";
 
+/// The schema's oid in the PostgreSQL whose catalog datafusion-pg-catalog's static rows
+/// come from: its types and functions (`cardinal_number`, `_pg_expandarray`) name it as their
+/// namespace, and `pg_namespace` lists it under it ([`super::catalog_overlay`]).
+pub const INFORMATION_SCHEMA_OID: i32 = 13283;
+
 /// Registers our `information_schema` in `catalog` (DataFusion's switch must be off).
 pub fn install(ctx: &SessionContext, catalog: &str) -> Result<()> {
     let state = ctx.state();
@@ -59,7 +64,9 @@ pub fn install(ctx: &SessionContext, catalog: &str) -> Result<()> {
 /// A catalog that also answers for `information_schema` without listing it among its
 /// schemas, as DataFusion's own is not listed: datafusion-pg-catalog lists the catalog's
 /// schemas in `pg_class`, where our views would show as tables of a visible schema
-/// (SQLAlchemy's `get_table_names()` listed them beside `images`).
+/// (SQLAlchemy's `get_table_names()` listed them beside `images`). `pg_namespace`, which
+/// PostgreSQL's clients list schemas from, has its row all the same
+/// ([`super::catalog_overlay`]).
 #[derive(Debug)]
 struct WithInformationSchema {
     inner: Arc<dyn CatalogProvider>,

@@ -19,10 +19,12 @@
 pub mod array_lengths;
 pub mod array_subquery;
 pub mod array_to_string;
+pub mod arrays;
 pub mod ast;
 pub mod asyncpg_types;
 pub mod boolean_literals;
 pub mod catalog;
+pub mod catalog_overlay;
 pub mod checked_arithmetic;
 pub mod column_details;
 pub mod column_names;

@@ -228,7 +228,7 @@ pub fn our_rows(
             // vectors are lists.
             match field.data_type() {
                 DataType::List(element) if column.data_type() == &DataType::Utf8 => {
-                    super::catalog::parse_arrays(&column, element.data_type())
+                    super::arrays::parse_arrays(&column, element.data_type())
                 }
                 other => datafusion::arrow::compute::cast(&column, other).map_err(Into::into),
             }

@@ -13,6 +13,9 @@
 //!   aggregate runs per correlated key, for keys no outer row asks about too, so failing there
 //!   would fail queries PostgreSQL runs.
 //!
+//! An aggregate under a `LIMIT` that keeps its one row loses the limit instead (a `count`
+//! of no rows is then 0, as in PostgreSQL, not NULL).
+//!
 //! DataFusion's decorrelation then applies: correlated conditions must be equalities to reach
 //! above the aggregate; others still fail to plan.
 
@@ -48,7 +51,16 @@ fn aggregate_subquery(expr: Expr) -> Result<Transformed<Expr>> {
     let Expr::ScalarSubquery(subquery) = expr else {
         return Ok(Transformed::no(expr));
     };
-    if subquery.outer_ref_columns.is_empty() || aggregated(&subquery.subquery) {
+    if subquery.outer_ref_columns.is_empty() {
+        return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
+    }
+    if let Some(plan) = without_limit(&subquery.subquery)? {
+        return Ok(Transformed::yes(Expr::ScalarSubquery(Subquery {
+            subquery: Arc::new(plan),
+            ..subquery
+        })));
+    }
+    if aggregated(&subquery.subquery) {
         return Ok(Transformed::no(Expr::ScalarSubquery(subquery)));
     }
     let Some(plan) = one_value(subquery.subquery.as_ref().clone())? else {
@@ -58,6 +70,22 @@ fn aggregate_subquery(expr: Expr) -> Result<Transformed<Expr>> {
         subquery: Arc::new(plan),
         ..subquery
     })))
+}
+
+/// The aggregate under `plan` where `plan` is a `LIMIT n` (n at least 1, no OFFSET) over an
+/// aggregate of at most one row (pgAdmin's `(SELECT count(1) FROM pg_inherits WHERE
+/// inhrelid = rel.oid LIMIT 1)`): the limit changes nothing, but it hid the aggregate, so
+/// that `count` of no rows was NULL (taken as `first_value`) where PostgreSQL gives 0, and
+/// DataFusion's decorrelation would keep it above the aggregate it groups by the correlated
+/// columns, keeping one group only.
+fn without_limit(plan: &LogicalPlan) -> Result<Option<LogicalPlan>> {
+    let LogicalPlan::Limit(limit) = plan else {
+        return Ok(None);
+    };
+    let keeps_one_row = matches!(limit.get_skip_type()?, SkipType::Literal(0))
+        && matches!(limit.get_fetch_type()?, FetchType::Literal(Some(n)) if n >= 1);
+    let one_row = aggregated(&limit.input) && limit.input.max_rows().is_some_and(|n| n <= 1);
+    Ok((keeps_one_row && one_row).then(|| limit.input.as_ref().clone()))
 }
 
 /// Whether DataFusion takes `plan` as aggregated (its own test, `strip_inner_query`).

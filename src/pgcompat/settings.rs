@@ -145,7 +145,8 @@ fn is_true(text: &str) -> bool {
     )
 }
 
-fn unrecognized(name: &str) -> DataFusionError {
+/// The error for a setting nobody knows (42704, as PostgreSQL answers `SHOW no_such`).
+pub fn unrecognized(name: &str) -> DataFusionError {
     sql_error(
         SqlState::UndefinedObject,
         format!("unrecognized configuration parameter \"{name}\""),

@@ -12,7 +12,6 @@ use async_trait::async_trait;
 use bytes::{BufMut, Bytes, BytesMut};
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::common::DataFusionError;
 use futures::{Sink, StreamExt, stream};
 use pgwire::api::auth::StartupHandler;
 use pgwire::api::cancel::CancelHandler;
@@ -28,12 +27,11 @@ use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::copy::CopyData;
 use pgwire::types::format::FormatOptions;
 
-use super::ServerOptions;
 use super::encode::{encode_batch, pg_fields, pg_type};
 use super::notice::send_rows_with_progress;
 use super::params::{bind_parameters, declared_type};
-use super::sqlstate;
-use super::startup::Startup;
+use super::sqlstate::{self, error_info, pg_error};
+use super::startup::{ServerOptions, Startup};
 use crate::copy_out::{self, CopyFormat, CopyKind};
 use crate::engine::Engine;
 use crate::session::{Output, Prepared, Session};
@@ -180,19 +178,6 @@ pub struct QueryService {
     engine: Engine,
     parser: Arc<StatementParser>,
     sessions: Arc<Sessions>,
-}
-
-/// A DataFusion error as a Postgres ErrorResponse.
-pub fn error_info(error: &DataFusionError) -> ErrorInfo {
-    ErrorInfo::new(
-        "ERROR".to_string(),
-        sqlstate::sqlstate(error).to_string(),
-        sqlstate::message(error),
-    )
-}
-
-pub(super) fn pg_error(error: &DataFusionError) -> PgWireError {
-    PgWireError::UserError(Box::new(error_info(error)))
 }
 
 /// The wire fields of a result with `schema`, formatted as `client` asked.

@@ -23,20 +23,13 @@ use pgwire::tokio::process_socket;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::config::Security;
 use crate::engine::Engine;
 use handler::{Handlers, Sessions};
 
+pub use startup::ServerOptions;
+
 /// How long open connections may go on after shutdown is asked for.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// What a server admits.
-#[derive(Debug, Clone)]
-pub struct ServerOptions {
-    /// Clients served at once; more get SQLSTATE 53300.
-    pub max_connections: usize,
-    pub security: Security,
-}
 
 /// Serves `engine` on `listener` until `shutdown` completes.
 pub async fn serve(

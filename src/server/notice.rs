@@ -20,7 +20,7 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::RowDescription;
 
 use super::encode::encode_batch;
-use super::handler::error_info;
+use super::sqlstate::error_info;
 use crate::exec::progress::Progress;
 
 /// Writes `rows` to `client` with a progress NOTICE `every` so often while models run. An

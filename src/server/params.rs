@@ -13,7 +13,7 @@ use pgwire::types::FromSqlText;
 use postgres_types::FromSqlOwned;
 use rust_decimal::Decimal;
 
-use super::handler::pg_error;
+use super::sqlstate::pg_error;
 use crate::session::Prepared;
 
 /// The Arrow type a parameter declared as `ty` is planned with; None for types left to the

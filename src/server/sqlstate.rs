@@ -13,6 +13,7 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::common::{DataFusionError, SchemaError};
 use datafusion::sql::sqlparser::parser::ParserError;
 use mediasql_udfs::error::find_typed;
+use pgwire::error::{ErrorInfo, PgWireError};
 
 pub const SYNTAX_ERROR: &str = "42601";
 pub const UNDEFINED_COLUMN: &str = "42703";
@@ -131,6 +132,20 @@ const PREFIXES: &[&str] = &[
     "Join Error: ",
 ];
 
+/// A DataFusion error as a Postgres ErrorResponse.
+pub fn error_info(error: &DataFusionError) -> ErrorInfo {
+    ErrorInfo::new(
+        "ERROR".to_string(),
+        sqlstate(error).to_string(),
+        message(error),
+    )
+}
+
+/// A DataFusion error as a pgwire error.
+pub fn pg_error(error: &DataFusionError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(error)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +208,15 @@ mod tests {
         assert_eq!(sqlstate(&mem), INSUFFICIENT_RESOURCES);
         let ctx = DataFusionError::Context("while".into(), Box::new(mem));
         assert_eq!(sqlstate(&ctx), INSUFFICIENT_RESOURCES);
+        let io = DataFusionError::IoError(std::io::Error::other("disk gone"));
+        assert_eq!(sqlstate(&io), IO_ERROR);
+        let internal = DataFusionError::Internal("a bug".into());
+        assert_eq!(sqlstate(&internal), INTERNAL_ERROR);
+        let unsupported = DataFusionError::NotImplemented("LATERAL".into());
+        assert_eq!(sqlstate(&unsupported), FEATURE_NOT_SUPPORTED);
+        let setting = DataFusionError::Configuration("no such value".into());
+        assert_eq!(sqlstate(&setting), INVALID_PARAMETER_VALUE);
+        let execution = DataFusionError::Execution("bad row".into());
+        assert_eq!(sqlstate(&execution), DATA_EXCEPTION);
     }
 }

@@ -38,6 +38,14 @@ use tokio_rustls::rustls;
 
 use crate::config::{AuthMethod, Security};
 
+/// What a server admits.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Clients served at once; more get SQLSTATE 53300.
+    pub max_connections: usize,
+    pub security: Security,
+}
+
 /// Admits, authenticates and times connections.
 pub struct Startup {
     security: Security,

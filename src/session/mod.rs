@@ -26,13 +26,14 @@ use crate::file_access::check_file_access;
 use crate::interrupt::{Canceller, parse_timeout};
 use crate::memory::{SessionMemory, with_runtime};
 use crate::pgcompat::int_literals::narrow_int_literals;
+use crate::pgcompat::settings::unrecognized;
 use crate::pools::admission::Admission;
 use crate::pools::plans;
 use crate::statement::commands::{
     SessionCommand, command_output, command_tag, models_batch, rows, session_command,
     show_all_schema, show_schema,
 };
-use crate::statement::diagnose::{check_create, plan_error};
+use crate::statement::diagnose::{check_create, check_set, plan_error};
 use crate::statement::parse::Parser;
 use crate::statement::rewrites::{self, Context, Rewrites};
 use crate::statement::settings::{SessionSettings, default_settings, engine_setting};
@@ -200,6 +201,7 @@ impl Session {
             Err(e) => return Err(plan_error(&state, &statement, e)),
         };
         check_create(&state, &plan)?;
+        check_set(&state, &plan)?;
         let plan = match plan {
             LogicalPlan::Explain(mut explain) if verbose => {
                 explain
@@ -353,11 +355,7 @@ impl Session {
                     .get(&name)
                     .cloned()
                     .or_else(|| engine_setting(&self.ctx, &name));
-                let value = value.ok_or_else(|| {
-                    DataFusionError::Configuration(format!(
-                        "unrecognized configuration parameter \"{name}\""
-                    ))
-                })?;
+                let value = value.ok_or_else(|| unrecognized(&name))?;
                 let schema = show_schema(&name);
                 let column = Arc::new(StringArray::from(vec![value]));
                 rows(RecordBatch::try_new(schema, vec![column])?)?

@@ -74,7 +74,21 @@ pub fn rows(batch: RecordBatch) -> Result<Output> {
 }
 
 pub fn show_schema(name: &str) -> SchemaRef {
-    Arc::new(Schema::new(vec![Field::new(name, DataType::Utf8, false)]))
+    Arc::new(Schema::new(vec![Field::new(
+        shown_name(name),
+        DataType::Utf8,
+        false,
+    )]))
+}
+
+/// The column `SHOW name` answers in: the setting's name as PostgreSQL spells it.
+fn shown_name(name: &str) -> &str {
+    match name {
+        "timezone" => "TimeZone",
+        "datestyle" => "DateStyle",
+        "intervalstyle" => "IntervalStyle",
+        other => other,
+    }
 }
 
 pub fn show_all_schema() -> SchemaRef {
@@ -116,6 +130,7 @@ pub fn session_command(statement: &SqlStatement) -> Option<SessionCommand> {
                 "transaction isolation level" => {
                     Some(SessionCommand::Show("transaction_isolation".into()))
                 }
+                "time zone" => Some(SessionCommand::Show("timezone".into())),
                 n if n.starts_with("datafusion.") || n.contains(' ') => None,
                 n => Some(SessionCommand::Show(n.to_string())),
             }

@@ -10,12 +10,13 @@ use std::ops::ControlFlow;
 
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::execution::SessionState;
-use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan, Statement};
 use datafusion::sql::parser::Statement as SqlStatement;
 use datafusion::sql::sqlparser::ast::{self, Expr, visit_expressions};
 use mediasql_udfs::error::{SqlState, sql_error};
 
 use crate::pgcompat::ast::function_name;
+use crate::pgcompat::settings::unrecognized;
 use crate::server::sqlstate::message;
 
 /// Functions DataFusion's SQL planner knows without a registry entry.
@@ -84,6 +85,36 @@ fn plain(statement: &SqlStatement) -> Option<&ast::Statement> {
         SqlStatement::Explain(explain) => plain(&explain.statement),
         _ => None,
     }
+}
+
+/// Checks a `SET` of one of the engine's settings (`datafusion.*`, `mediasql.*`) before it
+/// runs, as PostgreSQL answers: an unknown name is 42704, a value the setting cannot take
+/// 22023 (DataFusion's own answer is an untyped parse error). Runtime settings
+/// (`datafusion.runtime.*`) are DataFusion's to check.
+pub fn check_set(state: &SessionState, plan: &LogicalPlan) -> datafusion::common::Result<()> {
+    let LogicalPlan::Statement(Statement::SetVariable(set)) = plan else {
+        return Ok(());
+    };
+    let name = set.variable.as_str();
+    if name.starts_with("datafusion.runtime.") {
+        return Ok(());
+    }
+    let mut options = state.config_options().as_ref().clone();
+    // DataFusion's keys are whole; an extension's (`mediasql.*`) lack its prefix.
+    let in_extension = name.split_once('.').map(|(_, key)| key);
+    let known = options.entries().iter().any(|e| {
+        let key = e.key.trim_start_matches('.');
+        key == name || Some(key) == in_extension
+    });
+    if !known {
+        return Err(unrecognized(name));
+    }
+    options.set(name, &set.value).map_err(|_| {
+        sql_error(
+            SqlState::InvalidParameterValue,
+            format!("invalid value for parameter \"{name}\": \"{}\"", set.value),
+        )
+    })
 }
 
 /// Refuses a `CREATE` of a table, view or schema whose name is in use (unless it says

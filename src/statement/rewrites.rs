@@ -286,17 +286,17 @@ pub fn explained(fired: &[&str]) -> StringifiedPlan {
 /// Analyzer rules: PostgreSQL's typing of quoted literals before DataFusion's type coercion;
 /// select lists of DISTINCT ON split, and correlated scalar subqueries aggregated, before
 /// DataFusion checks where subqueries stand and what they return; then DataFusion's own;
-/// then, once types are coerced, media functions given the row's file for their errors
+/// then, once types are coerced, our `functions` given the row's file for their errors
 /// ([`NameSourceFiles`]) and integer arithmetic that raises on overflow
 /// ([`CheckedArithmetic`]).
-pub fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+pub fn analyzer_rules(functions: &[ScalarUDF]) -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn AnalyzerRule + Send + Sync>> = vec![
         Arc::new(BooleanLiterals),
         Arc::new(DistinctOnSubqueries),
         Arc::new(ScalarSubqueries),
     ];
     rules.extend(Analyzer::new().rules);
-    rules.push(Arc::new(NameSourceFiles));
+    rules.push(Arc::new(NameSourceFiles::new(functions)));
     rules.push(Arc::new(CheckedArithmetic));
     rules
 }

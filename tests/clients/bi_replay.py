@@ -12,74 +12,54 @@ grafana_replay.go.
 
 Usage: bi_replay.py PORT TOOL=MIN...: replays the tools named, and exits non-zero when fewer
 than MIN queries of TOOL run (the floor each tool has reached: a regression guard; the report
-shows what still fails)."""
+shows what still fails).
+
+With MEDIASQL_BI_ROWS set to a folder, the rows of each statement marked `-- compare` are
+written to <folder>/<tool>.rows, as text (see bi_rows.py), for wire::bi_tool_catalog_queries_run
+to compare with PostgreSQL's (tests/clients/expected/<tool>.txt)."""
+import os
 import pathlib
 import re
 import sys
 
 import psycopg
 import psycopg2
+import psycopg2.extensions
+
+from bi_rows import block, error_block, parameters, pgresult_rows, statements
 
 DRIVERS = {"sqlalchemy2": "psycopg2", "superset": "psycopg2"}
 port = int(sys.argv[1])
 floors = dict((tool, int(n)) for tool, n in (a.split("=") for a in sys.argv[2:]))
 folder = pathlib.Path(__file__).parent / "bi"
-VALUE = re.compile(r"\$(\d+) = ('(?:[^']|'')*'|-?\d+|oid of (?:schema|table) \w+)(?:::(\w+(?:\[\])?))?")
-# Types a value may name (`'{23,25}'::int4[]`); a quoted value is varchar otherwise, a number int8.
-TYPE_OIDS = {"unknown": 0, "text": 25, "varchar": 1043, "int8": 20, "int4": 23, "int2[]": 1005, "int4[]": 1007}
-OID_OF = {
-    "schema": "SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = %s",
-    "table": "SELECT oid FROM pg_catalog.pg_class WHERE relname = %s",
-}
-
-
-def parameters(conn, comments):
-    """$n -> (text, type oid) from the `-- $1 = ...` comments; None when one is not given."""
-    values = {}
-    for comment in comments:
-        for n, value, type_name in VALUE.findall(comment):
-            if value.startswith("'"):
-                values[int(n)] = (value[1:-1].replace("''", "'"), 1043)
-            elif value.startswith("oid of"):
-                _, _, kind, name = value.split()
-                oid = conn.execute(OID_OF[kind], (name,)).fetchone()
-                values[int(n)] = (str(oid[0]) if oid else "0", 20)
-            else:
-                values[int(n)] = (value, 20)
-            if type_name:
-                values[int(n)] = (values[int(n)][0], TYPE_OIDS[type_name])
-    return values
-
-
-def queries(path):
-    for chunk in path.read_text().split("\n-- next\n"):
-        lines = chunk.strip("\n").splitlines()
-        source = next((l for l in lines if l.startswith("-- source:")), "-- source: ?")
-        comments = [l for l in lines if l.startswith("-- ") and not l.startswith("-- ping")]
-        body = [l for l in lines if l not in comments]
-        sql = "\n".join(body).strip()
-        if sql:
-            yield source[len("-- source: "):][:100], sql, comments
+rows_folder = os.environ.get("MEDIASQL_BI_ROWS")
+# psycopg2 returns each value as the text the server sent, not as a Python value.
+AS_SENT = psycopg2.extensions.new_type(
+    tuple(psycopg2.extensions.string_types), "AS_SENT", lambda value, cursor: value)
 
 
 def run_psycopg2(sql):
-    """`sql` as psycopg2 sends a statement without parameters: one simple-protocol Query."""
+    """`sql` as psycopg2 sends a statement without parameters: one simple-protocol Query.
+    Returns its column names and rows, as text."""
     conn = psycopg2.connect(host="127.0.0.1", port=port, dbname="mediasql", user="tester")
     try:
         conn.autocommit = True
+        psycopg2.extensions.register_type(AS_SENT, conn)
         with conn.cursor() as cur:
             cur.execute(sql)
-            if cur.description is not None:
-                cur.fetchall()
+            if cur.description is None:
+                return [], []
+            return [d.name for d in cur.description], cur.fetchall()
     finally:
         conn.close()
 
 
 def run(conn, sql, comments):
+    """Runs `sql` as psycopg 3 does; returns its column names and rows, as text."""
     used = sorted({int(n) for n in re.findall(r"\$(\d+)", sql)})
     if not used:
-        conn.execute(sql, prepare=False)
-        return
+        cur = conn.execute(sql, prepare=False)
+        return pgresult_rows(cur.pgresult) if cur.pgresult is not None else ([], [])
     values = parameters(conn, comments)
     missing = [n for n in used if n not in values]
     if missing:
@@ -89,25 +69,32 @@ def run(conn, sql, comments):
     result = conn.pgconn.exec_params(sql.encode(), texts, types)
     if result.status not in (psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.COMMAND_OK):
         raise RuntimeError(result.error_message.decode(errors="replace"))
+    return pgresult_rows(result)
 
 
 below = []
 for tool in floors:
     path = folder / f"{tool}.sql"
     driver = DRIVERS.get(tool, "psycopg")
-    ok, failures = 0, []
-    for source, sql, comments in queries(path):
+    ok, failures, kept = 0, [], []
+    for index, source, sql, comments, compare in statements(path):
         try:
             if driver == "psycopg2" and not re.search(r"\$\d", sql):
-                run_psycopg2(sql)
+                names, rows = run_psycopg2(sql)
             else:
                 with psycopg.connect(f"host=127.0.0.1 port={port} dbname=mediasql user=tester",
                                      autocommit=True) as conn:
-                    run(conn, sql, comments)
+                    names, rows = run(conn, sql, comments)
             ok += 1
+            if compare is not None:
+                kept.append(block(index, "rows", names, rows))
         except Exception as e:  # noqa: BLE001 - every failure is reported
             message = (str(e).strip().splitlines() or [type(e).__name__])[0]
-            failures.append((source, message[:160]))
+            failures.append((source[:100], message[:160]))
+            if compare is not None:
+                kept.append(error_block(index, message))
+    if rows_folder:
+        pathlib.Path(rows_folder, f"{tool}.rows").write_text("".join(kept))
     print(f"{tool}: {ok} of {ok + len(failures)} queries ran ({driver})")
     for source, error in failures:
         print(f"    {source}: {error}")

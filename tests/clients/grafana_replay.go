@@ -7,16 +7,21 @@
 // Run by tests/wire.rs:
 //   GO111MODULE=off GOPATH=/usr/share/gocode go run tests/clients/grafana_replay.go PORT grafana=MIN
 // Prints how many ran and what failed; OK when the floor is reached.
+// With MEDIASQL_BI_ROWS set to a folder, the rows of each statement marked `-- compare` are
+// written to <folder>/<tool>.rows as the text the server sent (format: bi_rows.py); Query
+// then asks for text results.
 package main
 
 import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgproto3/v2"
 	"github.com/jackc/pgx/v4"
 )
 
@@ -36,19 +41,39 @@ func main() {
 			os.Exit(1)
 		}
 		ok, failures := 0, []string{}
-		for _, chunk := range strings.Split(string(text), "\n-- next\n") {
+		var kept strings.Builder
+		for i, chunk := range strings.Split(string(text), "\n-- next\n") {
 			source, sql, comments := parse(chunk)
 			if sql == "" {
 				continue
 			}
-			if err := run(url, sql, comments); err != nil {
+			compare := false
+			for _, comment := range comments {
+				if strings.TrimSpace(comment) == "-- compare" || strings.HasPrefix(comment, "-- compare:") {
+					compare = true
+				}
+			}
+			rows, err := run(url, sql, comments)
+			if err != nil {
 				message := strings.SplitN(err.Error(), "\n", 2)[0]
+				if compare {
+					fmt.Fprintf(&kept, "== %d error\n%s\n", i+1, escape(&message))
+				}
 				if len(message) > 160 {
 					message = message[:160]
 				}
 				failures = append(failures, source+": "+message)
 			} else {
 				ok++
+				if compare {
+					fmt.Fprintf(&kept, "== %d rows\n%s", i+1, rows)
+				}
+			}
+		}
+		if folder := os.Getenv("MEDIASQL_BI_ROWS"); folder != "" {
+			if err := os.WriteFile(filepath.Join(folder, tool+".rows"), []byte(kept.String()), 0o644); err != nil {
+				fmt.Println("write rows:", err)
+				os.Exit(1)
 			}
 		}
 		fmt.Printf("%s: %d of %d queries ran (pgx)\n", tool, ok, ok+len(failures))
@@ -87,45 +112,115 @@ func parse(chunk string) (string, string, []string) {
 	return source, strings.TrimSpace(strings.Join(body, "\n")), comments
 }
 
-func run(url, sql string, comments []string) error {
+// run runs sql; it returns its column names and rows as lines of a rows file.
+func run(url, sql string, comments []string) (string, error) {
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer conn.Close(ctx)
 	if !placeholder.MatchString(sql) {
-		results, err := conn.PgConn().Exec(ctx, sql).ReadAll()
-		if err != nil {
-			return err
-		}
-		for _, result := range results {
-			if result.Err != nil {
-				return result.Err
+		// Each result read by hand: ReadAll keeps no field descriptions for a result without rows.
+		reader := conn.PgConn().Exec(ctx, sql)
+		first := ""
+		for reader.NextResult() {
+			result := reader.ResultReader()
+			fields := append([]pgproto3.FieldDescription{}, result.FieldDescriptions()...)
+			var rows [][][]byte
+			for result.NextRow() {
+				row := [][]byte{}
+				for _, value := range result.Values() {
+					if value != nil {
+						value = append([]byte{}, value...)
+					}
+					row = append(row, value)
+				}
+				rows = append(rows, row)
 			}
-			for _, field := range result.FieldDescriptions {
+			if _, err := result.Close(); err != nil {
+				reader.Close()
+				return "", err
+			}
+			for _, field := range fields {
 				if _, known := conn.ConnInfo().DataTypeForOID(field.DataTypeOID); !known {
-					return fmt.Errorf("unknown data type oid: %d (column %s)", field.DataTypeOID, field.Name)
+					reader.Close()
+					return "", fmt.Errorf("unknown data type oid: %d (column %s)", field.DataTypeOID, field.Name)
 				}
 			}
+			if first == "" {
+				first = lines(fields, rows)
+			}
 		}
-		return nil
+		if err := reader.Close(); err != nil {
+			return "", err
+		}
+		if first == "" {
+			first = "\n"
+		}
+		return first, nil
 	}
 	args, err := arguments(sql, comments)
 	if err != nil {
-		return err
+		return "", err
 	}
+	// Text results, so that the rows are the text the server sent.
+	args = append([]interface{}{pgx.QueryResultFormats{pgx.TextFormatCode}}, args...)
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer rows.Close()
+	var values [][][]byte
 	for rows.Next() {
 		if _, err := rows.Values(); err != nil {
-			return err
+			return "", err
 		}
+		var row [][]byte
+		for _, value := range rows.RawValues() {
+			if value != nil {
+				value = append([]byte{}, value...)
+			}
+			row = append(row, value)
+		}
+		values = append(values, row)
 	}
-	return rows.Err()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	return lines(rows.FieldDescriptions(), values), nil
+}
+
+// lines are a result's column names and rows as a rows file writes them.
+func lines(fields []pgproto3.FieldDescription, rows [][][]byte) string {
+	var out strings.Builder
+	names := []string{}
+	for _, field := range fields {
+		name := string(field.Name)
+		names = append(names, escape(&name))
+	}
+	out.WriteString(strings.Join(names, "\t") + "\n")
+	for _, row := range rows {
+		values := []string{}
+		for _, value := range row {
+			if value == nil {
+				values = append(values, escape(nil))
+			} else {
+				text := string(value)
+				values = append(values, escape(&text))
+			}
+		}
+		out.WriteString(strings.Join(values, "\t") + "\n")
+	}
+	return out.String()
+}
+
+// escape writes a value as a rows file does: NULL is \N; backslash, tab, newline, CR escaped.
+func escape(value *string) string {
+	if value == nil {
+		return "\\N"
+	}
+	return strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r").Replace(*value)
 }
 
 // arguments are the values the comments give each `$n`: Go strings and int64s.

@@ -144,6 +144,21 @@ pub fn with_row_path(e: DataFusionError, paths: &dyn Array) -> DataFusionError {
     DataFusionError::External(row_error)
 }
 
+/// `e` naming the file of its failed row from `paths` (the paths of the `rows` rows the
+/// function `name` was given), when it is a row error of that function.
+pub fn name_row_file(
+    name: &str,
+    e: DataFusionError,
+    paths: &datafusion::logical_expr::ColumnarValue,
+    rows: usize,
+) -> DataFusionError {
+    let ours = matches!(find_typed(&e), Some(Typed::Row(r)) if r.function == name);
+    match paths.to_array(rows) {
+        Ok(paths) if ours => with_row_path(e, paths.as_ref()),
+        _ => e,
+    }
+}
+
 /// One of our typed errors found inside a DataFusion error.
 #[derive(Debug, Clone, Copy)]
 pub enum Typed<'a> {

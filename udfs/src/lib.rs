@@ -4,13 +4,14 @@
 //! Areas: [`io`] (fetching bytes), [`bytes`] (byte-level helpers), [`image`] (the image
 //! representation, decoding and transforms), [`vision`] (image models), [`text`] (chunking,
 //! text embeddings), [`pdf`] (PDF text), [`audio`] (decoding, speech to text), [`video`] (decoding frames), [`vector`] (distances), [`models`] (registry, ONNX
-//! Runtime).
+//! Runtime, the model-function seam), [`model_udf`] (how model functions are registered).
 
 pub mod audio;
 pub mod bytes;
 pub mod error;
 pub mod image;
 pub mod io;
+pub mod model_udf;
 pub mod models;
 pub mod on_error;
 pub mod pdf;
@@ -28,6 +29,7 @@ use bytes::function::BytesFunction;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::logical_expr::async_udf::AsyncScalarUDF;
 use image::function::ImageFunction;
+use model_udf::ModelUdf;
 
 /// Every scalar function of this crate, ready to register on a `SessionContext`.
 pub fn all_functions(
@@ -45,16 +47,16 @@ pub fn all_functions(
         ImageFunction::<image::image_hash::ImageHash>::udf(),
         image::image_width::image_width(),
         image::image_height::image_height(),
-        ScalarUDF::new_from_impl(vision::classify::Classify::new(Arc::clone(&models))),
-        ScalarUDF::new_from_impl(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
-        ScalarUDF::new_from_impl(vision::detect_objects::DetectObjects::new(Arc::clone(
+        ModelUdf::udf(vision::classify::Classify::new(Arc::clone(&models))),
+        ModelUdf::udf(vision::embed_image::EmbedImage::new(Arc::clone(&models))),
+        ModelUdf::udf(vision::detect_objects::DetectObjects::new(Arc::clone(
             &models,
         ))),
-        ScalarUDF::new_from_impl(text::embed_text::EmbedText::new(Arc::clone(&models))),
+        ModelUdf::udf(text::embed_text::EmbedText::new(Arc::clone(&models))),
         ScalarUDF::new_from_impl(audio::decode_audio::DecodeAudio::default()),
         BytesFunction::<audio::audio_duration::AudioDuration>::udf(),
-        ScalarUDF::new_from_impl(audio::transcribe::Transcribe::new(Arc::clone(&models))),
-        ScalarUDF::new_from_impl(audio::transcribe_segments::TranscribeSegments::new(models)),
+        ModelUdf::udf(audio::transcribe::Transcribe::new(Arc::clone(&models))),
+        ModelUdf::udf(audio::transcribe_segments::TranscribeSegments::new(models)),
         ScalarUDF::new_from_impl(text::chunk_text::ChunkText::default()),
         BytesFunction::<pdf::pdf_text::PdfText>::udf(),
         BytesFunction::<pdf::pdf_page_texts::PdfPageTexts>::udf(),

@@ -2,10 +2,11 @@
 //! `decode_image: row 3: ...`.
 //!
 //! A function given a media table's `content` only sees bytes. The [`NameSourceFiles`]
-//! analyzer rule rewrites `f(content, ...)` into [`Sourced`]`(f)(content, ..., path)` wherever
-//! the same relation has a `path` column, for the functions that report per-row errors
-//! ([`ROW_ERROR_FUNCTIONS`]). `Sourced` runs `f` on the original arguments and, when `f` fails
-//! with a [`RowError`](crate::error::RowError), names row N's file in it. Column names and results are
+//! analyzer rule rewrites a call of one of mediasql's functions `f(content, ...)` into
+//! [`Sourced`]`(f)(content, ..., path)` wherever the same relation has a `path` column (a
+//! model function into its own sourced form, so that it stays a
+//! [`ModelUdf`](crate::model_udf::ModelUdf)). `Sourced` runs `f` on the original arguments
+//! and, when `f` fails with a [`RowError`](crate::error::RowError), names row N's file in it. Column names and results are
 //! unchanged; EXPLAIN shows the extra `path` argument, and the scan reads `path` (free: it
 //! comes from the listing).
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, DataFusionError, Result, exec_err};
+use datafusion::common::{Column, Result, exec_err};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{
     ColumnarValue, Expr, LogicalPlan, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
@@ -22,29 +23,10 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::AnalyzerRule;
 
-use crate::error::{Typed, find_typed, with_row_path};
+use std::collections::HashSet;
 
-/// The functions whose errors say `name: row N: ...` for a row of their first argument.
-pub const ROW_ERROR_FUNCTIONS: &[&str] = &[
-    "decode_image",
-    "resize",
-    "crop",
-    "thumbnail",
-    "encode_image",
-    "image_hash",
-    "image_width",
-    "image_height",
-    "classify",
-    "embed_image",
-    "detect_objects",
-    "pdf_text",
-    "pdf_page_texts",
-    "decode_audio",
-    "audio_duration",
-    "transcribe",
-    "transcribe_segments",
-    "video_frame_at",
-];
+use crate::error::name_row_file;
+use crate::model_udf::as_model_udf;
 
 /// The column holding media bytes, and the one naming their file.
 const CONTENT: &str = "content";
@@ -114,27 +96,39 @@ impl ScalarUDFImpl for Sourced {
         let rows = args.number_rows;
         self.inner
             .invoke_with_args(args)
-            .map_err(|e| name_file(self.name(), e, &paths, rows))
-    }
-}
-
-/// `e` naming the file of its failed row, when it is a row error of this function.
-fn name_file(
-    name: &str,
-    e: DataFusionError,
-    paths: &ColumnarValue,
-    rows: usize,
-) -> DataFusionError {
-    let ours = matches!(find_typed(&e), Some(Typed::Row(r)) if r.function == name);
-    match paths.to_array(rows) {
-        Ok(paths) if ours => with_row_path(e, paths.as_ref()),
-        _ => e,
+            .map_err(|e| name_row_file(self.name(), e, &paths, rows))
     }
 }
 
 /// The analyzer rule that adds the `path` argument (see the module docs).
 #[derive(Debug, Default)]
-pub struct NameSourceFiles;
+pub struct NameSourceFiles {
+    /// The functions that report [`RowError`](crate::error::RowError)s.
+    ours: HashSet<String>,
+}
+
+impl NameSourceFiles {
+    /// The rule for the calls of those of `functions` that report per-row errors: those with
+    /// an `on_error` parameter (`'raise'` or `'null'`).
+    pub fn new(functions: &[ScalarUDF]) -> Self {
+        let ours = functions
+            .iter()
+            .filter(|f| {
+                let names = f.signature().parameter_names.as_deref().unwrap_or_default();
+                names.iter().any(|n| n == "on_error")
+            })
+            .map(|f| f.name().to_string())
+            .collect();
+        Self { ours }
+    }
+
+    /// The names of the functions whose calls get their rows' paths.
+    pub fn functions(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.ours.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+}
 
 impl AnalyzerRule for NameSourceFiles {
     fn name(&self) -> &str {
@@ -152,33 +146,42 @@ impl AnalyzerRule for NameSourceFiles {
                 let path = Column::new(c.relation.clone(), PATH);
                 inputs.iter().any(|s| s.has_column(&path))
             };
-            node.map_expressions(|e| e.transform_up(|e| Ok(add_path(e, &has_path))))
+            node.map_expressions(|e| e.transform_up(|e| Ok(self.add_path(e, &has_path))))
         })
         .map(|t| t.data)
     }
 }
 
-fn add_path(expr: Expr, has_path: &impl Fn(&Column) -> bool) -> Transformed<Expr> {
-    let Expr::ScalarFunction(call) = &expr else {
-        return Transformed::no(expr);
-    };
-    let wrapped = call.func.inner().downcast_ref::<Sourced>().is_some();
-    if wrapped || !ROW_ERROR_FUNCTIONS.contains(&call.func.name()) {
-        return Transformed::no(expr);
+impl NameSourceFiles {
+    /// A call of one of ours on `content` given the same relation's `path` as well: a model
+    /// function's own sourced form, any other wrapped in [`Sourced`].
+    fn add_path(&self, expr: Expr, has_path: &impl Fn(&Column) -> bool) -> Transformed<Expr> {
+        let Expr::ScalarFunction(call) = &expr else {
+            return Transformed::no(expr);
+        };
+        let model = as_model_udf(&call.func);
+        let wrapped = call.func.inner().downcast_ref::<Sourced>().is_some()
+            || model.is_some_and(|m| m.is_sourced());
+        if wrapped || !self.ours.contains(call.func.name()) {
+            return Transformed::no(expr);
+        }
+        let Some(Expr::Column(content)) = call.args.first() else {
+            return Transformed::no(expr);
+        };
+        if content.name != CONTENT || !has_path(content) {
+            return Transformed::no(expr);
+        }
+        let path = Expr::Column(Column::new(content.relation.clone(), PATH));
+        let mut args = call.args.clone();
+        args.push(path);
+        let func = match model {
+            Some(model) => Arc::new(model.sourced()),
+            None => Arc::new(ScalarUDF::new_from_impl(Sourced::new(Arc::clone(
+                &call.func,
+            )))),
+        };
+        Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(func, args)))
     }
-    let Some(Expr::Column(content)) = call.args.first() else {
-        return Transformed::no(expr);
-    };
-    if content.name != CONTENT || !has_path(content) {
-        return Transformed::no(expr);
-    }
-    let path = Expr::Column(Column::new(content.relation.clone(), PATH));
-    let mut args = call.args.clone();
-    args.push(path);
-    let func = Arc::new(ScalarUDF::new_from_impl(Sourced::new(Arc::clone(
-        &call.func,
-    ))));
-    Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(func, args)))
 }
 
 #[cfg(test)]
@@ -188,11 +191,11 @@ mod tests {
 
     #[test]
     fn names_the_file_of_its_own_row_errors() {
-        use crate::error::row_error;
+        use crate::error::{find_typed, row_error};
         let paths = ColumnarValue::Array(Arc::new(StringArray::from(vec!["a.jpg", "b.jpg"])));
-        let e = name_file("f", row_error("f", 1, "broken"), &paths, 2);
+        let e = name_row_file("f", row_error("f", 1, "broken"), &paths, 2);
         assert_eq!(find_typed(&e).unwrap().message(), "f: b.jpg: broken");
-        let other = name_file("f", row_error("g", 1, "broken"), &paths, 2);
+        let other = name_row_file("f", row_error("g", 1, "broken"), &paths, 2);
         assert_eq!(find_typed(&other).unwrap().message(), "g: row 1: broken");
     }
 }

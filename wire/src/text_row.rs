@@ -2,7 +2,7 @@
 //! types every result is made of (integers, booleans, strings, ISO timestamps) are formatted
 //! here without a per-cell trip through pgwire's generic encoder (which re-parses the date
 //! style and a strftime pattern for every timestamp); every other type goes through
-//! [`encode_cell`](crate::encode::encode_cell), so the text is the same either way.
+//! [`encode_cell`](crate::cell::encode_cell), so the text is the same either way.
 
 use bytes::{BufMut, BytesMut};
 use chrono::{DateTime, Datelike, Timelike};
@@ -20,7 +20,8 @@ use pgwire::types::ToSqlText;
 use pgwire::types::format::FormatOptions;
 use postgres_types::{IsNull, ToSql};
 
-use crate::encode::{CellSink, encode_cell, pg_type};
+use crate::cell::{CellSink, encode_cell};
+use crate::types::pg_type;
 
 /// One column, typed once per batch.
 enum Column<'a> {

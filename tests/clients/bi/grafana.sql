@@ -17,9 +17,13 @@
 SELECT current_setting('server_version_num')::int/100 as version
 -- next
 -- source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts getTimescaleDBVersion (useAutoDetectFeatures.ts, only if version >= 906)
+-- compare
 SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'
 -- next
 -- source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts showTables() without schema (datasource.ts fetchTables: query-builder "Table" dropdown and code-editor table completion; refId 'tables'). Uses current_setting('search_path'), string_to_array, generate_series, array_lower/array_upper, quote_ident, user
+-- compare
+-- mediasql differs: missing images: datafusion-pg-catalog's parser (src/sql/parser.rs, its blacklist of known queries) replaces this search_path subquery with '', so no schema is on the path
+-- mediasql differs: extra public.images: the same: images is named with its schema
 SELECT
     CASE WHEN 
           quote_ident(table_schema) IN (
@@ -57,12 +61,15 @@ SELECT
           ) THEN 0 ELSE 1 END, 1
 -- next
 -- source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts showTables(schema) (schema-qualified variant; table name inlined as an escaped literal)
+-- compare
 SELECT quote_ident(table_name) AS "table"
       FROM information_schema.tables
       WHERE quote_ident(table_schema) = 'public'
       ORDER BY 1
 -- next
 -- source: grafana/grafana public/app/plugins/datasource/grafana-postgresql-datasource/postgresMetaQuery.ts getSchema('images') (datasource.ts fetchFields: query-builder column pickers and code-editor column completion; refId 'columns-<uuid>'). Uses parse_ident() and array_length()
+-- compare
+-- mediasql differs: rows: no rows, as datafusion-pg-catalog's parser replaces the search_path subquery with '' (see statement 4)
 SELECT quote_ident(column_name) AS "column", data_type AS "type"
     FROM information_schema.columns
     WHERE
@@ -87,17 +94,20 @@ SELECT quote_ident(column_name) AS "column", data_type AS "type"
 SELECT size, path FROM images LIMIT 50 
 -- next
 -- source: grafana/grafana pkg/tsdb/grafana-postgresql-datasource/schema.go postgresSchema.querySchemas (schemads resource API: Schema / Tables / TableParameterValues; newer Grafana only)
+-- compare
 SELECT schema_name FROM information_schema.schemata
 		 WHERE schema_name NOT LIKE 'pg_%' AND schema_name != 'information_schema'
 		 ORDER BY schema_name
 -- next
 -- source: grafana/grafana pkg/tsdb/grafana-postgresql-datasource/schema.go postgresSchema.queryTables (pgx pool.Query with one bound argument)
+-- compare
 -- $1 = 'public' (Go string; pgx encodes it per the parameter type the server reports in ParameterDescription)
 SELECT table_name FROM information_schema.tables
 		 WHERE table_schema = $1 AND table_type IN ('BASE TABLE', 'VIEW')
 		 ORDER BY table_name
 -- next
 -- source: grafana/grafana pkg/tsdb/grafana-postgresql-datasource/schema.go postgresSchema.queryColumns (scans numeric_precision/numeric_scale into *int)
+-- compare
 -- $1 = 'public', $2 = 'images'
 SELECT column_name, data_type, udt_name, numeric_precision, numeric_scale
 		 FROM information_schema.columns

@@ -17,6 +17,7 @@ SET DateStyle=ISO; SET client_min_messages=notice; SELECT set_config('bytea_outp
 SELECT version()
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/utils/driver/psycopg3/connection.py Connection._initialize (database info; manager.did = did of the maintenance DB)
+-- compare: datname, datallowconn, serverencoding, datistemplate
 SELECT
     db.oid as did, db.datname, db.datallowconn,
     pg_encoding_to_char(db.encoding) AS serverencoding,
@@ -76,6 +77,7 @@ SELECT CASE
 END as type;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/templates/databases/sql/default/nodes.sql (rendered for PG 16 via 'databases/sql/#160000#/nodes.sql'; web/pgadmin/browser/server_groups/servers/databases/__init__.py DatabaseView.nodes/get_nodes; last_system_oid=16383 (DATABASE_LAST_SYSTEM_OID, show_system_objects off), no db_restrictions)
+-- compare: name, spcname, datallowconn, is_template
 SELECT
     db.oid as did, db.datname as name, ta.spcname as spcname, db.datallowconn,
     db.datistemplate AS is_template,
@@ -92,6 +94,8 @@ WHERE
 ORDER BY datname;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/templates/schemas/pg/default/sql/nodes.sql (rendered for PG 16 via 'schemas/pg/#160000#/sql/nodes.sql'; web/pgadmin/browser/server_groups/servers/databases/schemas/__init__.py SchemaView.nodes; show_sysobj=False, no schema_restrictions; CATALOGS.LIST macro from templates/catalog/pg/macros/catalogs.sql)
+-- compare: name
+-- mediasql differs: extra information_schema: pgAdmin tells the information_schema catalog from a user schema by its view `tables` in pg_class, and mediasql lists information_schema in pg_namespace but not its views in pg_class (src/pgcompat/information_schema.rs: every relation is visible on the search path here, so they would be listed as the user's tables)
 -- E'pg\\_%' is an escape-string literal: the server must parse E'' strings (value pg\_%, i.e. LIKE with escaped underscore)
 SELECT
     nsp.oid,
@@ -119,6 +123,7 @@ WHERE
 ORDER BY nspname;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/tables/templates/tables/sql/default/nodes.sql (rendered for PG 16 via 'tables/sql/#160000#/nodes.sql'; web/pgadmin/browser/server_groups/servers/databases/schemas/tables/__init__.py TableView.nodes (expand Schemas > public > Tables); scid = schema oid, rendered as a number in reality)
+-- compare: name, triggercount, has_enable_triggers, is_partitioned, is_inherits, is_inherited, description
 SELECT rel.oid, rel.relname AS name,
     (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid=rel.oid AND tgisinternal = FALSE) AS triggercount,
     (SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid=rel.oid AND tgisinternal = FALSE AND tgenabled = 'O') AS has_enable_triggers,
@@ -133,6 +138,7 @@ FROM pg_catalog.pg_class rel
     ORDER BY rel.relname;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/tables/templates/columns/sql/default/get_parent.sql (rendered for PG 16 via 'columns/sql/#160000#/get_parent.sql'; web/pgadmin/browser/server_groups/servers/databases/schemas/tables/columns/utils.py get_parent (ColumnsView.check_precondition, before every columns request); tid = table oid)
+-- compare
 SELECT nsp.nspname AS schema ,rel.relname AS table
 FROM pg_catalog.pg_class rel
     JOIN pg_catalog.pg_namespace nsp
@@ -140,6 +146,7 @@ FROM pg_catalog.pg_class rel
     WHERE rel.oid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'images')::oid
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/tables/templates/columns/sql/default/nodes.sql (rendered for PG 16 via 'columns/sql/#160000#/nodes.sql'; web/pgadmin/browser/server_groups/servers/databases/schemas/tables/columns/__init__.py ColumnsView.nodes (expand images > Columns); tid|qtLiteral renders the int oid unquoted, e.g. 16384::oid)
+-- compare: name, oid, datatype, displaytypname, not_null, has_default_val, description, seqtypid
 SELECT DISTINCT att.attname as name, att.attnum as OID, pg_catalog.format_type(ty.oid,NULL) AS datatype,
 pg_catalog.format_type(ty.oid,att.atttypmod) AS displaytypname,
 att.attnotnull as not_null,
@@ -164,6 +171,9 @@ WHERE
 ORDER BY att.attnum
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/tables/templates/tables/sql/default/properties.sql (rendered for PG 16 via 'tables/sql/#160000#/properties.sql'; web/pgadmin/browser/server_groups/servers/databases/schemas/tables/utils.py BaseTableView._fetch_table_properties (select table -> Properties tab); did/scid/tid are numeric oids in reality)
+-- compare: name, spcoid, relacl_str, spcname, replica_identity, schema, relowner, relkind, is_partitioned, relhassubclass, description, conname, conkey, isrepl, triggercount, coll_inherits, inherited_tables_cnt, relpersistence, reloptions, toast_reloptions, reloftype, amname, typname, typoid, rlspolicy, forcerlspolicy, hastoasttable, seclabels, is_sys_table, partition_scheme
+-- mediasql differs: column amname: legitimately, a media table has no access method (relam 0), so no amname
+-- mediasql differs: column hastoasttable: legitimately, mediasql has no TOAST tables
 SELECT rel.oid, rel.relname AS name, rel.reltablespace AS spcoid,rel.relacl AS relacl_str,
   (CASE WHEN length(spc.spcname::text) > 0 OR rel.relkind = 'p' THEN spc.spcname ELSE
     (SELECT sp.spcname FROM pg_catalog.pg_database dtb
@@ -243,6 +253,7 @@ AND NOT rel.relispartition
 ORDER BY rel.relname;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/browser/server_groups/servers/databases/schemas/tables/templates/columns/sql/default/properties.sql (rendered for PG 16 via 'columns/sql/#160000#/properties.sql'; ColumnsView.list / BaseTableView column formatting (table Properties > Columns, also the Columns collection panel))
+-- compare: name, atttypid, attlen, attnum, attndims, atttypmod, attacl, attnotnull, attoptions, attfdwoptions, attstorage, attidentity, defval, typname, displaytypname, cltype, inheritedfrom, inheritedid, elemoid, typnspname, defaultstorage, description, indkey, isdup, collspcname, is_fk, seclabels, is_sys_column, colconstype, genexpr, relname, is_view_only, attcompression, defseqrelid, seqrelid
 -- NOTE: the template at this pgAdmin commit hard-codes 'ph.inhrelid = 33896::oid' in the INH_TABLES CTE (upstream bug), sent as-is
 WITH INH_TABLES AS
     (SELECT
@@ -309,12 +320,14 @@ WHERE att.attrelid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'image
     ORDER BY att.attnum;
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/tools/sqleditor/templates/sqleditor/sql/default/objectname.sql (rendered for PG 16 via 'sqleditor/sql/#160000#/objectname.sql'; web/pgadmin/tools/sqleditor/command.py SQLFilter.__init__ (View/Edit Data on images); obj_id = table oid (number in reality))
+-- compare
 SELECT n.nspname, r.relname
 FROM pg_catalog.pg_class r
     LEFT JOIN pg_catalog.pg_namespace n ON (r.relnamespace = n.oid)
 WHERE r.oid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'images');
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/tools/sqleditor/templates/sqleditor/sql/default/primary_keys.sql (rendered for PG 16 via 'sqleditor/sql/#160000#/primary_keys.sql'; web/pgadmin/tools/sqleditor/command.py TableCommand.get_primary_keys (View/Edit Data); int2[] conkey cast to oid[])
+-- compare
 SELECT at.attname, at.attnum, ty.typname
 FROM pg_catalog.pg_attribute at LEFT JOIN pg_catalog.pg_type ty ON (ty.oid = at.atttypid)
 JOIN pg_catalog.pg_class as cl ON cl.oid=AT.attrelid
@@ -335,6 +348,7 @@ path ASC
 LIMIT 100
 -- next
 -- source: pgadmin-org/pgadmin4 web/pgadmin/tools/sqleditor/__init__.py fetch_pg_types (after every Query Tool / View Data result, on the tab's default connection)
+-- compare
 -- psycopg3 sends this with a BOUND parameter (extended protocol): $1 = the result columns' type oids as a Python list of int,
 -- $1 = '{23,25,1043}'::int2[] (text format; psycopg3 types the array by its largest element: int2[] if all oids < 32768, else int4[] -- server must accept oid = ANY(int2[]/int4[]))
 SELECT oid, pg_catalog.format_type(oid, NULL) AS typname FROM pg_catalog.pg_type WHERE oid = ANY($1) ORDER BY oid;

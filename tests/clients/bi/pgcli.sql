@@ -27,14 +27,20 @@ show time zone
 set time zone "Europe/Berlin"
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.search_path_query (refresher "schemata"); fallback on error: SELECT * FROM current_schemas(true)
+-- compare
 SELECT * FROM unnest(current_schemas(true))
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.schemata_query (refresher "schemata")
+-- compare
+-- mediasql differs: missing pg_toast: legitimately, mediasql has no TOAST storage and so no pg_toast schema
 SELECT  nspname
         FROM    pg_catalog.pg_namespace
         ORDER BY 1
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.tables_query via _relations(kinds=["r","p","f"]) (refresher "tables"); views() sends the same with $1 = '{v,m}'
+-- compare
+-- mediasql differs: missing pg_catalog, information_schema: legitimately, PostgreSQL's own system tables and columns are not mediasql's
+-- mediasql differs: extra pg_catalog: legitimately, mediasql's pg_catalog emulation has other tables and column types
 -- $1 = '{r,p,f}'::unknown  (bound parameter, text format, type oid 0/unknown)
 SELECT  n.nspname schema_name,
                 c.relname table_name
@@ -45,6 +51,9 @@ SELECT  n.nspname schema_name,
         ORDER BY 1,2;
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute._columns (server_version >= 80400) via table_columns(); view_columns() sends the same with $1 = '{v,m}'
+-- compare
+-- mediasql differs: missing pg_catalog, information_schema: legitimately, PostgreSQL's own system tables and columns are not mediasql's
+-- mediasql differs: extra pg_catalog: legitimately, mediasql's pg_catalog emulation has other tables and column types
 -- $1 = '{r,p,f}'::unknown  (bound parameter, text format, type oid 0/unknown)
 SELECT  nsp.nspname schema_name,
                         cls.relname table_name,
@@ -66,6 +75,7 @@ SELECT  nsp.nspname schema_name,
                 ORDER BY 1, 2, att.attnum
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.foreignkeys (server_version >= 90000) (refresher "tables")
+-- compare
 SELECT s_p.nspname AS parentschema,
                        t_p.relname AS parenttable,
                        unnest((
@@ -94,6 +104,7 @@ SELECT s_p.nspname AS parentschema,
                 WHERE fk.contype = 'f';
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.datatypes (server_version > 90000) (refresher "types")
+-- compare
 SELECT n.nspname schema_name,
                            t.typname type_name
                     FROM   pg_catalog.pg_type t
@@ -116,6 +127,8 @@ SELECT n.nspname schema_name,
                     ORDER BY 1, 2;
 -- next
 -- source: dbcli/pgcli pgcli/pgexecute.py PGExecute.databases_query (refresher "databases")
+-- compare
+-- mediasql differs: missing template0, template1: legitimately, mediasql has no template databases
 SELECT d.datname
         FROM pg_catalog.pg_database d
         ORDER BY 1
@@ -140,6 +153,7 @@ SELECT n.nspname schema_name,
                 ORDER BY 1, 2
 -- next
 -- source: dbcli/pgspecial pgspecial/dbcommands.py list_objects via list_tables (\dt, no pattern) -- client-side formatted, no bound params
+-- compare
 SELECT n.nspname as schema,
                     c.relname as name,
                     CASE c.relkind
@@ -164,6 +178,7 @@ SELECT n.nspname as schema,
             ORDER BY 1, 2
 -- next
 -- source: dbcli/pgspecial pgspecial/dbcommands.py list_schemas (\dn, no pattern)
+-- compare
 SELECT n.nspname AS name, pg_catalog.pg_get_userbyid(n.nspowner) AS owner
                 
               FROM pg_catalog.pg_namespace n WHERE n.nspname
@@ -171,6 +186,7 @@ SELECT n.nspname AS name, pg_catalog.pg_get_userbyid(n.nspowner) AS owner
               ORDER BY 1
 -- next
 -- source: dbcli/pgspecial pgspecial/dbcommands.py describe_table_details (\d images) -- step 1: resolve the relation
+-- compare: nspname, relname
 -- $1 = '^(images)$'  (bound parameter from %(relname)s, text format, type oid 0/unknown)
 SELECT c.oid, n.nspname, c.relname
              FROM pg_catalog.pg_class c
@@ -179,6 +195,7 @@ SELECT c.oid, n.nspname, c.relname
              ORDER BY 2,3
 -- next
 -- source: dbcli/pgspecial pgspecial/dbcommands.py describe_one_table_details (server_version >= 120000, non-verbose) -- step 2: table info; the oid is interpolated as a quoted literal, shown here as a subquery
+-- compare
 SELECT c.relchecks, c.relkind, c.relhasindex,
                     c.relhasrules, c.relhastriggers, false as relhasoids,
                     '',
@@ -193,6 +210,7 @@ SELECT c.relchecks, c.relkind, c.relhasindex,
                  WHERE c.oid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'images')
 -- next
 -- source: dbcli/pgspecial pgspecial/dbcommands.py describe_one_table_details (server_version >= 120000, relkind 'r', non-verbose) -- step 3: columns; real client sends WHERE a.attrelid = '<oid>' (quoted literal)
+-- compare
 SELECT a.attname,
     pg_catalog.format_type(a.atttypid, a.atttypmod)
     , (SELECT substring(pg_catalog.pg_get_expr(d.adbin, d.adrelid, true) for 128)

@@ -12,6 +12,7 @@
 -- get_columns, get_pk_constraint, get_foreign_keys, get_indexes, get_table_comment; preview -> select_star.
 
 -- source: psycopg/psycopg2 lib/extras.py HstoreAdapter.get_oids, called by sqlalchemy lib/sqlalchemy/dialects/postgresql/psycopg2.py PGDialect_psycopg2.on_connect -> _hstore_oids (use_native_hstore=True default; runs first, on every new DBAPI connection's first use)
+-- compare
 SELECT t.oid, typarray
 FROM pg_type t JOIN pg_namespace ns
     ON typnamespace = ns.oid
@@ -21,6 +22,7 @@ WHERE typname = 'hstore';
 select pg_catalog.version()
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect._get_default_schema_name (from DefaultDialect.initialize)
+-- compare
 select current_schema()
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_isolation_level (from DefaultDialect.initialize -> get_default_isolation_level; raw DBAPI cursor)
@@ -33,22 +35,28 @@ show standard_conforming_strings
 SELECT 1
 -- next
 -- source: apache/superset superset/db_engine_specs/postgres.py PostgresEngineSpec.get_catalog_names (catalog = database dropdown; the sent string also has a leading newline and trailing spaces)
+-- compare
 SELECT datname FROM pg_database
 WHERE datistemplate = false;
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_schema_names
+-- compare
 SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' ORDER BY nspname
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_table_names
+-- compare
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind in ('r', 'p')
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect._get_foreign_table_names (Inspector.get_foreign_table_names)
+-- compare
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'f'
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_view_names (include=('plain','materialized'))
+-- compare
 SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind IN ('v', 'm')
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.has_table (schema given)
+-- compare
 select relname from pg_class c join pg_namespace n on n.oid=c.relnamespace where n.nspname='public' and relname='images'
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_table_oid (cached; first call of get_columns/get_pk_constraint/... for a table)
@@ -60,6 +68,7 @@ AND c.relname = 'images' AND c.relkind in
 ('r', 'v', 'm', 'f', 'p')
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_columns (server_version >= 12: attgenerated; >= 10: identity via pg_sequence)
+-- compare: attname, format_type, default, attnotnull, comment, generated, identity_options
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT a.attname,
   pg_catalog.format_type(a.atttypid, a.atttypmod),
@@ -108,6 +117,7 @@ FROM pg_catalog.pg_type t
 WHERE t.typtype = 'd'
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect._load_enums(schema='*') (called by get_columns)
+-- compare
     SELECT t.typname as "name",
        -- no enum defaults in 8.4 at least
        -- t.typdefault as "default",
@@ -121,6 +131,7 @@ WHERE t.typtype = 'd'
 ORDER BY "schema", "name", e.oid
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_pk_constraint (PK_SQL, server_version >= 8.4)
+-- compare
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT a.attname
 FROM pg_attribute a JOIN (
@@ -133,6 +144,7 @@ WHERE a.attrelid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'images'
 ORDER BY k.ord
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_pk_constraint (PK_CONS_SQL)
+-- compare
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT conname
    FROM  pg_catalog.pg_constraint r
@@ -140,6 +152,7 @@ SELECT conname
    ORDER BY 1
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_foreign_keys
+-- compare
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT r.conname,
       pg_catalog.pg_get_constraintdef(r.oid, true) as condef,
@@ -155,6 +168,7 @@ WHERE r.conrelid = (SELECT oid FROM pg_catalog.pg_class WHERE relname = 'images'
 ORDER BY 1
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_indexes (server_version >= 8.5 branch, indnkeyatts for >= 11)
+-- compare
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT
     i.relname as relname,
@@ -187,6 +201,7 @@ ORDER BY
     i.relname
 -- next
 -- source: sqlalchemy/sqlalchemy lib/sqlalchemy/dialects/postgresql/base.py @ rel_1_4_54 PGDialect.get_table_comment
+-- compare
 -- psycopg2 interpolates the integer oid client-side (e.g. 16384); shown here as a subquery
 SELECT
     pgd.description as table_comment

@@ -7,15 +7,11 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 
 use super::speech::{PARAMETERS, coerce_args, speech_call};
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{
-    InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, Segment, invoke_in_place,
-};
+use crate::models::{ModelCall, ModelFunction, ModelFunctionBase, ModelRegistry, Segment};
 
 const NAME: &str = "transcribe";
 
@@ -29,7 +25,7 @@ impl Transcribe {
     }
 }
 
-impl ScalarUDFImpl for Transcribe {
+impl ModelFunction for Transcribe {
     fn name(&self) -> &str {
         NAME
     }
@@ -46,16 +42,10 @@ impl ScalarUDFImpl for Transcribe {
         Ok(DataType::Utf8)
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for Transcribe {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         speech_call(NAME, &self.0.models, args, texts)
     }

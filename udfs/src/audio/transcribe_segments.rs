@@ -8,15 +8,11 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 
 use super::speech::{PARAMETERS, coerce_args, speech_call};
 use crate::io::download::DOC_SECTION_MEDIA;
-use crate::models::{
-    InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, Segment, invoke_in_place,
-};
+use crate::models::{ModelCall, ModelFunction, ModelFunctionBase, ModelRegistry, Segment};
 
 const NAME: &str = "transcribe_segments";
 
@@ -42,7 +38,7 @@ fn item() -> Arc<Field> {
     Arc::new(Field::new("item", DataType::Struct(segment_fields()), true))
 }
 
-impl ScalarUDFImpl for TranscribeSegments {
+impl ModelFunction for TranscribeSegments {
     fn name(&self) -> &str {
         NAME
     }
@@ -59,16 +55,10 @@ impl ScalarUDFImpl for TranscribeSegments {
         Ok(DataType::List(item()))
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for TranscribeSegments {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         speech_call(NAME, &self.0.models, args, segment_lists)
     }

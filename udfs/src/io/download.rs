@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 use futures::{StreamExt, TryStreamExt, stream};
 use object_store::ObjectStoreExt;
 
-use super::StoreRegistry;
+use super::store::StoreRegistry;
 use crate::error::find_sql_error;
 use crate::error::row_error;
 use crate::on_error::OnError;

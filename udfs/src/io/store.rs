@@ -22,7 +22,7 @@ use object_store::{ClientOptions, ObjectStore};
 use tokio::runtime::Handle;
 use url::Url;
 
-use super::MediaRoots;
+use super::roots::MediaRoots;
 
 /// A location resolved to a store and a path inside it.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{ColumnarValue, Signature, Volatility};
 
-use super::ModelRegistry;
+use super::registry::ModelRegistry;
 
 /// A model function's signature (user-defined coercion, named parameters) and the engine's
 /// model registry. Two functions are equal when they share signature and registry.

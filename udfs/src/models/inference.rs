@@ -2,7 +2,7 @@
 //!
 //! A model function (`classify`, `embed_image`, `embed_text`, `transcribe`...) is a
 //! declaration: signature, return type, docs, and a [`ModelCall`] made from its constant
-//! arguments. A call is a [`ModelPass`] (the forward pass: CPU work ahead of the model in
+//! arguments ([`ModelFunction`], registered as a [`ModelUdf`](crate::model_udf::ModelUdf)). A call is a [`ModelPass`] (the forward pass: CPU work ahead of the model in
 //! [`ModelPass::prepare`], the model itself in [`ModelPass::run`]) and a [`Head`] shaping the
 //! function's column from the pass output. Calls whose passes share a [`ModelPass::key`] over
 //! the same input share one forward pass: `classify(content)` and `embed_image(content)` read
@@ -21,10 +21,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use datafusion::arrow::array::{Array, ArrayRef};
 use datafusion::arrow::compute::concat;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, Signature,
+};
 
-use super::Device;
+use super::device::Device;
 
 /// A prepared mini-batch: what `prepare` hands to `run` (a tensor, sorted texts, samples).
 pub type Prepared = Box<dyn Any + Send>;
@@ -91,47 +94,38 @@ impl fmt::Debug for ModelCall {
     }
 }
 
-/// A scalar function backed by a model.
-pub trait InferenceFunction: Send + Sync {
-    /// The call for these arguments. `args[0]` is the input column and is not read; the
-    /// others are the call's arguments (constants where the call can be planned).
+/// A model function: its declaration, as DataFusion reads it, and the call its constant
+/// arguments make. Registered through [`ModelUdf`](crate::model_udf::ModelUdf).
+pub trait ModelFunction: Send + Sync + fmt::Debug + 'static {
+    fn name(&self) -> &str;
+    fn signature(&self) -> &Signature;
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>>;
+    fn return_type(&self, arg_types: &[DataType]) -> Result<DataType>;
+    /// The output column's field; by default named after the function, of
+    /// [`return_type`](Self::return_type), nullable.
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        let types: Vec<DataType> = args
+            .arg_fields
+            .iter()
+            .map(|f| f.data_type().clone())
+            .collect();
+        Ok(Arc::new(Field::new(
+            self.name(),
+            self.return_type(&types)?,
+            true,
+        )))
+    }
+    fn documentation(&self) -> Option<&Documentation>;
+    /// The call for these arguments: the options its constant arguments set, the pass it
+    /// needs (prepare, run) and its head (postprocess). `args[0]` is the input column and
+    /// is not read; the others are constants where the call can be planned.
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall>;
-}
-
-/// `udf` as a model function, when it is one.
-pub fn as_inference(udf: &ScalarUDF) -> Option<&dyn InferenceFunction> {
-    use crate::audio::transcribe::Transcribe;
-    use crate::audio::transcribe_segments::TranscribeSegments;
-    use crate::text::embed_text::EmbedText;
-    use crate::vision::classify::Classify;
-    use crate::vision::detect_objects::DetectObjects;
-    use crate::vision::embed_image::EmbedImage;
-    let inner = udf.inner();
-    if let Some(f) = inner.downcast_ref::<Classify>() {
-        return Some(f);
-    }
-    if let Some(f) = inner.downcast_ref::<DetectObjects>() {
-        return Some(f);
-    }
-    if let Some(f) = inner.downcast_ref::<EmbedImage>() {
-        return Some(f);
-    }
-    if let Some(f) = inner.downcast_ref::<EmbedText>() {
-        return Some(f);
-    }
-    if let Some(f) = inner.downcast_ref::<Transcribe>() {
-        return Some(f);
-    }
-    if let Some(f) = inner.downcast_ref::<TranscribeSegments>() {
-        return Some(f);
-    }
-    None
 }
 
 /// Runs a model function inside its scalar call: the batch in mini-batches of the pass's
 /// batch size, one after the other. Used where no inference operator was planned.
 pub fn invoke_in_place(
-    function: &dyn InferenceFunction,
+    function: &dyn ModelFunction,
     name: &str,
     args: ScalarFunctionArgs,
 ) -> Result<ColumnarValue> {

@@ -12,7 +12,7 @@ use ort::ep::ExecutionProviderDispatch;
 use ort::session::Session;
 use ort::value::Tensor;
 
-use super::Device;
+use super::device::Device;
 
 static ENVIRONMENT: OnceLock<std::result::Result<Environment, String>> = OnceLock::new();
 

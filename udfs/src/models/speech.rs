@@ -12,8 +12,9 @@ use whisper_rs::{
     FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState,
 };
 
+use super::device::Device;
+use super::entry::ModelEntry;
 use super::inference::Stop;
-use super::{Device, ModelEntry};
 
 /// One piece of a transcript, times in seconds from the start of the audio.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@ use fastembed::{
 };
 use ort::environment::Environment;
 
-use super::Device;
-use super::ModelEntry;
+use super::device::Device;
+use super::entry::ModelEntry;
 use super::onnx::{self, intra_threads};
 
 /// Longest input in tokens; longer texts are truncated (MiniLM was trained on 256).

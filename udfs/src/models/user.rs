@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use datafusion::common::{DataFusionError, Result, plan_err};
 
+use super::entry::{DetectorSpec, ImageSpec, ModelEntry, ModelFile, ModelKind};
 use super::onnx::OnnxSession;
+use super::registry::ModelRegistry;
 use super::verify::sha256_hex;
-use super::{DetectorSpec, ImageSpec, ModelEntry, ModelFile, ModelKind, ModelRegistry};
 use crate::error::{SqlState, sql_error};
 
 /// The options `CREATE MODEL ... WITH (...)` understands.
@@ -44,36 +45,6 @@ pub struct CreateModel {
     /// `WITH (...)` options, keys lower-case.
     pub options: BTreeMap<String, String>,
     pub if_not_exists: bool,
-}
-
-/// The entries kept in `user_dir`; unreadable ones are skipped with a warning so that one bad
-/// folder cannot stop the server from starting.
-pub(super) fn load_entries(user_dir: &Path) -> Vec<ModelEntry> {
-    let Ok(folders) = std::fs::read_dir(user_dir) else {
-        return Vec::new();
-    };
-    let mut entries: Vec<ModelEntry> = folders
-        .flatten()
-        .map(|f| f.path().join("model.toml"))
-        .filter(|p| p.is_file())
-        .filter_map(|path| {
-            let entry = std::fs::read_to_string(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|text| toml::from_str::<ModelEntry>(&text).map_err(|e| e.to_string()));
-            match entry {
-                Ok(entry) => Some(ModelEntry {
-                    user: true,
-                    ..entry
-                }),
-                Err(e) => {
-                    log::warn!("skipping user model {}: {e}", path.display());
-                    None
-                }
-            }
-        })
-        .collect();
-    entries.sort_by(|a, b| a.name.cmp(&b.name));
-    entries
 }
 
 fn io_error(what: &str, path: &Path, e: std::io::Error) -> DataFusionError {

@@ -11,15 +11,12 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
-    Device, Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelKind, ModelPass,
-    ModelRegistry, PassOutput, Prepared, Stop, invoke_in_place, length_order, model_name,
-    output_as, prepared_as,
+    Device, Head, ModelCall, ModelFunction, ModelFunctionBase, ModelKind, ModelPass, ModelRegistry,
+    PassOutput, Prepared, Stop, length_order, model_name, output_as, prepared_as,
 };
 use crate::vector::{embedding_type, embeddings_array};
 
@@ -39,7 +36,7 @@ impl EmbedText {
     }
 }
 
-impl ScalarUDFImpl for EmbedText {
+impl ModelFunction for EmbedText {
     fn name(&self) -> &str {
         NAME
     }
@@ -67,16 +64,10 @@ impl ScalarUDFImpl for EmbedText {
         Ok(embedding_type(DIM))
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for EmbedText {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
         self.0

@@ -1,9 +1,10 @@
 //! One video's frames, pulled one at a time: [`FrameReader`].
 //!
 //! Frames are decoded in order (FFmpeg's frame threads on the CPU pool's core budget),
-//! converted to RGB and scaled so that the longer side is at most `max_side` by `swscale`, and
-//! sampled: with `fps`, the first frame at or after each multiple of `1 / fps` seconds; with
-//! `keyframes_only`, the decoder skips every other frame (no full decode).
+//! converted to RGB and scaled so that the longer side is at most `max_side` by `swscale`
+//! ([`super::rgb`]), and sampled: with `fps`, the first frame at or after each multiple of
+//! `1 / fps` seconds; with `keyframes_only`, the decoder skips every other frame (no full
+//! decode).
 //!
 //! Seeking: when the next sample time lies more than one and a half keyframe intervals (as
 //! seen so far) ahead, the reader seeks to the last keyframe before it instead of decoding
@@ -16,11 +17,11 @@
 use std::path::Path;
 
 use ffmpeg::codec::threading;
-use ffmpeg::format::Pixel;
-use ffmpeg::software::scaling;
 use ffmpeg::{Discard, Packet, Rational, codec, decoder, format, frame, media};
 use ffmpeg_next as ffmpeg;
 use image::RgbImage;
+
+use super::rgb::{Scaler, to_rgb};
 
 /// How frames are chosen and sized.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -43,14 +44,6 @@ pub struct VideoFrame {
     pub timestamp_s: f64,
     pub is_keyframe: bool,
     pub image: RgbImage,
-}
-
-/// A converter to RGB at the output size, remade when the decoded frames change size. It
-/// cannot move between threads, so each [`Frames`] makes its own.
-struct Scaler {
-    context: scaling::Context,
-    source: (Pixel, u32, u32),
-    target: (u32, u32),
 }
 
 /// Pulls the sampled frames of one video file.
@@ -211,7 +204,12 @@ impl FrameReader {
             return Err(format!("no frame at {at_s} s"));
         };
         self.frame = frame;
-        let image = self.to_rgb(&mut None)?;
+        let image = to_rgb(
+            &self.frame,
+            self.decoded - 1,
+            self.options.max_side,
+            &mut None,
+        )?;
         Ok(VideoFrame {
             index: (timestamp_s * self.frame_rate).round() as i64,
             timestamp_s,
@@ -384,7 +382,7 @@ impl FrameReader {
             }
             self.next_sample = (timestamp_s * fps + 1e-6).floor() as i64 + 1;
         }
-        let image = self.to_rgb(scaler)?;
+        let image = to_rgb(&self.frame, self.decoded - 1, self.options.max_side, scaler)?;
         let is_keyframe = self.frame.is_key();
         self.skip_to_next_sample(timestamp_s)?;
         Ok(Some(VideoFrame {
@@ -393,46 +391,6 @@ impl FrameReader {
             is_keyframe,
             image,
         }))
-    }
-
-    /// The decoded frame as RGB, scaled to the output size.
-    fn to_rgb(&self, scaler: &mut Option<Scaler>) -> Result<RgbImage, String> {
-        let source = (self.frame.format(), self.frame.width(), self.frame.height());
-        if scaler.as_ref().is_none_or(|s| s.source != source) {
-            let target = output_size(source.1, source.2, self.options.max_side);
-            let context = scaling::Context::get(
-                source.0,
-                source.1,
-                source.2,
-                Pixel::RGB24,
-                target.0,
-                target.1,
-                scaling::Flags::AREA,
-            )
-            .map_err(|e| format!("converting frames: {e}"))?;
-            *scaler = Some(Scaler {
-                context,
-                source,
-                target,
-            });
-        }
-        let Some(scaler) = scaler.as_mut() else {
-            return Err("converting frames: no converter".to_string());
-        };
-        let mut rgb = frame::Video::empty();
-        scaler
-            .context
-            .run(&self.frame, &mut rgb)
-            .map_err(|e| format!("converting frame {}: {e}", self.decoded - 1))?;
-        let (width, height) = scaler.target;
-        let (stride, row) = (rgb.stride(0), 3 * width as usize);
-        let data = rgb.data(0);
-        let mut pixels = Vec::with_capacity(row * height as usize);
-        for y in 0..height as usize {
-            pixels.extend_from_slice(&data[y * stride..y * stride + row]);
-        }
-        RgbImage::from_raw(width, height, pixels)
-            .ok_or_else(|| "converting frames: wrong buffer size".to_string())
     }
 }
 
@@ -460,30 +418,9 @@ impl Frames<'_> {
     }
 }
 
-/// The size of a `width` x `height` frame scaled so that its longer side is at most
-/// `max_side` (never enlarged).
-pub fn output_size(width: u32, height: u32, max_side: Option<u32>) -> (u32, u32) {
-    let longer = width.max(height);
-    match max_side {
-        Some(max) if max > 0 && longer > max => {
-            let scale = f64::from(max) / f64::from(longer);
-            let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
-            (side(width), side(height))
-        }
-        _ => (width, height),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn frames_scale_down_to_max_side_only() {
-        assert_eq!(output_size(1920, 1080, Some(416)), (416, 234));
-        assert_eq!(output_size(320, 240, Some(416)), (320, 240));
-        assert_eq!(output_size(320, 240, None), (320, 240));
-    }
 
     fn scenes() -> FrameReader {
         let path = concat!(

@@ -6,6 +6,7 @@
 //! table functions over it live in the engine crate (`video_frames`, `video_keyframes`).
 
 pub mod decode;
+mod rgb;
 pub mod video_frame_at;
 
 use std::sync::Once;

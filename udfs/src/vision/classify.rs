@@ -11,16 +11,13 @@ use datafusion::arrow::array::{ArrayRef, Float32Array, ListArray, StringArray, S
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::{Result, ScalarValue, internal_err, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, ReturnFieldArgs, Signature};
 
 use super::run::{ImageOutput, ImagePass, image_output};
 use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
-    Head, InferenceFunction, LoadedImageModel, ModelCall, ModelFunctionBase, ModelRegistry,
-    invoke_in_place, model_name,
+    Head, LoadedImageModel, ModelCall, ModelFunction, ModelFunctionBase, ModelRegistry, model_name,
 };
 use crate::on_error::OnError;
 use crate::structs::struct_array;
@@ -50,7 +47,7 @@ impl Classify {
     }
 }
 
-impl ScalarUDFImpl for Classify {
+impl ModelFunction for Classify {
     fn name(&self) -> &str {
         NAME
     }
@@ -88,16 +85,10 @@ impl ScalarUDFImpl for Classify {
         Ok(Arc::new(Field::new(NAME, data_type, true)))
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for Classify {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
         let top_k = match args.get(2) {

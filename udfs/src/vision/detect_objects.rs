@@ -13,16 +13,13 @@ use datafusion::arrow::array::{ArrayRef, Float32Array, ListArray, StringArray};
 use datafusion::arrow::buffer::{NullBuffer, OffsetBuffer};
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 
 use super::detect::{DetectPass, Detection, detect_output};
 use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
-    Head, InferenceFunction, LoadedDetector, ModelCall, ModelFunctionBase, ModelRegistry,
-    invoke_in_place, model_name,
+    Head, LoadedDetector, ModelCall, ModelFunction, ModelFunctionBase, ModelRegistry, model_name,
 };
 use crate::on_error::OnError;
 use crate::structs::struct_array;
@@ -66,7 +63,7 @@ impl DetectObjects {
     }
 }
 
-impl ScalarUDFImpl for DetectObjects {
+impl ModelFunction for DetectObjects {
     fn name(&self) -> &str {
         NAME
     }
@@ -92,16 +89,10 @@ impl ScalarUDFImpl for DetectObjects {
         Ok(DataType::List(item_field()))
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for DetectObjects {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
         let min_score = min_score(args.get(2))?;

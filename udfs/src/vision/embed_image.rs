@@ -9,17 +9,14 @@ use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature,
-};
+use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 
 use super::classify::DEFAULT_MODEL;
 use super::run::{ImagePass, image_output};
 use crate::image::coerce_image_arg;
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
-    Head, InferenceFunction, ModelCall, ModelFunctionBase, ModelRegistry, invoke_in_place,
-    l2_normalised, model_name,
+    Head, ModelCall, ModelFunction, ModelFunctionBase, ModelRegistry, l2_normalised, model_name,
 };
 use crate::on_error::OnError;
 use crate::vector::{embedding_type, embeddings_array};
@@ -41,7 +38,7 @@ impl EmbedImage {
     }
 }
 
-impl ScalarUDFImpl for EmbedImage {
+impl ModelFunction for EmbedImage {
     fn name(&self) -> &str {
         NAME
     }
@@ -63,16 +60,10 @@ impl ScalarUDFImpl for EmbedImage {
         Ok(embedding_type(FEATURES))
     }
 
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        invoke_in_place(self, NAME, args)
-    }
-
     fn documentation(&self) -> Option<&Documentation> {
         Some(&DOCUMENTATION)
     }
-}
 
-impl InferenceFunction for EmbedImage {
     fn model_call(&self, args: &[ColumnarValue]) -> Result<ModelCall> {
         let model_name = model_name(NAME, args.get(1), DEFAULT_MODEL)?;
         let on_error = OnError::from_arg(NAME, args.get(2))?;
