@@ -50,6 +50,21 @@ pub enum Command {
         /// One or more `;`-separated statements.
         sql: String,
     },
+    /// Run a cluster scheduler (Apache Ballista): it plans the queries of `serve --cluster`
+    /// and hands their tasks to executors.
+    Scheduler {
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        args: crate::cluster::SchedulerArgs,
+    },
+    /// Run a cluster executor: it runs the tasks a scheduler hands it.
+    Executor {
+        #[command(flatten)]
+        engine: EngineArgs,
+        #[command(flatten)]
+        args: crate::cluster::ExecutorArgs,
+    },
     /// Serve the bundled demo media as tables `images`, `audio`, `pdfs`, `videos` and `media`.
     Demo {
         #[arg(long, default_value = crate::config::DEFAULT_LISTEN)]
@@ -57,6 +72,9 @@ pub enum Command {
         /// The web console's address ("off": none; off too with --password).
         #[arg(long, default_value = DEFAULT_CONSOLE)]
         console: String,
+        /// Run queries over the demo's tables on this cluster scheduler.
+        #[arg(long, value_name = "df://HOST:PORT")]
+        cluster: Option<String>,
         #[command(flatten)]
         access: AccessArgs,
     },
@@ -121,6 +139,9 @@ pub struct EngineArgs {
     /// Where models run: cpu (default), or cuda in builds with the `cuda` feature.
     #[arg(long)]
     device: Option<String>,
+    /// Run queries over media tables on this cluster scheduler (`mediasql scheduler`).
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
 }
 
 impl EngineArgs {
@@ -144,6 +165,9 @@ impl EngineArgs {
         if let Some(device) = &self.device {
             config.device = mediasql_udfs::models::Device::parse(device)?;
         }
+        if let Some(cluster) = &self.cluster {
+            config.cluster = Some(cluster.clone());
+        }
         Ok(config)
     }
 }
@@ -165,13 +189,21 @@ pub async fn run(cli: Cli) -> Result<()> {
             serve(config, console).await
         }
         Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
+        Command::Scheduler { engine, args } => {
+            crate::cluster::scheduler::run(&engine.config()?, &args).await
+        }
+        Command::Executor { engine, args } => {
+            crate::cluster::executor::run(&engine.config()?, &args).await
+        }
         Command::Demo {
             listen,
             console,
+            cluster,
             access,
         } => {
             let mut config = demo_config()?;
             config.listen = listen;
+            config.cluster = cluster;
             access.apply(&mut config);
             let console =
                 (console != "off" && config.security.auth == AuthMethod::Trust).then_some(console);

@@ -88,6 +88,9 @@ pub struct Config {
     pub allow_writes: bool,
     /// Who may connect, and how.
     pub security: Security,
+    /// The cluster scheduler queries over media tables run on (`df://HOST:PORT`); None: this
+    /// process runs them.
+    pub cluster: Option<String>,
 }
 
 /// How clients authenticate.
@@ -167,6 +170,7 @@ impl Default for Config {
             media_roots: None,
             allow_writes: false,
             security: Security::default(),
+            cluster: None,
         }
     }
 }
@@ -195,6 +199,14 @@ struct ConfigFile {
     s3: HashMap<String, String>,
     #[serde(default)]
     tables: HashMap<String, HashMap<String, String>>,
+    cluster: Option<ClusterFile>,
+}
+
+/// `[cluster]`: where queries over media tables run.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterFile {
+    scheduler: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -244,6 +256,7 @@ impl Config {
             config.device = Device::parse(&device)?;
         }
         config.s3 = file.s3;
+        config.cluster = file.cluster.map(|c| c.scheduler);
         config.media_roots = file.media_roots;
         config.allow_writes = file.allow_writes;
         let security = &mut config.security;

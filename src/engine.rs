@@ -4,8 +4,10 @@
 use std::sync::Arc;
 
 use datafusion::common::{DataFusionError, Result};
-use datafusion::execution::SessionStateBuilder;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::registry::FunctionRegistry;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use mediasql_udfs::io::{MediaRoots, StoreRegistry};
@@ -49,8 +51,18 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-impl Engine {
-    /// An engine with the tables of `config` registered.
+/// What every process of a deployment builds alike from its configuration (the server, and a
+/// cluster's scheduler and executors): stores, models, functions, and the session state that
+/// plans with our rules.
+#[derive(Clone)]
+pub struct Parts {
+    pub roots: Option<Arc<MediaRoots>>,
+    pub stores: Arc<StoreRegistry>,
+    pub models: Arc<ModelRegistry>,
+    pub functions: Arc<Vec<ScalarUDF>>,
+}
+
+impl Parts {
     pub fn new(config: &Config) -> Result<Self> {
         let roots = config
             .media_roots
@@ -65,6 +77,25 @@ impl Engine {
                 .with_roots(roots.clone())
                 .with_io_runtime(io),
         );
+        let user_models = config
+            .user_models_dir
+            .clone()
+            .unwrap_or_else(|| config.models_dir.join("user"));
+        let models = Arc::new(
+            ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
+                .on_device(config.device),
+        );
+        let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
+        Ok(Self {
+            roots,
+            stores,
+            models,
+            functions: Arc::new(functions),
+        })
+    }
+
+    /// The session settings of `config`.
+    pub fn session_config(config: &Config) -> SessionConfig {
         let mut session_config = SessionConfig::new()
             // Off: ours (pgcompat::information_schema), in the catalog, answers instead.
             .with_information_schema(false)
@@ -77,34 +108,56 @@ impl Engine {
         // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);
         // without a zone DataFusion would plan it as a plain timestamp.
         session_config.options_mut().execution.time_zone = Some("UTC".into());
-        let memory = ServerMemory::new(config.memory_limit, config.query_memory_limit);
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::clone(&memory.pool))
-            .build_arc()?;
-        let user_models = config
-            .user_models_dir
-            .clone()
-            .unwrap_or_else(|| config.models_dir.join("user"));
-        let models = Arc::new(
-            ModelRegistry::with_user_dir(config.models_dir.clone(), user_models)?
-                .on_device(config.device),
-        );
-        let functions = mediasql_udfs::all_functions(Arc::clone(&stores), Arc::clone(&models));
+        session_config
+    }
+
+    /// A session state planning with our functions and rules.
+    pub fn state(&self, config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionState> {
         // The plan rules we add and remove are listed with the statement rewrites.
         let builder = SessionStateBuilder::new()
             .with_default_features()
-            .with_config(session_config)
+            .with_config(config)
             .with_runtime_env(runtime)
-            .with_analyzer_rules(rewrites::analyzer_rules(&functions))
+            .with_analyzer_rules(rewrites::analyzer_rules(&self.functions))
             .with_optimizer_rules(rewrites::logical_rules());
         let mut state = rewrites::physical_rules()
             .into_iter()
             .fold(builder, |b, rule| b.with_physical_optimizer_rule(rule))
             .build();
+        for udf in self.functions.iter() {
+            state.register_udf(Arc::new(udf.clone()))?;
+        }
         state.table_factories_mut().insert(
             "MEDIA".to_string(),
-            Arc::new(MediaTableFactory::new(Arc::clone(&stores))),
+            Arc::new(MediaTableFactory::new(Arc::clone(&self.stores))),
         );
+        Ok(state)
+    }
+}
+
+impl Engine {
+    /// An engine with the tables of `config` registered.
+    pub fn new(config: &Config) -> Result<Self> {
+        let parts = Parts::new(config)?;
+        let Parts {
+            roots,
+            stores,
+            models,
+            functions,
+        } = parts.clone();
+        let memory = ServerMemory::new(config.memory_limit, config.query_memory_limit);
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::clone(&memory.pool))
+            .build_arc()?;
+        let mut session_config = Parts::session_config(config);
+        let state = match &config.cluster {
+            None => parts.state(session_config, runtime)?,
+            Some(url) => {
+                session_config = crate::cluster::client::session_config(session_config, &parts);
+                let state = parts.state(session_config, runtime)?;
+                crate::cluster::client::state(url, state, &parts)?
+            }
+        };
         let ctx = SessionContext::new_with_state(state);
         ctx.register_udtf("read_media", Arc::new(ReadMedia::new(Arc::clone(&stores))));
         ctx.register_udtf("pdf_pages", Arc::new(PdfPages::new(Arc::clone(&stores))));
@@ -113,9 +166,6 @@ impl Engine {
         ctx.register_udtf("video_frames", frames(false));
         ctx.register_udtf("video_keyframes", frames(true));
         let rewrites = Arc::new(Rewrites::new(&functions));
-        for udf in &functions {
-            ctx.register_udf(udf.clone());
-        }
         let roles = ConfiguredRoles::new(config.security.users.keys().cloned());
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles.clone()).map_err(|e| *e)?;
         crate::pgcompat::install(&ctx, CATALOG, &functions)?;
@@ -128,7 +178,7 @@ impl Engine {
             ctx,
             parser: Arc::new(Parser::default()),
             rewrites,
-            functions: Arc::new(functions),
+            functions,
             models,
             roots,
             roles,

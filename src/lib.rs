@@ -13,10 +13,13 @@
 //!   memory pool and each session's share.
 //! - [`server`]: the pgwire front end; [`pgcompat`]: what PostgreSQL clients expect of the
 //!   catalog (our functions in `pg_proc`, `version()`, `current_setting`).
+//! - [`cluster`]: scale-out on Apache Ballista (scheduler, executors, the server's side,
+//!   the codecs our tables and operators travel with).
 //! - [`cli`] / [`config`]: the command line and `mediasql.toml`.
 
 pub mod catalog;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod copy_out;

@@ -1,6 +1,8 @@
 //! mediasql's one integration-test binary (one link): modules inside.
 //!
 //! - `cancel`: cancel, statement_timeout, disconnects and LIMIT stop model work.
+//! - `cluster`: a scheduler and two executors (processes): the media .slt files give the
+//!   same results there; a query survives a killed executor.
 //! - `statements`: a statement is parsed once; EXPLAIN VERBOSE names the rewrites.
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
 //!   protocol with text results; `extended`: extended protocol with binary results).
@@ -14,6 +16,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cancel;
+mod cluster;
 mod common;
 mod console;
 mod demo;

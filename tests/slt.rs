@@ -96,7 +96,7 @@ fn tag_count(tag: &str) -> u64 {
 }
 
 /// The engine in this process.
-pub struct InProcess(Session);
+pub struct InProcess(pub Session);
 
 #[async_trait]
 impl AsyncDB for InProcess {
@@ -224,7 +224,7 @@ fn slt_files() -> Vec<PathBuf> {
 
 /// Compares whole rows with whitespace collapsed, so that the indented continuation lines of
 /// multi-line cells (EXPLAIN plans) compare as written.
-fn rows_validator(
+pub fn rows_validator(
     normalizer: sqllogictest::Normalizer,
     actual: &[Vec<String>],
     expected: &[String],
@@ -237,7 +237,7 @@ fn rows_validator(
     actual == expected
 }
 
-fn accept_any_types(_: &Vec<DefaultColumnType>, _: &Vec<DefaultColumnType>) -> bool {
+pub fn accept_any_types(_: &Vec<DefaultColumnType>, _: &Vec<DefaultColumnType>) -> bool {
     true
 }
 
@@ -307,7 +307,7 @@ async fn sql_logic_tests() {
     );
 }
 
-fn report(
+pub fn report(
     name: &str,
     mode: &str,
     result: Result<(), sqllogictest::TestError>,

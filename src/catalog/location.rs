@@ -37,6 +37,17 @@ impl KindFilter {
         }
     }
 
+    /// The name [`KindFilter::parse`] reads back.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::Image => "image",
+            Self::Audio => "audio",
+            Self::Video => "video",
+            Self::Pdf => "pdf",
+        }
+    }
+
     fn extensions(self) -> &'static [&'static str] {
         match self {
             Self::Any => &[],
@@ -76,10 +87,13 @@ pub struct MediaLocation {
     local_roots: Option<Arc<MediaRoots>>,
     /// Whether the location is on the local file system.
     local: bool,
+    /// The store settings it was parsed with (over the registry's), to parse it again in
+    /// another process.
+    store_options: HashMap<String, String>,
 }
 
 /// One listed file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaFile {
     /// The path shown to users (and accepted by `download`).
     pub path: String,
@@ -121,7 +135,18 @@ impl MediaLocation {
             kind,
             local_roots,
             local: resolved.root == "file://",
+            store_options: options.clone(),
         })
+    }
+
+    /// Which files it holds, by kind.
+    pub fn kind(&self) -> KindFilter {
+        self.kind
+    }
+
+    /// The store settings it was parsed with.
+    pub fn store_options(&self) -> &HashMap<String, String> {
+        &self.store_options
     }
 
     /// Whether the location is on the local file system: its listed paths can be opened in

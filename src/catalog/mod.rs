@@ -3,7 +3,8 @@
 //! - [`location`]: parse a location, list its files.
 //! - [`schema`]: the columns every media table has.
 //! - [`table::MediaTable`]: the `TableProvider` (filter, projection and limit pushdown).
-//! - [`scan::MediaScanExec`]: the physical scan reading headers or bodies as needed.
+//! - [`scan::MediaScanExec`]: the physical scan reading headers or bodies as needed, of the
+//!   files its input lists ([`file_list`]: a plan, so that a cluster can split it).
 //! - [`probe`] / [`audio_header`] / [`video_header`]: facts from headers without decoding.
 //! - [`factory`]: `CREATE EXTERNAL TABLE ... STORED AS MEDIA`; [`read_media`]: the table function.
 //! - [`pdf_pages`]: the pages of a location's PDFs as rows (a view over the media table).
@@ -12,6 +13,8 @@
 
 pub mod audio_header;
 pub mod factory;
+pub mod file_list;
+mod file_reader;
 pub mod frame_batches;
 pub mod location;
 pub mod pdf_pages;

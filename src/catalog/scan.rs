@@ -6,9 +6,10 @@
 //!   asked for). EXPLAIN shows which (`reads=`).
 //! - **Ordering**: within a partition, rows follow the file order handed over at planning
 //!   (sorted by path for complete listings); no output ordering is declared.
-//! - **Partitioning**: files are split into up to `target_partitions` contiguous ranges
-//!   (`UnknownPartitioning`); each partition reads with at most `max_in_flight` requests in
-//!   flight, in order.
+//! - **Partitioning**: its input's: the file list ([`super::file_list`]), split at planning
+//!   into up to `target_partitions` contiguous runs of about equal bytes
+//!   (`UnknownPartitioning`); each partition reads its run with at most `max_in_flight`
+//!   requests in flight, in order.
 //! - **Memory**: a batch closes at `batch_bytes` of bodies or the session batch size, whichever
 //!   comes first. Body bytes are reserved in DataFusion's memory pool before each read, and
 //!   held until the batch after the one they were emitted in is requested; a query over the
@@ -26,23 +27,22 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{Result, exec_err, internal_err};
+use datafusion::common::{DataFusionError, Result, internal_err};
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
-use datafusion::physical_plan::metrics::{
-    BaselineMetrics, Count, ExecutionPlanMetricsSet, MetricBuilder, MetricsSet,
-};
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PhysicalExpr, PlanProperties,
 };
 use futures::{StreamExt, TryStreamExt, stream};
-use object_store::{ObjectStore, ObjectStoreExt};
 
+use super::file_list::{file_list_exec, files_of};
+use super::file_reader::{FileReader, FileRow, ScanMetrics};
 use super::location::{MediaFile, MediaLocation};
-use super::probe::{self, Probe};
+use super::probe::Probe;
 use super::schema::{col, listing_batch, media_schema};
 use crate::exec::progress::Progress;
 
@@ -100,11 +100,20 @@ impl fmt::Display for ReadLevel {
     }
 }
 
+/// What a scan's listing was: the files it found, the filters and limit applied to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub file_count: usize,
+    pub filters: Vec<String>,
+    pub limit: Option<usize>,
+}
+
 /// The physical scan of a media table. See the module documentation.
 #[derive(Debug)]
 pub struct MediaScanExec {
     location: Arc<MediaLocation>,
-    partitions: Vec<Arc<[MediaFile]>>,
+    /// The files to read, one row each ([`super::file_list`]).
+    input: Arc<dyn ExecutionPlan>,
     file_count: usize,
     projection: Vec<usize>,
     schema: SchemaRef,
@@ -117,54 +126,81 @@ pub struct MediaScanExec {
 }
 
 impl MediaScanExec {
-    pub fn try_new(
+    /// A scan of `files`, split into up to `target_partitions` partitions by bytes.
+    pub fn for_files(
         location: Arc<MediaLocation>,
-        files: Vec<MediaFile>,
+        files: &[MediaFile],
         projection: Vec<usize>,
         target_partitions: usize,
         options: ScanOptions,
         filters: Vec<String>,
         limit: Option<usize>,
     ) -> Result<Self> {
+        let input = file_list_exec(files, target_partitions)?;
+        let listed = Listed {
+            file_count: files.len(),
+            filters,
+            limit,
+        };
+        Self::try_new(location, input, listed, projection, options)
+    }
+
+    /// A scan reading the files `input` lists (rows of [`super::file_list`]).
+    pub fn try_new(
+        location: Arc<MediaLocation>,
+        input: Arc<dyn ExecutionPlan>,
+        listed: Listed,
+        projection: Vec<usize>,
+        options: ScanOptions,
+    ) -> Result<Self> {
         let schema = Arc::new(media_schema().project(&projection)?);
-        let file_count = files.len();
-        let partitions = split_contiguous(files, target_partitions.max(1));
+        let partitions = input.properties().output_partitioning().partition_count();
         let properties = PlanProperties::new(
             EquivalenceProperties::new(Arc::clone(&schema)),
-            Partitioning::UnknownPartitioning(partitions.len()),
+            Partitioning::UnknownPartitioning(partitions),
             EmissionType::Incremental,
             Boundedness::Bounded,
         );
         Ok(Self {
             location,
-            partitions,
-            file_count,
+            input,
+            file_count: listed.file_count,
             reads: ReadLevel::for_projection(&projection),
             projection,
             schema,
             options,
-            filters,
-            limit,
+            filters: listed.filters,
+            limit: listed.limit,
             metrics: ExecutionPlanMetricsSet::new(),
             properties: Arc::new(properties),
         })
+    }
+
+    pub fn location(&self) -> &Arc<MediaLocation> {
+        &self.location
+    }
+
+    pub fn projection(&self) -> &[usize] {
+        &self.projection
+    }
+
+    pub fn options(&self) -> ScanOptions {
+        self.options
+    }
+
+    /// What the listing was: shown by EXPLAIN, carried to other processes with the plan.
+    pub fn listed(&self) -> Listed {
+        Listed {
+            file_count: self.file_count,
+            filters: self.filters.clone(),
+            limit: self.limit,
+        }
     }
 
     /// What the scan reads of each file.
     pub fn reads(&self) -> ReadLevel {
         self.reads
     }
-}
-
-fn split_contiguous(files: Vec<MediaFile>, parts: usize) -> Vec<Arc<[MediaFile]>> {
-    if files.is_empty() {
-        return vec![Arc::from(Vec::new())];
-    }
-    let per_part = files.len().div_ceil(parts);
-    files
-        .chunks(per_part)
-        .map(|chunk| Arc::from(chunk.to_vec()))
-        .collect()
 }
 
 impl DisplayAs for MediaScanExec {
@@ -212,7 +248,15 @@ impl ExecutionPlan for MediaScanExec {
     }
 
     fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
-        vec![]
+        vec![&self.input]
+    }
+
+    fn benefits_from_input_partitioning(&self) -> Vec<bool> {
+        vec![false]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
     }
 
     fn apply_expressions(
@@ -226,10 +270,17 @@ impl ExecutionPlan for MediaScanExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        if !children.is_empty() {
-            return internal_err!("MediaScanExec has no children");
-        }
-        Ok(self)
+        let [input] = children.as_slice() else {
+            return internal_err!("MediaScanExec has one child, got {}", children.len());
+        };
+        let scan = Self::try_new(
+            Arc::clone(&self.location),
+            Arc::clone(input),
+            self.listed(),
+            self.projection.clone(),
+            self.options,
+        )?;
+        Ok(Arc::new(scan))
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
@@ -241,9 +292,7 @@ impl ExecutionPlan for MediaScanExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let Some(files) = self.partitions.get(partition) else {
-            return internal_err!("MediaScanExec: no partition {partition}");
-        };
+        let files = self.input.execute(partition, Arc::clone(&context))?;
         let reservation = Arc::new(
             MemoryConsumer::new(format!("MediaScanExec[{partition}]"))
                 .register(context.memory_pool()),
@@ -254,15 +303,22 @@ impl ExecutionPlan for MediaScanExec {
             reservation: Arc::clone(&reservation),
             metrics: ScanMetrics::new(&self.metrics, partition),
         };
-        let files = Arc::clone(files);
-        if let Some(progress) = Progress::of(&context) {
-            progress.listed(files.len());
-        }
-        let rows = stream::iter(0..files.len())
-            .map(move |i| {
+        let progress = Progress::of(&context);
+        let files = files
+            .map(move |batch| {
+                let files = files_of(&batch?)?;
+                if let Some(progress) = &progress {
+                    progress.listed(files.len());
+                }
+                Ok::<_, DataFusionError>(stream::iter(
+                    files.into_iter().map(Ok::<_, DataFusionError>),
+                ))
+            })
+            .try_flatten();
+        let rows = files
+            .map(move |file| {
                 let reader = reader.clone();
-                let file = files[i].clone();
-                async move { reader.read(file).await }
+                async move { reader.read(file?).await }
             })
             .buffered(self.options.max_in_flight.max(1));
         let batcher = Batcher {
@@ -297,125 +353,6 @@ impl ExecutionPlan for MediaScanExec {
             Arc::clone(&self.schema),
             batches,
         )))
-    }
-}
-
-/// Counters shown by EXPLAIN ANALYZE.
-#[derive(Debug, Clone)]
-struct ScanMetrics {
-    header_reads: Count,
-    body_reads: Count,
-    bytes_read: Count,
-}
-
-impl ScanMetrics {
-    fn new(metrics: &ExecutionPlanMetricsSet, partition: usize) -> Self {
-        Self {
-            header_reads: MetricBuilder::new(metrics).counter("header_reads", partition),
-            body_reads: MetricBuilder::new(metrics).counter("body_reads", partition),
-            bytes_read: MetricBuilder::new(metrics).counter("bytes_read", partition),
-        }
-    }
-}
-
-/// One file, read as far as the scan needs.
-struct FileRow {
-    file: MediaFile,
-    probe: Probe,
-    content: Option<Bytes>,
-}
-
-#[derive(Clone)]
-struct FileReader {
-    store: Arc<dyn ObjectStore>,
-    reads: ReadLevel,
-    reservation: Arc<MemoryReservation>,
-    metrics: ScanMetrics,
-}
-
-impl FileReader {
-    async fn read(&self, file: MediaFile) -> Result<FileRow> {
-        let size = file.meta.size;
-        let (probe, content) = match self.reads {
-            ReadLevel::None => (Probe::default(), None),
-            ReadLevel::Header { pdf_bodies } => (self.probe_header(&file, pdf_bodies).await?, None),
-            ReadLevel::Body => {
-                let body = self.body(&file, true).await?;
-                let mut probe = probe::probe(&body, size);
-                if probe.kind == Some("pdf") {
-                    probe.pages = probe::pdf_pages(&body);
-                }
-                (probe, Some(body))
-            }
-        };
-        Ok(FileRow {
-            file,
-            probe,
-            content,
-        })
-    }
-
-    async fn probe_header(&self, file: &MediaFile, pdf_bodies: bool) -> Result<Probe> {
-        let size = file.meta.size;
-        let mut header = self.range(file, 0, probe::HEADER_BYTES.min(size)).await?;
-        let mut probe = probe::probe(&header, size);
-        match probe::needs_more(&header, size) {
-            // A video whose `moov` box lies past the header: read that box.
-            Some(more) if probe.kind == Some("video") => {
-                let len = more.len.min(size - more.start);
-                let moov = self.range(file, more.start, len).await?;
-                probe::probe_video(&mut probe, &moov);
-            }
-            Some(more) if more.start == 0 => {
-                header = self.range(file, 0, more.len).await?;
-                probe = probe::probe(&header, size);
-            }
-            Some(more) => {
-                let len = more.len.min(size - more.start);
-                let after = self.range(file, more.start, len).await?;
-                probe::probe_after_id3(&mut probe, &after, more.start, size);
-            }
-            None => {}
-        }
-        if pdf_bodies && probe.kind == Some("pdf") {
-            let body = self.body(file, false).await?;
-            probe.pages = probe::pdf_pages(&body);
-        }
-        Ok(probe)
-    }
-
-    /// Reads `len` bytes at `start`; the bytes are reserved only while probing.
-    async fn range(&self, file: &MediaFile, start: u64, len: u64) -> Result<Bytes> {
-        if len == 0 {
-            return Ok(Bytes::new());
-        }
-        let reserved = usize::try_from(len).unwrap_or(usize::MAX);
-        self.reservation.try_grow(reserved)?;
-        let read = self
-            .store
-            .get_range(&file.meta.location, start..start + len)
-            .await;
-        self.reservation.shrink(reserved);
-        self.metrics.header_reads.add(1);
-        self.metrics.bytes_read.add(reserved);
-        read.or_else(|e| exec_err!("MediaScanExec: reading '{}': {e}", file.path))
-    }
-
-    /// Reads a whole file. When `keep` the reservation stays until the batch is released.
-    async fn body(&self, file: &MediaFile, keep: bool) -> Result<Bytes> {
-        let reserved = usize::try_from(file.meta.size).unwrap_or(usize::MAX);
-        self.reservation.try_grow(reserved)?;
-        let read = async {
-            let result = self.store.get(&file.meta.location).await?;
-            result.bytes().await
-        }
-        .await;
-        if !keep || read.is_err() {
-            self.reservation.shrink(reserved);
-        }
-        self.metrics.body_reads.add(1);
-        self.metrics.bytes_read.add(reserved);
-        read.or_else(|e| exec_err!("MediaScanExec: reading '{}': {e}", file.path))
     }
 }
 

@@ -39,6 +39,10 @@ impl MediaTable {
         &self.location
     }
 
+    pub fn options(&self) -> ScanOptions {
+        self.options
+    }
+
     /// Lists the files matching `predicate`, stopping after `limit` matches.
     async fn list(
         &self,
@@ -116,9 +120,9 @@ impl TableProvider for MediaTable {
             .cloned()
             .unwrap_or_else(|| (0..media_schema().fields().len()).collect());
         let target_partitions = state.config().target_partitions();
-        Ok(Arc::new(MediaScanExec::try_new(
+        Ok(Arc::new(MediaScanExec::for_files(
             Arc::clone(&self.location),
-            files,
+            &files,
             projection,
             target_partitions,
             self.options,

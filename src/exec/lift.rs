@@ -408,3 +408,50 @@ fn replace(expr: &Arc<dyn PhysicalExpr>, columns: &Columns) -> Result<Arc<dyn Ph
         )
         .map(|t| t.data)
 }
+
+/// An [`InferenceExec`] over `input` answering `calls` (each with its output column's name),
+/// as [`LiftModelCalls`] made it: how a plan received from another process is rebuilt, with
+/// this process's models. All calls must share one forward pass.
+pub fn inference_exec(
+    input: Arc<dyn ExecutionPlan>,
+    calls: Vec<(Arc<dyn PhysicalExpr>, String)>,
+    batching: Batching,
+) -> Result<InferenceExec> {
+    let schema = input.schema();
+    let mut group: Option<Group> = None;
+    let mut answered = Vec::with_capacity(calls.len());
+    for (expr, name) in calls {
+        let Some(lifted) = lifted_call(&expr, &schema) else {
+            return plan_err!("InferenceExec: '{expr}' is not a model function call");
+        };
+        match &group {
+            Some(g) if !g.serves(&lifted) => {
+                return plan_err!("InferenceExec: '{expr}' needs a forward pass of its own");
+            }
+            Some(_) => {}
+            None => {
+                group = Some(Group {
+                    pass: lifted.call.pass.key(),
+                    input: Arc::clone(&lifted.input),
+                    paths: lifted.paths.clone(),
+                    calls: Vec::new(),
+                });
+            }
+        }
+        let field = Arc::new(lifted.field.as_ref().clone().with_name(&name));
+        answered.push((lifted, field));
+    }
+    let (Some(group), Some((first, _))) = (group, answered.first()) else {
+        return plan_err!("InferenceExec without model calls");
+    };
+    let pass = Arc::clone(&first.call.pass);
+    let calls = answered
+        .into_iter()
+        .map(|(lifted, field)| InferenceCall {
+            expr: lifted.expr,
+            field,
+            head: lifted.call.head,
+        })
+        .collect();
+    InferenceExec::try_new(input, pass, group.input, group.paths, calls, batching)
+}

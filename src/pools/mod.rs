@@ -198,7 +198,7 @@ fn lower_to_idle(name: &str) {
 fn lower_to_idle(_name: &str) {}
 
 fn cores() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    mediasql_udfs::cores()
 }
 
 static CPU: LazyLock<Pool> = LazyLock::new(|| Pool::new("mediasql-cpu", cores(), Priority::Idle));

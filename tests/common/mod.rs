@@ -55,7 +55,7 @@ pub fn wait_for_port(port: u16, what: &str) {
 }
 
 /// A child process killed when dropped.
-struct Service(Child);
+pub struct Service(pub Child);
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -127,7 +127,7 @@ impl TestEnv {
         env
     }
 
-    fn s3_options(&self) -> HashMap<String, String> {
+    pub fn s3_options(&self) -> HashMap<String, String> {
         [
             ("aws.endpoint", self.s3_endpoint.as_str()),
             ("aws.access_key_id", "test"),

@@ -23,7 +23,21 @@ pub mod vector;
 pub mod video;
 pub mod vision;
 
-use std::sync::Arc;
+static CORES: OnceLock<usize> = OnceLock::new();
+
+/// The cores this process may use: the machine's, or what [`limit_cores`] set (a cluster
+/// executor given `--threads`). Models' threads, decoders' threads and the pools follow it.
+pub fn cores() -> usize {
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Limits the cores this process uses to `n` (at least 1); only before anything asked
+/// [`cores`]. Returns false when it was too late.
+pub fn limit_cores(n: usize) -> bool {
+    CORES.set(n.max(1)).is_ok()
+}
+
+use std::sync::{Arc, OnceLock};
 
 use bytes::function::BytesFunction;
 use datafusion::logical_expr::ScalarUDF;

@@ -54,6 +54,19 @@ impl Sourced {
     }
 }
 
+/// Whether `udf` is the sourced form of a function (it takes the rows' paths last).
+pub fn is_sourced(udf: &ScalarUDF) -> bool {
+    udf.inner().downcast_ref::<Sourced>().is_some() || as_model_udf(udf).is_some_and(|m| m.is_sourced())
+}
+
+/// The sourced form of `udf`: a model function's own, any other wrapped in [`Sourced`].
+pub fn sourced_form(udf: &ScalarUDF) -> ScalarUDF {
+    match as_model_udf(udf) {
+        Some(model) => model.sourced(),
+        None => ScalarUDF::new_from_impl(Sourced::new(Arc::new(udf.clone()))),
+    }
+}
+
 /// All but the last element (the path).
 fn original<T>(items: &[T]) -> &[T] {
     items.split_last().map_or(items, |(_, rest)| rest)
@@ -159,10 +172,7 @@ impl NameSourceFiles {
         let Expr::ScalarFunction(call) = &expr else {
             return Transformed::no(expr);
         };
-        let model = as_model_udf(&call.func);
-        let wrapped = call.func.inner().downcast_ref::<Sourced>().is_some()
-            || model.is_some_and(|m| m.is_sourced());
-        if wrapped || !self.ours.contains(call.func.name()) {
+        if is_sourced(&call.func) || !self.ours.contains(call.func.name()) {
             return Transformed::no(expr);
         }
         let Some(Expr::Column(content)) = call.args.first() else {
@@ -174,12 +184,7 @@ impl NameSourceFiles {
         let path = Expr::Column(Column::new(content.relation.clone(), PATH));
         let mut args = call.args.clone();
         args.push(path);
-        let func = match model {
-            Some(model) => Arc::new(model.sourced()),
-            None => Arc::new(ScalarUDF::new_from_impl(Sourced::new(Arc::clone(
-                &call.func,
-            )))),
-        };
+        let func = Arc::new(sourced_form(&call.func));
         Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(func, args)))
     }
 }

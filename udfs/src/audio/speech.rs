@@ -162,7 +162,7 @@ impl ModelPass for SpeechPass {
 
 /// Clips transcribed at once: one whisper state per core.
 fn max_states() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::cores()
 }
 
 /// The segments of every row, rows running in parallel on the model's states, the cores

@@ -95,7 +95,7 @@ impl std::fmt::Debug for OnnxSession {
 
 /// Threads one model call may use: the machine's cores.
 pub(crate) fn intra_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    crate::cores()
 }
 
 impl OnnxSession {

@@ -100,7 +100,7 @@ impl FrameReader {
             .ok_or_else(|| "no video stream".to_string())?;
         let mut context = codec::context::Context::from_parameters(stream.parameters())
             .map_err(|e| format!("video stream: {e}"))?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = crate::cores();
         context.set_threading(threading::Config {
             kind: threading::Type::Frame,
             count: threads,

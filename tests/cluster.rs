@@ -1,0 +1,225 @@
+//! A cluster on loopback: `mediasql scheduler` and two `mediasql executor`s, processes of
+//! their own with one thread each. The .slt files that read media give the same results
+//! there as in-process (their EXPLAIN records, which show this process's plans, are marked
+//! `skipif cluster`), and a query whose executor is killed mid-way still returns every row.
+
+use std::io::Write;
+use std::net::TcpListener as StdListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use mediasql::Engine;
+use mediasql::config::Config;
+use sqllogictest::{AsyncDB, DBOutput, DefaultColumnType, Runner};
+
+use crate::common::{Service, TestEnv, busy_cpu, fixtures, free_port, temp_dir, wait_for_port};
+use crate::slt::{InProcess, SqlError};
+
+/// The .slt files run on the cluster: those reading media through media tables.
+const FILES: [&str; 6] = [
+    "images.slt",
+    "inference.slt",
+    "media_listing.slt",
+    "on_error.slt",
+    "pdf.slt",
+    "s3.slt",
+];
+
+/// A scheduler and executors, killed when dropped.
+pub struct Cluster {
+    _scheduler: Service,
+    executors: Vec<Option<Service>>,
+    pub url: String,
+    config: PathBuf,
+}
+
+/// A port `p` with `p + 1` free too (an executor's task and result ports).
+fn free_port_pair() -> u16 {
+    loop {
+        let port = free_port();
+        if port < u16::MAX && StdListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
+}
+
+fn mediasql(args: &[&str], log: &Path) -> Service {
+    let log = std::fs::File::create(log).expect("log file");
+    let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start mediasql");
+    Service(child)
+}
+
+impl Cluster {
+    /// Starts a scheduler and `executors` executors reading S3 from `env`.
+    pub fn start(env: &TestEnv, executors: usize) -> Self {
+        let dir = temp_dir("cluster");
+        let config = dir.join("mediasql.toml");
+        let mut file = std::fs::File::create(&config).unwrap();
+        writeln!(file, "[s3]").unwrap();
+        for (key, value) in env.s3_options() {
+            writeln!(file, "\"{key}\" = \"{value}\"").unwrap();
+        }
+        let config_arg = config.to_string_lossy().to_string();
+        let port = free_port();
+        let url = format!("df://127.0.0.1:{port}");
+        let scheduler = mediasql(
+            &[
+                "scheduler",
+                "--config",
+                &config_arg,
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--executor-timeout-s",
+                "5",
+            ],
+            &dir.join("scheduler.log"),
+        );
+        wait_for_port(port, "mediasql scheduler");
+        let mut cluster = Self {
+            _scheduler: scheduler,
+            executors: Vec::new(),
+            url,
+            config,
+        };
+        for i in 0..executors {
+            let port = free_port_pair();
+            let executor = mediasql(
+                &[
+                    "executor",
+                    "--config",
+                    &config_arg,
+                    "--scheduler",
+                    &cluster.url,
+                    "--listen",
+                    &format!("127.0.0.1:{port}"),
+                    "--threads",
+                    "1",
+                ],
+                &dir.join(format!("executor-{i}.log")),
+            );
+            wait_for_port(port, "mediasql executor");
+            wait_for_port(port + 1, "mediasql executor's results");
+            cluster.executors.push(Some(executor));
+        }
+        cluster
+    }
+
+    /// An engine whose media queries run on this cluster.
+    pub fn engine(&self, env: &TestEnv) -> Engine {
+        let mut config = Config::from_file(&self.config).unwrap();
+        config.cluster = Some(self.url.clone());
+        config.target_partitions = Some(4);
+        config.s3 = env.s3_options();
+        Engine::new(&config).expect("cluster engine")
+    }
+
+    /// SIGKILL to executor `i`.
+    pub fn kill_executor(&mut self, i: usize) {
+        if let Some(mut executor) = self.executors[i].take() {
+            executor.0.kill().unwrap();
+            executor.0.wait().unwrap();
+        }
+    }
+}
+
+/// A session of an engine running on the cluster.
+struct OnCluster(InProcess);
+
+#[async_trait]
+impl AsyncDB for OnCluster {
+    type Error = SqlError;
+    type ColumnType = DefaultColumnType;
+
+    async fn run(&mut self, sql: &str) -> Result<DBOutput<Self::ColumnType>, Self::Error> {
+        self.0.run(sql).await
+    }
+
+    async fn shutdown(&mut self) {}
+
+    fn engine_name(&self) -> &str {
+        "cluster"
+    }
+
+    fn error_sql_state(err: &Self::Error) -> Option<String> {
+        Some(err.code().to_string())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_slt_files_give_the_same_results_on_a_cluster() {
+    let _shared = busy_cpu().await;
+    let env = TestEnv::start().await;
+    let cluster = Cluster::start(&env, 2);
+    let mut failures = Vec::new();
+    for name in FILES {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("sql-tests")
+            .join(name);
+        let engine = cluster.engine(&env);
+        let mut runner = Runner::new(move || {
+            let session = engine.session();
+            async move { Ok(OnCluster(InProcess(session))) }
+        });
+        runner.with_column_validator(crate::slt::accept_any_types);
+        runner.with_validator(crate::slt::rows_validator);
+        let result = runner.run_file_async(&file).await;
+        crate::slt::report(name, "cluster", result, &mut failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} slt file(s) failed on the cluster:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// `n` copies of the coffee photo in a new directory.
+fn coffee_photos(n: usize) -> PathBuf {
+    let dir = temp_dir("coffee-photos");
+    let photo = fixtures().join("images/coffee.jpg");
+    for i in 0..n {
+        std::fs::copy(&photo, dir.join(format!("coffee-{i:04}.jpg"))).unwrap();
+    }
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_survives_an_executor_killed_mid_way() {
+    let _shared = busy_cpu().await;
+    let env = TestEnv::start().await;
+    let mut cluster = Cluster::start(&env, 2);
+    let photos = coffee_photos(240);
+    let engine = cluster.engine(&env);
+    let sql = format!(
+        "SELECT classify(content)['label'] AS label, count(*) AS n \
+         FROM read_media('{}') GROUP BY 1",
+        photos.display()
+    );
+    let session = engine.session();
+    let query = tokio::spawn(async move {
+        let mut db = InProcess(session);
+        db.run(&sql).await
+    });
+    // Both executors are classifying by now (240 photos take each several seconds).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!query.is_finished(), "the query ended before the kill");
+    cluster.kill_executor(0);
+    let result = tokio::time::timeout(Duration::from_secs(180), query)
+        .await
+        .expect("the query finished after the kill")
+        .unwrap();
+    match result {
+        Ok(DBOutput::Rows { rows, .. }) => {
+            assert_eq!(rows, vec![vec!["espresso".to_string(), "240".to_string()]]);
+        }
+        other => panic!("expected the full count, got {other:?}"),
+    }
+}
