@@ -196,7 +196,7 @@ async fn a_query_survives_an_executor_killed_mid_way() {
     let _shared = busy_cpu().await;
     let env = TestEnv::start().await;
     let mut cluster = Cluster::start(&env, 2);
-    let photos = coffee_photos(240);
+    let photos = coffee_photos(1500);
     let engine = cluster.engine(&env);
     let sql = format!(
         "SELECT classify(content)['label'] AS label, count(*) AS n \
@@ -208,9 +208,12 @@ async fn a_query_survives_an_executor_killed_mid_way() {
         let mut db = InProcess(session);
         db.run(&sql).await
     });
-    // Both executors are classifying by now (240 photos take each several seconds).
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert!(!query.is_finished(), "the query ended before the kill");
+    // Both executors are classifying by now (1,500 photos take them several seconds).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    if query.is_finished() {
+        let early = query.await.unwrap();
+        panic!("the query ended before the kill: {:?}", early.err());
+    }
     cluster.kill_executor(0);
     let result = tokio::time::timeout(Duration::from_secs(180), query)
         .await
@@ -218,8 +221,9 @@ async fn a_query_survives_an_executor_killed_mid_way() {
         .unwrap();
     match result {
         Ok(DBOutput::Rows { rows, .. }) => {
-            assert_eq!(rows, vec![vec!["espresso".to_string(), "240".to_string()]]);
+            assert_eq!(rows, vec![vec!["espresso".to_string(), "1500".to_string()]]);
         }
-        other => panic!("expected the full count, got {other:?}"),
+        Ok(_) => panic!("expected rows"),
+        Err(e) => panic!("expected the full count, got {e}"),
     }
 }

@@ -255,9 +255,6 @@ impl ExecutionPlan for MediaScanExec {
         vec![false]
     }
 
-    fn maintains_input_order(&self) -> Vec<bool> {
-        vec![true]
-    }
 
     fn apply_expressions(
         &self,

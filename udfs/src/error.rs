@@ -96,7 +96,7 @@ pub fn sql_error(state: SqlState, message: impl Into<String>) -> DataFusionError
 /// A media function that failed on one row of its input: shown as `function: path: cause`
 /// when the row's file is known, else `function: row N: cause` (N counts from 0 within the
 /// batch the function was given).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RowError {
     pub function: String,
     pub row: usize,
@@ -110,6 +110,13 @@ impl fmt::Display for RowError {
             Some(path) => write!(f, "{}: {path}: {}", self.function, self.cause),
             None => write!(f, "{}: row {}: {}", self.function, self.row, self.cause),
         }
+    }
+}
+
+/// As shown: a cluster's scheduler reports a failed task's error by its debug form.
+impl fmt::Debug for RowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
