@@ -18,12 +18,15 @@ use crate::common::{Service, TestEnv, busy_cpu, fixtures, free_port, temp_dir, w
 use crate::slt::{InProcess, SqlError};
 
 /// The .slt files run on the cluster: those reading media through media tables.
-const FILES: [&str; 6] = [
+const FILES: [&str; 9] = [
+    "audio.slt",
+    "detect.slt",
     "images.slt",
     "inference.slt",
     "media_listing.slt",
     "on_error.slt",
     "pdf.slt",
+    "probe.slt",
     "s3.slt",
 ];
 
