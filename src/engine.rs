@@ -35,6 +35,7 @@ pub const SCHEMA: &str = "public";
 #[derive(Clone)]
 pub struct Engine {
     ctx: SessionContext,
+    parts: Parts,
     parser: Arc<Parser>,
     rewrites: Arc<Rewrites>,
     functions: Arc<Vec<ScalarUDF>>,
@@ -153,7 +154,12 @@ impl Engine {
         let state = match &config.cluster {
             None => parts.state(session_config, runtime)?,
             Some(url) => {
-                session_config = crate::cluster::client::session_config(session_config, &parts);
+                if config.target_partitions.is_none() {
+                    // The server does not know the executors' slots: Ballista's default.
+                    session_config = session_config
+                        .with_target_partitions(crate::cluster::DEFAULT_PARTITIONS.max(default_partitions()));
+                }
+                session_config = crate::cluster::client::session_config(session_config);
                 let state = parts.state(session_config, runtime)?;
                 crate::cluster::client::state(url, state, &parts)?
             }
@@ -176,6 +182,7 @@ impl Engine {
         }
         Ok(Self {
             ctx,
+            parts: parts.clone(),
             parser: Arc::new(Parser::default()),
             rewrites,
             functions,
@@ -232,6 +239,11 @@ impl Engine {
     /// How many query strings the engine's sessions have parsed (each once).
     pub fn statements_parsed(&self) -> u64 {
         self.parser.tokenized()
+    }
+
+    /// Its stores, models and functions.
+    pub fn parts(&self) -> &Parts {
+        &self.parts
     }
 
     /// The shared context (tables registered here are seen by every session).

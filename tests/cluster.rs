@@ -18,7 +18,7 @@ use crate::common::{Service, TestEnv, busy_cpu, fixtures, free_port, temp_dir, w
 use crate::slt::{InProcess, SqlError};
 
 /// The .slt files run on the cluster: those reading media through media tables.
-const FILES: [&str; 9] = [
+const FILES: [&str; 10] = [
     "audio.slt",
     "detect.slt",
     "images.slt",
@@ -28,6 +28,7 @@ const FILES: [&str; 9] = [
     "pdf.slt",
     "probe.slt",
     "s3.slt",
+    "video.slt",
 ];
 
 /// A scheduler and executors, killed when dropped.
@@ -229,4 +230,38 @@ async fn a_query_survives_an_executor_killed_mid_way() {
         Ok(_) => panic!("expected rows"),
         Err(e) => panic!("expected the full count, got {e}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_query_frees_the_executors() {
+    let _shared = busy_cpu().await;
+    let env = TestEnv::start().await;
+    let cluster = Cluster::start(&env, 2);
+    let photos = coffee_photos(3000);
+    let engine = cluster.engine(&env);
+    let mut db = InProcess(engine.session());
+    db.run("SET statement_timeout = 2000").await.unwrap();
+    let heavy = format!(
+        "SELECT count(classify(content)) FROM read_media('{}')",
+        photos.display()
+    );
+    let started = std::time::Instant::now();
+    let err = db.run(&heavy).await.err().expect("the query timed out");
+    assert_eq!(err.code(), "57014", "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The job was cancelled on the cluster: its tasks no longer hold the executors' slots,
+    // so a small query runs at once (the rest of the heavy one would hold them ~15 s).
+    db.run("SET statement_timeout = 0").await.unwrap();
+    let small = "SELECT classify(content)['label'] FROM read_media('sql-tests/fixtures/images/coffee.jpg')";
+    let started = std::time::Instant::now();
+    match db.run(small).await {
+        Ok(DBOutput::Rows { rows, .. }) => assert_eq!(rows, vec![vec!["espresso".to_string()]]),
+        Ok(_) => panic!("expected rows"),
+        Err(e) => panic!("the small query failed: {e}"),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "the executors were still busy: {:?}",
+        started.elapsed()
+    );
 }

@@ -73,31 +73,8 @@ impl VideoFrames {
         }
     }
 
-    fn usage(&self) -> &'static str {
-        if self.keyframes_only {
-            "(location [, max_side] [, on_error])"
-        } else {
-            "(location [, fps] [, max_side] [, on_error])"
-        }
-    }
-}
-
-/// A constant number argument (NULL for none).
-fn number_arg(function: &str, name: &str, expr: &Expr) -> Result<Option<f64>> {
-    let Expr::Literal(value, _) = expr else {
-        return plan_err!("{function}: {name} must be a constant number, got {expr}");
-    };
-    if value.is_null() {
-        return Ok(None);
-    }
-    match value.cast_to(&DataType::Float64)? {
-        ScalarValue::Float64(Some(v)) if v > 0.0 && v.is_finite() => Ok(Some(v)),
-        _ => plan_err!("{function}: {name} must be a positive number, got {value}"),
-    }
-}
-
-impl TableFunctionImpl for VideoFrames {
-    fn call(&self, args: &[Expr]) -> Result<Arc<dyn TableProvider>> {
+    /// The table of a call with `args` (constants).
+    pub fn table(&self, args: &[Expr]) -> Result<Arc<dyn TableProvider>> {
         let name = self.name();
         let numbers = if self.keyframes_only { 1 } else { 2 };
         let (Some(location), true) = (args.first(), args.len() <= 2 + numbers) else {
@@ -125,6 +102,7 @@ impl TableFunctionImpl for VideoFrames {
         let kind = std::collections::HashMap::from([("kind".to_string(), "video".to_string())]);
         let table = media_table(&location, &kind, &self.stores)?;
         Ok(Arc::new(VideoFramesTable {
+            args: args.to_vec(),
             name,
             local: table.location().is_local(),
             table: Arc::new(table),
@@ -132,11 +110,48 @@ impl TableFunctionImpl for VideoFrames {
             on_error,
         }))
     }
+
+    fn usage(&self) -> &'static str {
+        if self.keyframes_only {
+            "(location [, max_side] [, on_error])"
+        } else {
+            "(location [, fps] [, max_side] [, on_error])"
+        }
+    }
+}
+
+/// A constant number argument (NULL for none).
+fn number_arg(function: &str, name: &str, expr: &Expr) -> Result<Option<f64>> {
+    let Expr::Literal(value, _) = expr else {
+        return plan_err!("{function}: {name} must be a constant number, got {expr}");
+    };
+    if value.is_null() {
+        return Ok(None);
+    }
+    match value.cast_to(&DataType::Float64)? {
+        ScalarValue::Float64(Some(v)) if v > 0.0 && v.is_finite() => Ok(Some(v)),
+        _ => plan_err!("{function}: {name} must be a positive number, got {value}"),
+    }
+}
+
+impl TableFunctionImpl for VideoFrames {
+    fn call(&self, args: &[Expr]) -> Result<Arc<dyn TableProvider>> {
+        self.table(args)
+    }
+}
+
+/// The function and arguments of a `video_frames` / `video_keyframes` table: whether it
+/// takes keyframes only, and the call's constant arguments.
+pub fn frames_call(table: &dyn TableProvider) -> Option<(bool, &[Expr])> {
+    let frames = table.downcast_ref::<VideoFramesTable>()?;
+    Some((frames.options.keyframes_only, &frames.args))
 }
 
 /// The frames of a location's videos, as a table.
 #[derive(Debug)]
 struct VideoFramesTable {
+    /// The call's arguments (constants), to make the table again in another process.
+    args: Vec<Expr>,
     name: &'static str,
     table: Arc<dyn TableProvider>,
     /// Local files are opened by path, not read by the scan.
@@ -209,6 +224,25 @@ pub struct VideoFramesExec {
 }
 
 impl VideoFramesExec {
+    /// What it decodes: its function's name, the frame options, what a bad file does.
+    pub fn parts(&self) -> (&'static str, FrameOptions, OnError) {
+        (self.name, self.options, self.on_error)
+    }
+
+    /// The operator of `parts` over `input` (a plan received from another process).
+    pub fn from_parts(
+        input: Arc<dyn ExecutionPlan>,
+        keyframes_only: bool,
+        options: FrameOptions,
+        on_error: OnError,
+    ) -> Self {
+        let name = match keyframes_only {
+            true => "video_keyframes",
+            false => "video_frames",
+        };
+        Self::new(name, input, options, on_error)
+    }
+
     fn new(
         name: &'static str,
         input: Arc<dyn ExecutionPlan>,

@@ -29,21 +29,22 @@ use datafusion_proto::protobuf::LogicalPlanNode;
 
 use super::job::ClusterJobExec;
 use crate::catalog::MediaTable;
+use crate::catalog::video_frames::frames_call;
 use crate::engine::Parts;
 
-/// The server's settings for a cluster: Ballista's, with our codecs.
-pub fn session_config(config: SessionConfig, parts: &Parts) -> SessionConfig {
+/// The server's settings for a cluster: Ballista's.
+pub fn session_config(config: SessionConfig) -> SessionConfig {
     super::cluster_config(config)
-        .with_ballista_logical_extension_codec(super::logical_codec(parts))
-        .with_ballista_physical_extension_codec(super::physical_codec(parts))
 }
 
-/// `state` planning media queries on the scheduler at `url`.
+/// `state` planning media queries on the scheduler at `url`. (The server only encodes plans:
+/// its codec needs no functions to look up.)
 pub fn state(url: &str, state: SessionState, parts: &Parts) -> Result<SessionState> {
     let (host, port) = super::parse_address(url)?;
+    let codec = super::logical_codec(parts, &state);
     let planner = ClusterPlanner {
         scheduler: format!("http://{host}:{port}"),
-        codec: super::logical_codec(parts),
+        codec,
     };
     Ok(SessionStateBuilder::new_from_existing(state)
         .with_query_planner(Arc::new(planner))
@@ -101,7 +102,8 @@ fn reads_media(plan: &LogicalPlan) -> Result<bool> {
     let mut found = false;
     plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node
-            && source_as_provider(&scan.source).is_ok_and(|p| p.is::<MediaTable>())
+            && source_as_provider(&scan.source)
+                .is_ok_and(|p| p.is::<MediaTable>() || frames_call(p.as_ref()).is_some())
         {
             found = true;
             return Ok(TreeNodeRecursion::Stop);

@@ -8,6 +8,7 @@
 //! rows' paths last, `mediasql_udfs::sourced`) carries one marker byte so that the receiver
 //! builds that form and not the plain one.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,19 +37,19 @@ const SOURCED: &[u8] = b"sourced";
 #[derive(Clone)]
 pub struct CodecContext {
     pub stores: Arc<StoreRegistry>,
-    pub functions: Arc<Vec<ScalarUDF>>,
+    /// Every function the server plans with, by name.
+    pub functions: Arc<HashMap<String, Arc<ScalarUDF>>>,
 }
 
 impl CodecContext {
     fn decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
         let udf = self
             .functions
-            .iter()
-            .find(|f| f.name() == name)
+            .get(name)
             .ok_or_else(|| plan_datafusion_err!("function {name} is not in this mediasql build"))?;
         match buf == SOURCED {
             true => Ok(Arc::new(sourced_form(udf))),
-            false => Ok(Arc::new(udf.clone())),
+            false => Ok(Arc::clone(udf)),
         }
     }
 }

@@ -59,12 +59,9 @@ pub async fn run(config: &Config, args: &ExecutorArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&work_dir)?;
     let work_dir = work_dir.to_string_lossy().to_string();
-    let parts = Parts::new(config)?;
+    let (parts, functions) = super::server_parts(config)?;
     let base = super::cluster_config(Parts::session_config(config));
-    let registry = {
-        let runtime = RuntimeEnvBuilder::new().build_arc()?;
-        BallistaFunctionRegistry::from(&parts.state(base.clone(), runtime)?)
-    };
+    let registry = BallistaFunctionRegistry::from(&functions);
     let temp_dir = work_dir.clone();
     let runtime_producer = move |_: &SessionConfig| -> Result<Arc<RuntimeEnv>> {
         RuntimeEnvBuilder::new()
@@ -89,8 +86,8 @@ pub async fn run(config: &Config, args: &ExecutorArgs) -> Result<()> {
         override_function_registry: Some(Arc::new(registry)),
         override_runtime_producer: Some(Arc::new(runtime_producer)),
         override_config_producer: Some(Arc::new(move || base.clone())),
-        override_logical_codec: Some(super::logical_codec(&parts)),
-        override_physical_codec: Some(super::physical_codec(&parts)),
+        override_logical_codec: Some(super::logical_codec(&parts, &functions)),
+        override_physical_codec: Some(super::physical_codec(&parts, &functions)),
         ..ExecutorProcessConfig::default()
     };
     log::warn!(

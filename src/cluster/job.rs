@@ -136,8 +136,8 @@ impl Drop for Guarded {
     }
 }
 
-/// Cancels `job` on the scheduler; waits a few seconds for its id when the scheduler is
-/// still planning it (the id comes with the job's first status).
+/// Cancels `job` on the scheduler; waits a few seconds for its id when it is still being
+/// submitted.
 async fn cancel(job: Arc<Job>, scheduler: String) {
     let deadline = Instant::now() + Duration::from_secs(10);
     let id = loop {

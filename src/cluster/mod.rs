@@ -21,40 +21,84 @@ pub mod scheduler;
 pub use executor::ExecutorArgs;
 pub use scheduler::SchedulerArgs;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use ballista_core::extension::SessionConfigExt;
 use datafusion::common::{DataFusionError, Result};
+use datafusion::execution::SessionState;
+use datafusion::execution::registry::FunctionRegistry;
+use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionConfig;
 
-use crate::engine::Parts;
+use crate::config::Config;
+use crate::engine::{Engine, Parts};
 use codec::{CodecContext, MediaLogicalCodec, MediaPhysicalCodec};
 
 /// gRPC messages (plans, task definitions) up to this size: Ballista's 16 MiB default is
 /// too small for the file lists of large tables.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
-/// Our settings plus Ballista's, with the adaptive planner off (see the module docs).
+/// Partitions of a query on a cluster unless configured (`target_partitions`): the server
+/// does not know how many slots the executors have; Ballista's own default.
+pub const DEFAULT_PARTITIONS: usize = 16;
+
+/// Our settings plus Ballista's, with the adaptive planner off (see the module docs), and
+/// the client polling for its job's status (every 50 ms): that way it knows the job's id
+/// from the start, to cancel it (pushed statuses give it only when the job ends).
 pub fn cluster_config(config: SessionConfig) -> SessionConfig {
     config
         .upgrade_for_ballista()
         .with_ballista_adaptive_query_planner(false)
         .with_ballista_grpc_client_max_message_size(MAX_MESSAGE_BYTES)
+        .set_bool("ballista.client.pull", true)
 }
 
-fn codec_context(parts: &Parts) -> CodecContext {
+/// What a scheduler or an executor shares with the server: its parts (stores, models, our
+/// functions) and a session state holding every function the server plans with (ours, the
+/// PostgreSQL catalog's and compatibility functions, DataFusion's), which plans name.
+pub fn server_parts(config: &Config) -> Result<(Parts, SessionState)> {
+    let mut local = config.clone();
+    local.cluster = None;
+    local.tables.clear();
+    let engine = Engine::new(&local)?;
+    Ok((engine.parts().clone(), engine.context().state()))
+}
+
+/// Registers in `state` the functions of `from` it lacks.
+fn add_functions(state: &mut SessionState, from: &SessionState) -> Result<()> {
+    for udf in from.scalar_functions().values() {
+        if !state.scalar_functions().contains_key(udf.name()) {
+            state.register_udf(Arc::clone(udf))?;
+        }
+    }
+    for udaf in from.aggregate_functions().values() {
+        if !state.aggregate_functions().contains_key(udaf.name()) {
+            state.register_udaf(Arc::clone(udaf))?;
+        }
+    }
+    for udwf in from.window_functions().values() {
+        if !state.window_functions().contains_key(udwf.name()) {
+            state.register_udwf(Arc::clone(udwf))?;
+        }
+    }
+    Ok(())
+}
+
+fn codec_context(parts: &Parts, functions: &SessionState) -> CodecContext {
+    let by_name: HashMap<String, Arc<ScalarUDF>> = functions.scalar_functions().clone();
     CodecContext {
         stores: Arc::clone(&parts.stores),
-        functions: Arc::clone(&parts.functions),
+        functions: Arc::new(by_name),
     }
 }
 
-fn logical_codec(parts: &Parts) -> Arc<MediaLogicalCodec> {
-    Arc::new(MediaLogicalCodec::new(codec_context(parts)))
+fn logical_codec(parts: &Parts, functions: &SessionState) -> Arc<MediaLogicalCodec> {
+    Arc::new(MediaLogicalCodec::new(codec_context(parts, functions)))
 }
 
-fn physical_codec(parts: &Parts) -> Arc<MediaPhysicalCodec> {
-    Arc::new(MediaPhysicalCodec::new(codec_context(parts)))
+fn physical_codec(parts: &Parts, functions: &SessionState) -> Arc<MediaPhysicalCodec> {
+    Arc::new(MediaPhysicalCodec::new(codec_context(parts, functions)))
 }
 
 /// `df://HOST:PORT` (or `HOST:PORT`) as host and port.

@@ -10,14 +10,20 @@
 //!   model functions in them by name), their column names and its batching; the receiver
 //!   finds the model pass again as `LiftModelCalls` did.
 //! - `PassExec`: what it does to batches.
+//! - `video_frames(...)` / `video_keyframes(...)`: the call's constant arguments (the table
+//!   is made again by calling the function); `VideoFramesExec`: its frame options.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::TableProvider;
-use datafusion::common::{DataFusionError, Result, internal_datafusion_err, plan_err};
+use datafusion::common::{
+    DataFusionError, Result, ScalarValue, internal_datafusion_err, plan_err,
+};
+use datafusion::logical_expr::Expr;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use datafusion_proto::physical_plan::{
@@ -28,7 +34,11 @@ use prost::Message;
 use serde::{Deserialize, Serialize};
 
 use super::codec::CodecContext;
+use mediasql_udfs::on_error::OnError;
+use mediasql_udfs::video::decode::FrameOptions;
+
 use crate::catalog::scan::{Listed, MediaScanExec};
+use crate::catalog::video_frames::{VideoFrames, VideoFramesExec, frames_call};
 use crate::catalog::{KindFilter, MediaLocation, MediaTable, ScanOptions};
 use crate::exec::{Batching, InferenceExec, Pass, PassExec, inference_exec};
 
@@ -79,9 +89,46 @@ impl From<&Scan> for ScanOptions {
     }
 }
 
+/// A constant argument of a table function call.
+#[derive(Debug, Serialize, Deserialize)]
+enum Arg {
+    Text(String),
+    Number(f64),
+    Null,
+}
+
+impl Arg {
+    fn of(expr: &Expr) -> Result<Self> {
+        let Expr::Literal(value, _) = expr else {
+            return plan_err!("a table function argument that is not a constant: {expr}");
+        };
+        if value.is_null() {
+            return Ok(Self::Null);
+        }
+        if let Some(text) = value.try_as_str().flatten() {
+            return Ok(Self::Text(text.to_string()));
+        }
+        match value.cast_to(&DataType::Float64)? {
+            ScalarValue::Float64(Some(v)) => Ok(Self::Number(v)),
+            other => plan_err!("a table function argument of an unexpected type: {other}"),
+        }
+    }
+
+    fn expr(&self) -> Expr {
+        let value = match self {
+            Self::Text(text) => ScalarValue::Utf8(Some(text.clone())),
+            Self::Number(v) => ScalarValue::Float64(Some(*v)),
+            Self::Null => ScalarValue::Null,
+        };
+        Expr::Literal(value, None)
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 enum Table {
     Media { location: Location, scan: Scan },
+    /// `video_frames(...)` / `video_keyframes(...)`, made again from the call.
+    Frames { keyframes_only: bool, args: Vec<Arg> },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -104,6 +151,12 @@ enum Node {
     Pass {
         ungathered: bool,
     },
+    Frames {
+        keyframes_only: bool,
+        fps: Option<f64>,
+        max_side: Option<u32>,
+        on_error_null: bool,
+    },
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -116,12 +169,18 @@ fn from_json<'a, T: Deserialize<'a>>(what: &str, buf: &'a [u8]) -> Result<T> {
 
 /// Our table as data; None when it is not one of ours.
 pub fn encode_table(table: &dyn TableProvider) -> Result<Option<Vec<u8>>> {
-    let Some(media) = table.downcast_ref::<MediaTable>() else {
+    let spec = if let Some(media) = table.downcast_ref::<MediaTable>() {
+        Table::Media {
+            location: Location::of(media.location()),
+            scan: media.options().into(),
+        }
+    } else if let Some((keyframes_only, args)) = frames_call(table) {
+        Table::Frames {
+            keyframes_only,
+            args: args.iter().map(Arg::of).collect::<Result<_>>()?,
+        }
+    } else {
         return Ok(None);
-    };
-    let spec = Table::Media {
-        location: Location::of(media.location()),
-        scan: media.options().into(),
     };
     to_json(&spec).map(Some)
 }
@@ -132,6 +191,13 @@ pub fn decode_table(buf: &[u8], context: &CodecContext) -> Result<Arc<dyn TableP
             location.open(context)?,
             (&scan).into(),
         ))),
+        Table::Frames {
+            keyframes_only,
+            args,
+        } => {
+            let args: Vec<Expr> = args.iter().map(Arg::expr).collect();
+            VideoFrames::new(Arc::clone(&context.stores), keyframes_only).table(&args)
+        }
     }
 }
 
@@ -209,6 +275,14 @@ pub fn encode_exec(node: &dyn ExecutionPlan, exprs: &ExprEncoder) -> Result<Opti
         Node::Pass {
             ungathered: pass.pass() == Pass::Ungathered,
         }
+    } else if let Some(frames) = node.downcast_ref::<VideoFramesExec>() {
+        let (_, options, on_error) = frames.parts();
+        Node::Frames {
+            keyframes_only: options.keyframes_only,
+            fps: options.fps,
+            max_side: options.max_side,
+            on_error_null: on_error == OnError::Null,
+        }
     } else {
         return Ok(None);
     };
@@ -271,6 +345,28 @@ pub fn decode_exec(
                 false => Pass::YieldEvery,
             };
             Arc::new(PassExec::new(input, pass))
+        }
+        Node::Frames {
+            keyframes_only,
+            fps,
+            max_side,
+            on_error_null,
+        } => {
+            let options = FrameOptions {
+                fps,
+                max_side,
+                keyframes_only,
+            };
+            let on_error = match on_error_null {
+                true => OnError::Null,
+                false => OnError::Raise,
+            };
+            Arc::new(VideoFramesExec::from_parts(
+                input,
+                keyframes_only,
+                options,
+                on_error,
+            ))
         }
     })
 }

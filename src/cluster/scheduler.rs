@@ -41,12 +41,15 @@ pub async fn run(config: &Config, args: &SchedulerArgs) -> Result<()> {
     let address: SocketAddr = args.listen.parse().map_err(|e| {
         DataFusionError::Configuration(format!("--listen '{}': {e}", args.listen))
     })?;
-    let parts = Parts::new(config)?;
+    let (parts, functions) = super::server_parts(config)?;
+    let functions = Arc::new(functions);
     let base = super::cluster_config(Parts::session_config(config));
     let runtime = RuntimeEnvBuilder::new().build_arc()?;
-    let builder_parts = parts.clone();
+    let (builder_parts, builder_functions) = (parts.clone(), Arc::clone(&functions));
     let session_builder = move |session: SessionConfig| {
-        builder_parts.state(session, Arc::clone(&runtime))
+        let mut state = builder_parts.state(session, Arc::clone(&runtime))?;
+        super::add_functions(&mut state, &builder_functions)?;
+        Ok(state)
     };
     let config_producer = move || base.clone();
     let message_bytes = u32::try_from(super::MAX_MESSAGE_BYTES).unwrap_or(u32::MAX);
@@ -68,8 +71,8 @@ pub async fn run(config: &Config, args: &SchedulerArgs) -> Result<()> {
         grpc_client_max_message_size: message_bytes,
         override_session_builder: Some(Arc::new(session_builder)),
         override_config_producer: Some(Arc::new(config_producer)),
-        override_logical_codec: Some(super::logical_codec(&parts)),
-        override_physical_codec: Some(super::physical_codec(&parts)),
+        override_logical_codec: Some(super::logical_codec(&parts, &functions)),
+        override_physical_codec: Some(super::physical_codec(&parts, &functions)),
         ..SchedulerConfig::default()
     };
     let cluster = BallistaCluster::new_from_config(&scheduler)

@@ -69,6 +69,18 @@ impl AnalyzerRule for CheckedArithmetic {
     }
 }
 
+/// The checked functions by their PostgreSQL names (`int2pl` ... `int8mul`), registered so
+/// that a plan naming them can be read back (a cluster's scheduler and executors look
+/// functions up by name).
+pub fn checked_functions() -> Vec<ScalarUDF> {
+    let types = [DataType::Int16, DataType::Int32, DataType::Int64];
+    let ops = [Operator::Plus, Operator::Minus, Operator::Multiply];
+    types
+        .iter()
+        .flat_map(|t| ops.iter().map(move |op| ScalarUDF::new_from_impl(CheckedOp::new(*op, t))))
+        .collect()
+}
+
 /// `e` as a checked call where it is integer `+`, `-` or `*`.
 fn checked(e: Expr, schema: &DFSchema) -> Result<Transformed<Expr>> {
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &e else {

@@ -120,6 +120,9 @@ pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Resul
         ctx.register_udf(udf);
     }
     ctx.register_udf(functions::to_regtype());
+    for udf in checked_arithmetic::checked_functions() {
+        ctx.register_udf(udf);
+    }
     for name in ["has_function_privilege", "has_column_privilege"] {
         ctx.register_udf(create_has_privilege_udf(name));
     }
