@@ -56,14 +56,14 @@ pub enum Command {
         #[command(flatten)]
         engine: EngineArgs,
         #[command(flatten)]
-        args: crate::cluster::SchedulerArgs,
+        args: crate::cluster::scheduler::SchedulerArgs,
     },
     /// Run a cluster executor: it runs the tasks a scheduler hands it.
     Executor {
         #[command(flatten)]
         engine: EngineArgs,
         #[command(flatten)]
-        args: crate::cluster::ExecutorArgs,
+        args: crate::cluster::executor::ExecutorArgs,
     },
     /// Serve the bundled demo media as tables `images`, `audio`, `pdfs`, `videos` and `media`.
     Demo {
@@ -172,6 +172,18 @@ impl EngineArgs {
     }
 }
 
+/// What a cluster process shares with the servers it serves: an engine as theirs is made.
+fn server_functions(config: &Config) -> Result<crate::cluster::ServerFunctions> {
+    let mut local = config.clone();
+    local.cluster = None;
+    local.tables.clear();
+    let engine = Engine::new(&local)?;
+    Ok(crate::cluster::ServerFunctions {
+        parts: engine.parts().clone(),
+        state: engine.context().state(),
+    })
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
@@ -190,10 +202,15 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
         Command::Scheduler { engine, args } => {
-            crate::cluster::scheduler::run(&engine.config()?, &args).await
+            let config = engine.config()?;
+            let server = server_functions(&config)?;
+            crate::cluster::scheduler::run(&config, &args, server).await
         }
         Command::Executor { engine, args } => {
-            crate::cluster::executor::run(&engine.config()?, &args).await
+            args.limit_cores();
+            let config = engine.config()?;
+            let server = server_functions(&config)?;
+            crate::cluster::executor::run(&config, &args, server).await
         }
         Command::Demo {
             listen,

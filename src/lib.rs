@@ -30,6 +30,7 @@ pub mod file_access;
 pub mod interrupt;
 pub mod memory;
 pub mod named_args;
+pub mod parts;
 pub mod pgcompat;
 pub mod pools;
 pub mod server;

@@ -252,7 +252,8 @@ async fn a_timed_out_query_frees_the_executors() {
     // The job was cancelled on the cluster: its tasks no longer hold the executors' slots,
     // so a small query runs at once (the rest of the heavy one would hold them ~15 s).
     db.run("SET statement_timeout = 0").await.unwrap();
-    let small = "SELECT classify(content)['label'] FROM read_media('sql-tests/fixtures/images/coffee.jpg')";
+    let small =
+        "SELECT classify(content)['label'] FROM read_media('sql-tests/fixtures/images/coffee.jpg')";
     let started = std::time::Instant::now();
     match db.run(small).await {
         Ok(DBOutput::Rows { rows, .. }) => assert_eq!(rows, vec![vec!["espresso".to_string()]]),

@@ -92,7 +92,9 @@ fn file_list_batch(files: &[MediaFile]) -> Result<RecordBatch> {
     let sizes = files
         .iter()
         .map(|f| i64::try_from(f.meta.size).unwrap_or(i64::MAX));
-    let modified = files.iter().map(|f| f.meta.last_modified.timestamp_micros());
+    let modified = files
+        .iter()
+        .map(|f| f.meta.last_modified.timestamp_micros());
     Ok(RecordBatch::try_new(
         file_list_schema(),
         vec![
@@ -159,7 +161,7 @@ mod tests {
                 last_modified: chrono::DateTime::from_timestamp_micros(1_700_000_000_123_456)
                     .unwrap(),
                 size,
-                e_tag: (size % 2 == 0).then(|| format!("etag-{name}")),
+                e_tag: size.is_multiple_of(2).then(|| format!("etag-{name}")),
                 version: None,
             },
         }

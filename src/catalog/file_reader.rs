@@ -1,6 +1,7 @@
 //! Reading one file of a media scan: as far as the scan needs (nothing, a header, the body),
 //! with the bytes reserved in the memory pool and counted in the scan's metrics.
 
+use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,7 +12,43 @@ use object_store::{ObjectStore, ObjectStoreExt};
 
 use super::location::MediaFile;
 use super::probe::{self, Probe};
-use super::scan::ReadLevel;
+use super::schema::col;
+
+/// How much of each file a scan reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadLevel {
+    /// Listing only.
+    None,
+    /// The first bytes, to sniff and probe; PDF bodies too when `pdf_bodies`.
+    Header { pdf_bodies: bool },
+    /// Whole files.
+    Body,
+}
+
+impl ReadLevel {
+    pub fn for_projection(projection: &[usize]) -> Self {
+        if projection.contains(&col::CONTENT) {
+            Self::Body
+        } else if projection.iter().any(|c| !col::LISTING.contains(c)) {
+            Self::Header {
+                pdf_bodies: projection.contains(&col::PAGES),
+            }
+        } else {
+            Self::None
+        }
+    }
+}
+
+impl fmt::Display for ReadLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::None => "none",
+            Self::Header { pdf_bodies: false } => "header",
+            Self::Header { pdf_bodies: true } => "header+pdf-body",
+            Self::Body => "body",
+        })
+    }
+}
 
 /// Counters shown by EXPLAIN ANALYZE.
 #[derive(Debug, Clone)]
@@ -131,4 +168,3 @@ impl FileReader {
         read.or_else(|e| exec_err!("MediaScanExec: reading '{}': {e}", file.path))
     }
 }
-

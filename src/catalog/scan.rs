@@ -40,6 +40,7 @@ use datafusion::physical_plan::{
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::file_list::{file_list_exec, files_of};
+pub use super::file_reader::ReadLevel;
 use super::file_reader::{FileReader, FileRow, ScanMetrics};
 use super::location::{MediaFile, MediaLocation};
 use super::probe::Probe;
@@ -61,42 +62,6 @@ impl Default for ScanOptions {
             batch_bytes: 32 * 1024 * 1024,
             max_in_flight: 8,
         }
-    }
-}
-
-/// How much of each file a scan reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadLevel {
-    /// Listing only.
-    None,
-    /// The first bytes, to sniff and probe; PDF bodies too when `pdf_bodies`.
-    Header { pdf_bodies: bool },
-    /// Whole files.
-    Body,
-}
-
-impl ReadLevel {
-    fn for_projection(projection: &[usize]) -> Self {
-        if projection.contains(&col::CONTENT) {
-            Self::Body
-        } else if projection.iter().any(|c| !col::LISTING.contains(c)) {
-            Self::Header {
-                pdf_bodies: projection.contains(&col::PAGES),
-            }
-        } else {
-            Self::None
-        }
-    }
-}
-
-impl fmt::Display for ReadLevel {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::None => "none",
-            Self::Header { pdf_bodies: false } => "header",
-            Self::Header { pdf_bodies: true } => "header+pdf-body",
-            Self::Body => "body",
-        })
     }
 }
 
@@ -254,7 +219,6 @@ impl ExecutionPlan for MediaScanExec {
     fn benefits_from_input_partitioning(&self) -> Vec<bool> {
         vec![false]
     }
-
 
     fn apply_expressions(
         &self,

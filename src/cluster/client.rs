@@ -30,7 +30,7 @@ use datafusion_proto::protobuf::LogicalPlanNode;
 use super::job::ClusterJobExec;
 use crate::catalog::MediaTable;
 use crate::catalog::video_frames::frames_call;
-use crate::engine::Parts;
+use crate::parts::Parts;
 
 /// The server's settings for a cluster: Ballista's.
 pub fn session_config(config: SessionConfig) -> SessionConfig {
@@ -92,7 +92,10 @@ impl QueryPlanner for ClusterPlanner {
                 Arc::clone(analyze.schema.inner()),
                 analyze.verbose,
             )),
-            _ => Arc::new(ClusterJobExec::new(job(plan.clone()), self.scheduler.clone())),
+            _ => Arc::new(ClusterJobExec::new(
+                job(plan.clone()),
+                self.scheduler.clone(),
+            )),
         })
     }
 }

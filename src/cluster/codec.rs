@@ -8,55 +8,29 @@
 //! rows' paths last, `mediasql_udfs::sourced`) carries one marker byte so that the receiver
 //! builds that form and not the plain one.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use ballista_core::serde::{BallistaLogicalExtensionCodec, BallistaPhysicalExtensionCodec};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableProvider;
-use datafusion::common::{Result, TableReference, plan_datafusion_err};
+use datafusion::common::{Result, TableReference};
 use datafusion::datasource::file_format::FileFormatFactory;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::{Extension, LogicalPlan, ScalarUDF};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConverterExtension};
-use mediasql_udfs::io::StoreRegistry;
-use mediasql_udfs::sourced::{is_sourced, sourced_form};
+use mediasql_udfs::sourced::is_sourced;
 
-use super::nodes;
+use super::nodes::{self, CodecContext};
 
 /// The first byte of our payloads.
 const OURS: u8 = 0;
-/// The function-definition bytes of a sourced function.
-const SOURCED: &[u8] = b"sourced";
-
-/// What the codecs need to rebuild our nodes: the stores to reopen locations, our functions
-/// to resolve their sourced forms.
-#[derive(Clone)]
-pub struct CodecContext {
-    pub stores: Arc<StoreRegistry>,
-    /// Every function the server plans with, by name.
-    pub functions: Arc<HashMap<String, Arc<ScalarUDF>>>,
-}
-
-impl CodecContext {
-    fn decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        let udf = self
-            .functions
-            .get(name)
-            .ok_or_else(|| plan_datafusion_err!("function {name} is not in this mediasql build"))?;
-        match buf == SOURCED {
-            true => Ok(Arc::new(sourced_form(udf))),
-            false => Ok(Arc::clone(udf)),
-        }
-    }
-}
 
 fn encode_udf(udf: &ScalarUDF, buf: &mut Vec<u8>) {
     if is_sourced(udf) {
-        buf.extend_from_slice(SOURCED);
+        buf.extend_from_slice(nodes::SOURCED_MARK);
     }
 }
 
@@ -130,7 +104,9 @@ impl LogicalExtensionCodec for MediaLogicalCodec {
                 buf.extend(payload);
                 Ok(())
             }
-            None => self.ballista.try_encode_table_provider(table_ref, node, buf),
+            None => self
+                .ballista
+                .try_encode_table_provider(table_ref, node, buf),
         }
     }
 

@@ -19,7 +19,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 
 use crate::config::Config;
-use crate::engine::Parts;
+use crate::parts::Parts;
 
 /// `mediasql executor`'s flags.
 #[derive(Debug, Args)]
@@ -43,11 +43,25 @@ pub struct ExecutorArgs {
     work_dir: Option<std::path::PathBuf>,
 }
 
-/// Runs the executor until the process is stopped or the scheduler is gone.
-pub async fn run(config: &Config, args: &ExecutorArgs) -> Result<()> {
-    if let Some(threads) = args.threads {
-        mediasql_udfs::limit_cores(threads);
+impl ExecutorArgs {
+    /// Applies `--threads` to this process (before anything sized itself by the cores).
+    pub fn limit_cores(&self) {
+        if let Some(threads) = self.threads {
+            mediasql_udfs::limit_cores(threads);
+        }
     }
+}
+
+/// Runs the executor until the process is stopped or the scheduler is gone.
+pub async fn run(
+    config: &Config,
+    args: &ExecutorArgs,
+    server: super::ServerFunctions,
+) -> Result<()> {
+    let super::ServerFunctions {
+        parts,
+        state: functions,
+    } = server;
     let (scheduler_host, scheduler_port) = super::parse_address(&args.scheduler)?;
     let (host, grpc_port) = super::parse_address(&args.listen)?;
     let flight_port = grpc_port.checked_add(1).ok_or_else(|| {
@@ -59,7 +73,6 @@ pub async fn run(config: &Config, args: &ExecutorArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&work_dir)?;
     let work_dir = work_dir.to_string_lossy().to_string();
-    let (parts, functions) = super::server_parts(config)?;
     let base = super::cluster_config(Parts::session_config(config));
     let registry = BallistaFunctionRegistry::from(&functions);
     let temp_dir = work_dir.clone();

@@ -113,7 +113,10 @@ struct Guarded {
 impl Stream for Guarded {
     type Item = Result<RecordBatch>;
 
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Self::Item>> {
         let next = self.rows.poll_next_unpin(cx);
         if let Poll::Ready(None | Some(Err(_))) = &next {
             self.finished = true;

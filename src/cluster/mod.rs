@@ -18,9 +18,6 @@ pub mod job;
 mod nodes;
 pub mod scheduler;
 
-pub use executor::ExecutorArgs;
-pub use scheduler::SchedulerArgs;
-
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -31,9 +28,9 @@ use datafusion::execution::registry::FunctionRegistry;
 use datafusion::logical_expr::ScalarUDF;
 use datafusion::prelude::SessionConfig;
 
-use crate::config::Config;
-use crate::engine::{Engine, Parts};
-use codec::{CodecContext, MediaLogicalCodec, MediaPhysicalCodec};
+use crate::parts::Parts;
+use codec::{MediaLogicalCodec, MediaPhysicalCodec};
+use nodes::CodecContext;
 
 /// gRPC messages (plans, task definitions) up to this size: Ballista's 16 MiB default is
 /// too small for the file lists of large tables.
@@ -54,15 +51,13 @@ pub fn cluster_config(config: SessionConfig) -> SessionConfig {
         .set_bool("ballista.client.pull", true)
 }
 
-/// What a scheduler or an executor shares with the server: its parts (stores, models, our
-/// functions) and a session state holding every function the server plans with (ours, the
-/// PostgreSQL catalog's and compatibility functions, DataFusion's), which plans name.
-pub fn server_parts(config: &Config) -> Result<(Parts, SessionState)> {
-    let mut local = config.clone();
-    local.cluster = None;
-    local.tables.clear();
-    let engine = Engine::new(&local)?;
-    Ok((engine.parts().clone(), engine.context().state()))
+/// What a scheduler or an executor shares with the server it serves: its parts (stores,
+/// models, our functions) and a session state holding every function the server plans with
+/// (ours, the PostgreSQL catalog's and compatibility functions, DataFusion's), which plans
+/// name. Made from an engine like the server's (`cli`).
+pub struct ServerFunctions {
+    pub parts: Parts,
+    pub state: SessionState,
 }
 
 /// Registers in `state` the functions of `from` it lacks.
@@ -106,9 +101,7 @@ pub fn parse_address(url: &str) -> Result<(String, u16)> {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     let rest = rest.trim_end_matches('/');
     let bad = || {
-        DataFusionError::Configuration(format!(
-            "cluster address '{url}': expected df://HOST:PORT"
-        ))
+        DataFusionError::Configuration(format!("cluster address '{url}': expected df://HOST:PORT"))
     };
     let (host, port) = rest.rsplit_once(':').ok_or_else(bad)?;
     let port = port.parse::<u16>().map_err(|_| bad())?;
@@ -116,6 +109,11 @@ pub fn parse_address(url: &str) -> Result<(String, u16)> {
         return Err(bad());
     }
     Ok((host.to_string(), port))
+}
+
+/// A Ballista error as ours.
+fn ballista_error(e: ballista_core::error::BallistaError) -> DataFusionError {
+    DataFusionError::External(Box::new(e))
 }
 
 #[cfg(test)]
@@ -128,16 +126,8 @@ mod tests {
             parse_address("df://127.0.0.1:50050").unwrap(),
             ("127.0.0.1".to_string(), 50050)
         );
-        assert_eq!(
-            parse_address("sched:7").unwrap(),
-            ("sched".to_string(), 7)
-        );
+        assert_eq!(parse_address("sched:7").unwrap(), ("sched".to_string(), 7));
         assert!(parse_address("df://nohost").is_err());
         assert!(parse_address("df://h:port").is_err());
     }
-}
-
-/// A Ballista error as ours.
-fn ballista_error(e: ballista_core::error::BallistaError) -> DataFusionError {
-    DataFusionError::External(Box::new(e))
 }

@@ -21,26 +21,52 @@ use base64::engine::general_purpose::STANDARD;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::catalog::TableProvider;
 use datafusion::common::{
-    DataFusionError, Result, ScalarValue, internal_datafusion_err, plan_err,
+    DataFusionError, Result, ScalarValue, internal_datafusion_err, plan_datafusion_err, plan_err,
 };
-use datafusion::logical_expr::Expr;
 use datafusion::execution::TaskContext;
+use datafusion::logical_expr::{Expr, ScalarUDF};
 use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use datafusion_proto::physical_plan::{
     PhysicalExtensionCodec, PhysicalPlanDecodeContext, PhysicalProtoConverterExtension,
 };
 use datafusion_proto::protobuf::PhysicalExprNode;
 use prost::Message;
+
+/// The function-definition bytes of a sourced function (see `super::codec`).
+pub const SOURCED_MARK: &[u8] = b"sourced";
 use serde::{Deserialize, Serialize};
 
-use super::codec::CodecContext;
+use mediasql_udfs::io::StoreRegistry;
 use mediasql_udfs::on_error::OnError;
+use mediasql_udfs::sourced::sourced_form;
 use mediasql_udfs::video::decode::FrameOptions;
 
 use crate::catalog::scan::{Listed, MediaScanExec};
 use crate::catalog::video_frames::{VideoFrames, VideoFramesExec, frames_call};
 use crate::catalog::{KindFilter, MediaLocation, MediaTable, ScanOptions};
 use crate::exec::{Batching, InferenceExec, Pass, PassExec, inference_exec};
+
+/// What the codecs need to rebuild our nodes: the stores to reopen locations, our functions
+/// to resolve their sourced forms.
+#[derive(Clone)]
+pub struct CodecContext {
+    pub stores: Arc<StoreRegistry>,
+    /// Every function the server plans with, by name.
+    pub functions: Arc<HashMap<String, Arc<ScalarUDF>>>,
+}
+
+impl CodecContext {
+    pub fn decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
+        let udf = self
+            .functions
+            .get(name)
+            .ok_or_else(|| plan_datafusion_err!("function {name} is not in this mediasql build"))?;
+        match buf == SOURCED_MARK {
+            true => Ok(Arc::new(sourced_form(udf))),
+            false => Ok(Arc::clone(udf)),
+        }
+    }
+}
 
 /// A location as written, to be parsed again by the receiver.
 #[derive(Debug, Serialize, Deserialize)]
@@ -126,9 +152,15 @@ impl Arg {
 
 #[derive(Debug, Serialize, Deserialize)]
 enum Table {
-    Media { location: Location, scan: Scan },
+    Media {
+        location: Location,
+        scan: Scan,
+    },
     /// `video_frames(...)` / `video_keyframes(...)`, made again from the call.
-    Frames { keyframes_only: bool, args: Vec<Arg> },
+    Frames {
+        keyframes_only: bool,
+        args: Vec<Arg>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionConfig;
 
 use crate::config::Config;
-use crate::engine::Parts;
+use crate::parts::Parts;
 
 /// `mediasql scheduler`'s flags.
 #[derive(Debug, Args)]
@@ -37,11 +37,19 @@ pub struct SchedulerArgs {
 }
 
 /// Runs the scheduler until the process is stopped.
-pub async fn run(config: &Config, args: &SchedulerArgs) -> Result<()> {
-    let address: SocketAddr = args.listen.parse().map_err(|e| {
-        DataFusionError::Configuration(format!("--listen '{}': {e}", args.listen))
-    })?;
-    let (parts, functions) = super::server_parts(config)?;
+pub async fn run(
+    config: &Config,
+    args: &SchedulerArgs,
+    server: super::ServerFunctions,
+) -> Result<()> {
+    let super::ServerFunctions {
+        parts,
+        state: functions,
+    } = server;
+    let address: SocketAddr = args
+        .listen
+        .parse()
+        .map_err(|e| DataFusionError::Configuration(format!("--listen '{}': {e}", args.listen)))?;
     let functions = Arc::new(functions);
     let base = super::cluster_config(Parts::session_config(config));
     let runtime = RuntimeEnvBuilder::new().build_arc()?;

@@ -29,7 +29,7 @@ mod yield_points;
 pub use aggregate_calls::ProjectAggregateModelCalls;
 pub use inference::{Batching, InferenceExec};
 pub use lift::{LiftModelCalls, inference_exec};
-pub use pass::{Pass, PassExec};
 pub use options::MediasqlOptions;
+pub use pass::{Pass, PassExec};
 pub use wide_rows::UngatheredWideRows;
 pub use yield_points::YieldPoints;

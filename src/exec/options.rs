@@ -50,9 +50,7 @@ impl ConfigExtension for MediasqlOptions {
 
 fn parsed<T: FromStr>(key: &str, value: &str) -> Result<T> {
     value.trim().parse().map_err(|_| {
-        DataFusionError::Configuration(format!(
-            "invalid value for mediasql.{key}: '{value}'"
-        ))
+        DataFusionError::Configuration(format!("invalid value for mediasql.{key}: '{value}'"))
     })
 }
 
@@ -98,7 +96,11 @@ impl ExtensionOptions for MediasqlOptions {
 
     fn entries(&self) -> Vec<ConfigEntry> {
         vec![
-            entry("batch_size", self.batch_size, "Rows per model call; 0 = each model's own"),
+            entry(
+                "batch_size",
+                self.batch_size,
+                "Rows per model call; 0 = each model's own",
+            ),
             entry(
                 "max_batches_in_flight",
                 self.max_batches_in_flight,

@@ -77,7 +77,10 @@ pub fn checked_functions() -> Vec<ScalarUDF> {
     let ops = [Operator::Plus, Operator::Minus, Operator::Multiply];
     types
         .iter()
-        .flat_map(|t| ops.iter().map(move |op| ScalarUDF::new_from_impl(CheckedOp::new(*op, t))))
+        .flat_map(|t| {
+            ops.iter()
+                .map(move |op| ScalarUDF::new_from_impl(CheckedOp::new(*op, t)))
+        })
         .collect()
 }
 

@@ -56,7 +56,8 @@ impl Sourced {
 
 /// Whether `udf` is the sourced form of a function (it takes the rows' paths last).
 pub fn is_sourced(udf: &ScalarUDF) -> bool {
-    udf.inner().downcast_ref::<Sourced>().is_some() || as_model_udf(udf).is_some_and(|m| m.is_sourced())
+    udf.inner().downcast_ref::<Sourced>().is_some()
+        || as_model_udf(udf).is_some_and(|m| m.is_sourced())
 }
 
 /// The sourced form of `udf`: a model function's own, any other wrapped in [`Sourced`].
