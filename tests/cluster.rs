@@ -177,11 +177,47 @@ async fn media_slt_files_give_the_same_results_on_a_cluster() {
         let result = runner.run_file_async(&file).await;
         crate::slt::report(name, "cluster", result, &mut failures);
     }
+    explain_shows_the_stages(&cluster, &env).await;
     assert!(
         failures.is_empty(),
         "{} slt file(s) failed on the cluster:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// The plan's text of an EXPLAIN over the cluster.
+async fn explained(db: &mut InProcess, sql: &str) -> String {
+    match db.run(sql).await {
+        Ok(DBOutput::Rows { rows, .. }) => rows.concat().join("\n"),
+        Ok(_) => panic!("{sql}: expected rows"),
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}
+
+/// EXPLAIN answers from the scheduler with its stages, InferenceExec in the scan's stage;
+/// EXPLAIN ANALYZE with each stage's metrics, the model's among them.
+async fn explain_shows_the_stages(cluster: &Cluster, env: &TestEnv) {
+    let mut db = InProcess(cluster.engine(env).session());
+    let query = "SELECT classify(content)['label'] AS label, count(*) \
+                 FROM read_media('sql-tests/fixtures/images/*.jpg') \
+                 WHERE path NOT LIKE '%corrupt%' GROUP BY 1";
+    let plan = explained(&mut db, &format!("EXPLAIN {query}")).await;
+    let stages = plan
+        .split("distributed_plan")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no distributed plan in:\n{plan}"));
+    let first = stages.split("Stage[stage_id=2").next().unwrap();
+    for part in ["ShuffleWriterExec", "InferenceExec", "MediaScanExec"] {
+        assert!(
+            first.contains(part),
+            "no {part} in the first stage:\n{plan}"
+        );
+    }
+    let analyzed = explained(&mut db, &format!("EXPLAIN ANALYZE {query}")).await;
+    assert!(
+        analyzed.contains("SuccessfulStage") && analyzed.contains("model_rows=4"),
+        "no stages with the model's metrics in:\n{analyzed}"
     );
 }
 
