@@ -31,9 +31,6 @@ pub struct Engine {
     parts: Parts,
     parser: Arc<Parser>,
     rewrites: Arc<Rewrites>,
-    functions: Arc<Vec<ScalarUDF>>,
-    models: Arc<ModelRegistry>,
-    roots: Option<Arc<MediaRoots>>,
     roles: ConfiguredRoles,
     admission: Arc<Admission>,
     memory: ServerMemory,
@@ -49,12 +46,7 @@ impl Engine {
     /// An engine with the tables of `config` registered.
     pub fn new(config: &Config) -> Result<Self> {
         let parts = Parts::new(config)?;
-        let Parts {
-            roots,
-            stores,
-            models,
-            functions,
-        } = parts.clone();
+        let (stores, functions) = (Arc::clone(&parts.stores), Arc::clone(&parts.functions));
         let memory = ServerMemory::new(config.memory_limit, config.query_memory_limit);
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::clone(&memory.pool))
@@ -92,12 +84,9 @@ impl Engine {
         }
         Ok(Self {
             ctx,
-            parts: parts.clone(),
+            parts,
             parser: Arc::new(Parser::default()),
             rewrites,
-            functions,
-            models,
-            roots,
             roles,
             admission: Arc::new(Admission::new(config.max_running_queries)),
             memory,
@@ -124,8 +113,8 @@ impl Engine {
             ctx,
             Arc::clone(&self.parser),
             Arc::clone(&self.rewrites),
-            Arc::clone(&self.models),
-            self.roots.clone(),
+            Arc::clone(&self.parts.models),
+            self.parts.roots.clone(),
             Arc::clone(&self.admission),
             memory,
         )
@@ -133,17 +122,17 @@ impl Engine {
 
     /// Where clients may read and write; None: anywhere the process can.
     pub fn media_roots(&self) -> Option<&Arc<MediaRoots>> {
-        self.roots.as_ref()
+        self.parts.roots.as_ref()
     }
 
     /// mediasql's own SQL functions (DataFusion's are not among them).
     pub fn media_functions(&self) -> &[ScalarUDF] {
-        &self.functions
+        &self.parts.functions
     }
 
     /// The engine's models (defaults and user models, sessions loaded once).
     pub fn models(&self) -> &Arc<ModelRegistry> {
-        &self.models
+        &self.parts.models
     }
 
     /// How many query strings the engine's sessions have parsed (each once).
