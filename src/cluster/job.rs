@@ -20,7 +20,7 @@ use ballista_core::serde::protobuf::CancelJobParams;
 use ballista_core::serde::protobuf::scheduler_grpc_client::SchedulerGrpcClient;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::common::{Result, internal_err};
+use datafusion::common::{DataFusionError, Result, internal_err};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::metrics::MetricsSet;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -117,11 +117,17 @@ impl Stream for Guarded {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Self::Item>> {
-        let next = self.rows.poll_next_unpin(cx);
-        if let Poll::Ready(None | Some(Err(_))) = &next {
-            self.finished = true;
+        match self.rows.poll_next_unpin(cx) {
+            Poll::Ready(None) => {
+                self.finished = true;
+                Poll::Ready(None)
+            }
+            Poll::Ready(Some(Err(e))) => {
+                self.finished = true;
+                Poll::Ready(Some(Err(readable(e))))
+            }
+            other => other,
         }
-        next
     }
 }
 
@@ -137,6 +143,44 @@ impl Drop for Guarded {
         };
         runtime.spawn(cancel(job, scheduler));
     }
+}
+
+/// A failed job's error as the statement's: the task's error, without the layers Ballista
+/// wraps around it ("Job X failed: Job failed due to stage 1 failed: Task failed due to
+/// runtime execution error: DataFusionError(Shared(External(...)))", the task's error in its
+/// debug form), and the job named after it. Other errors unchanged.
+fn readable(e: DataFusionError) -> DataFusionError {
+    let DataFusionError::Execution(message) = &e else {
+        return e;
+    };
+    match task_error(message) {
+        Some(readable) => DataFusionError::Execution(readable),
+        None => e,
+    }
+}
+
+fn task_error(message: &str) -> Option<String> {
+    let (head, mut cause) = message.split_once("runtime execution error: ")?;
+    let job = head.strip_prefix("Job ")?.split_whitespace().next()?;
+    const LAYERS: [&str; 6] = [
+        "DataFusionError(",
+        "Shared(",
+        "External(",
+        "Execution(",
+        "Context(",
+        "ArrowError(",
+    ];
+    while let Some(inner) = LAYERS
+        .iter()
+        .find_map(|layer| cause.strip_prefix(layer)?.strip_suffix(')'))
+    {
+        cause = inner.trim();
+    }
+    let cause = match cause.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+        Some(quoted) => quoted.replace("\\\"", "\"").replace("\\\\", "\\"),
+        None => cause.to_string(),
+    };
+    Some(format!("{cause} (cluster job {job})"))
 }
 
 /// Cancels `job` on the scheduler; waits a few seconds for its id when it is still being
@@ -164,5 +208,29 @@ async fn cancel(job: Arc<Job>, scheduler: String) {
     match cancelled.await {
         Ok(()) => log::info!("cancelled cluster job {}", id.as_str()),
         Err(e) => log::warn!("cancelling cluster job {}: {e}", id.as_str()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_task_reads_as_its_error() {
+        let row = "Job 038JGPVSGC000 failed: Job failed due to stage 1 failed: Task failed due \
+                   to runtime execution error: DataFusionError(Shared(External(DataFusionError(\
+                   External(classify: photos/broken.jpg: truncated JPEG)))))";
+        assert_eq!(
+            task_error(row).unwrap(),
+            "classify: photos/broken.jpg: truncated JPEG (cluster job 038JGPVSGC000)"
+        );
+        let frames = "Job 038JGTRN10000 failed: Job failed due to stage 1 failed: Task failed \
+                      due to runtime execution error: DataFusionError(Shared(External(\
+                      DataFusionError(Execution(\"video_frames: a \\\"b\\\".mp4: packet 51 is corrupt\")))))";
+        assert_eq!(
+            task_error(frames).unwrap(),
+            "video_frames: a \"b\".mp4: packet 51 is corrupt (cluster job 038JGTRN10000)"
+        );
+        assert_eq!(task_error("Resources exhausted"), None);
     }
 }
