@@ -53,6 +53,7 @@ pub mod select_list_series;
 pub mod select_list_subqueries;
 pub mod settings;
 pub mod show_all_settings;
+pub mod sort_subqueries;
 pub mod substring_regex;
 pub mod type_names;
 pub mod unnest_from;

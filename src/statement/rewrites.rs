@@ -33,6 +33,7 @@ use crate::pgcompat::distinct_on_subqueries::DistinctOnSubqueries;
 use crate::pgcompat::scalar_subqueries::ScalarSubqueries;
 use crate::pgcompat::select_list_subqueries::SelectListSubqueries;
 use crate::pgcompat::settings::{Settings, bind_settings};
+use crate::pgcompat::sort_subqueries::SortSubqueries;
 use crate::pgcompat::unplanned_subqueries::{Lenient, UnplannedSubqueries};
 use crate::pgcompat::{
     array_lengths, array_subquery, asyncpg_types, column_details, column_names, expandarray,
@@ -304,8 +305,10 @@ pub fn analyzer_rules(functions: &[ScalarUDF]) -> Vec<Arc<dyn AnalyzerRule + Sen
 /// Optimizer rules: DataFusion's, with its decorrelating rules made lenient (one that fails
 /// leaves its subquery to [`UnplannedSubqueries`]); EXISTS / IN in select lists become joins
 /// right after DataFusion decorrelates those of filters, before filters are pushed into
-/// subqueries, out of the correlated columns' reach; then model calls lifted out of
-/// aggregates, and the subqueries nothing could plan.
+/// subqueries, out of the correlated columns' reach; scalar subqueries of ORDER BY become
+/// projected columns where DataFusion turns them into joins (on a cluster,
+/// [`SortSubqueries`]); then model calls lifted out of aggregates, and the subqueries nothing
+/// could plan.
 pub fn logical_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
     let mut rules: Vec<Arc<dyn OptimizerRule + Send + Sync>> = Optimizer::new()
         .rules
@@ -321,6 +324,12 @@ pub fn logical_rules() -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
         .position(|rule| rule.name() == "decorrelate_predicate_subquery")
         .map_or(0, |i| i + 1);
     rules.insert(decorrelate, Arc::new(SelectListSubqueries));
+    // Before DataFusion turns scalar subqueries into joins (on a cluster).
+    let to_join = rules
+        .iter()
+        .position(|rule| rule.name() == "scalar_subquery_to_join")
+        .unwrap_or(0);
+    rules.insert(to_join, Arc::new(SortSubqueries));
     rules.push(Arc::new(ProjectAggregateModelCalls));
     rules.push(Arc::new(UnplannedSubqueries));
     rules
