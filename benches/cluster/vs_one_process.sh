@@ -13,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN="${1:-${CARGO_TARGET_DIR:-target}/debug/mediasql}"
 IMAGES="${IMAGES:-2000}"
+[ -x "$BIN" ] || { echo "no mediasql binary at $BIN (cargo build first, or pass its path)" >&2; exit 1; }
 work="$(mktemp -d /tmp/mediasql-cluster-bench-XXXX)"
 pids=()
 cleanup() {
@@ -28,7 +29,13 @@ for i in $(seq 0 $((IMAGES - 1))); do
 done
 for i in $(seq 0 9999); do : > "$work/listed/$(printf %05d "$i").txt"; done
 
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
+seconds() {
+  local s e
+  s=$(date +%s.%N)
+  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
+  e=$(date +%s.%N)
+  echo "$e - $s" | bc
+}
 classify="SELECT classify(content)['label'] AS label, count(*) FROM read_media('$work/images') GROUP BY 1"
 listing="SELECT count(*) FROM read_media('$work/listed')"
 
@@ -46,6 +53,8 @@ sleep 3
 cluster=(--cluster "df://127.0.0.1:$port")
 cold=$(seconds "$BIN" query "${cluster[@]}" "$classify")
 warm=$(seconds "$BIN" query "${cluster[@]}" "$classify")
+# One partition per executor slot instead of the cluster default (16).
+slots=$(seconds "$BIN" query "${cluster[@]}" "SET datafusion.execution.target_partitions = 2; $classify")
 local_listing=$(seconds "$BIN" query "$listing")
 cluster_listing=$(seconds "$BIN" query "${cluster[@]}" "$listing")
 parts() { echo "SET datafusion.execution.target_partitions = $1; $listing"; }
@@ -57,6 +66,7 @@ echo "classify over $IMAGES JPEGs ($(nproc) cores)"
 echo "  one process, all cores (start and model load included): ${one} s, $(rate "$one") images/s"
 echo "  scheduler + 2 executors x 1 thread, cold:               ${cold} s, $(rate "$cold") images/s"
 echo "  scheduler + 2 executors x 1 thread, warm:               ${warm} s, $(rate "$warm") images/s"
-echo "  cluster / one process: cold $(echo "scale=2; $one / $cold" | bc), warm $(echo "scale=2; $one / $warm" | bc)"
+echo "  the same, 2 partitions (one a slot) instead of 16:       ${slots} s, $(rate "$slots") images/s"
+echo "  cluster / one process: cold $(echo "scale=2; $one / $cold" | bc), warm $(echo "scale=2; $one / $warm" | bc), 2 partitions $(echo "scale=2; $one / $slots" | bc)"
 echo "count(*) over 10,000 listed files: one process ${local_listing} s, cluster ${cluster_listing} s"
 echo "per task: ($p64 - $p2) s / 62 tasks = $(echo "scale=4; ($p64 - $p2) / 62 * 1000" | bc) ms"
