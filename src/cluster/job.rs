@@ -160,7 +160,8 @@ fn readable(e: DataFusionError) -> DataFusionError {
 }
 
 fn task_error(message: &str) -> Option<String> {
-    let (head, mut cause) = message.split_once("runtime execution error: ")?;
+    let (head, cause) = message.split_once("runtime execution error: ")?;
+    let mut cause = cause.trim();
     let job = head.strip_prefix("Job ")?.split_whitespace().next()?;
     const LAYERS: [&str; 6] = [
         "DataFusionError(",
@@ -219,7 +220,7 @@ mod tests {
     fn a_failed_task_reads_as_its_error() {
         let row = "Job 038JGPVSGC000 failed: Job failed due to stage 1 failed: Task failed due \
                    to runtime execution error: DataFusionError(Shared(External(DataFusionError(\
-                   External(classify: photos/broken.jpg: truncated JPEG)))))";
+                   External(classify: photos/broken.jpg: truncated JPEG)))))\n";
         assert_eq!(
             task_error(row).unwrap(),
             "classify: photos/broken.jpg: truncated JPEG (cluster job 038JGPVSGC000)"
