@@ -61,7 +61,7 @@ impl Engine {
                         crate::cluster::DEFAULT_PARTITIONS.max(crate::parts::default_partitions()),
                     );
                 }
-                session_config = crate::cluster::client::session_config(session_config);
+                session_config = crate::cluster::cluster_config(session_config);
                 let state = parts.state(session_config, runtime)?;
                 crate::cluster::client::state(url, state, &parts)?
             }

@@ -23,7 +23,6 @@ use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_planner::{DefaultPhysicalPlanner, PhysicalPlanner};
-use datafusion::prelude::SessionConfig;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::protobuf::LogicalPlanNode;
 
@@ -31,11 +30,6 @@ use super::job::ClusterJobExec;
 use crate::catalog::MediaTable;
 use crate::catalog::video_frames::frames_call;
 use crate::parts::Parts;
-
-/// The server's settings for a cluster: Ballista's.
-pub fn session_config(config: SessionConfig) -> SessionConfig {
-    super::cluster_config(config)
-}
 
 /// `state` planning media queries on the scheduler at `url`. (The server only encodes plans:
 /// its codec needs no functions to look up.)
