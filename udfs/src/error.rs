@@ -71,7 +71,7 @@ impl SqlState {
 }
 
 /// An error with its SQLSTATE.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SqlError {
     pub state: SqlState,
     pub message: String,
@@ -80,6 +80,14 @@ pub struct SqlError {
 impl fmt::Display for SqlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+/// As shown, like [`RowError`]'s: a cluster's scheduler reports a task's error by its debug
+/// form.
+impl fmt::Debug for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
