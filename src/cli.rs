@@ -173,14 +173,16 @@ impl EngineArgs {
 }
 
 /// What a cluster process shares with the servers it serves: an engine as theirs is made.
-fn server_functions(config: &Config) -> Result<crate::cluster::ServerFunctions> {
+fn server_parts(config: &Config) -> Result<crate::cluster::ServerParts> {
     let mut local = config.clone();
     local.cluster = None;
     local.tables.clear();
     let engine = Engine::new(&local)?;
-    Ok(crate::cluster::ServerFunctions {
+    let settings = crate::parts::Parts::session_config(config);
+    Ok(crate::cluster::ServerParts {
         parts: engine.parts().clone(),
-        state: engine.context().state(),
+        functions: engine.context().state(),
+        settings: crate::cluster::cluster_config(settings),
     })
 }
 
@@ -202,15 +204,13 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Query { engine, sql } => query(&engine.config()?, &sql).await,
         Command::Scheduler { engine, args } => {
-            let config = engine.config()?;
-            let server = server_functions(&config)?;
-            crate::cluster::scheduler::run(&config, &args, server).await
+            let server = server_parts(&engine.config()?)?;
+            crate::cluster::scheduler::run(&args, server).await
         }
         Command::Executor { engine, args } => {
             args.limit_cores();
-            let config = engine.config()?;
-            let server = server_functions(&config)?;
-            crate::cluster::executor::run(&config, &args, server).await
+            let server = server_parts(&engine.config()?)?;
+            crate::cluster::executor::run(&args, server).await
         }
         Command::Demo {
             listen,

@@ -18,9 +18,6 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::prelude::SessionConfig;
 
-use crate::config::Config;
-use crate::parts::Parts;
-
 /// `mediasql executor`'s flags.
 #[derive(Debug, Args)]
 pub struct ExecutorArgs {
@@ -53,15 +50,7 @@ impl ExecutorArgs {
 }
 
 /// Runs the executor until the process is stopped or the scheduler is gone.
-pub async fn run(
-    config: &Config,
-    args: &ExecutorArgs,
-    server: super::ServerFunctions,
-) -> Result<()> {
-    let super::ServerFunctions {
-        parts,
-        state: functions,
-    } = server;
+pub async fn run(args: &ExecutorArgs, server: super::ServerParts) -> Result<()> {
     let (scheduler_host, scheduler_port) = super::parse_address(&args.scheduler)?;
     let (host, grpc_port) = super::parse_address(&args.listen)?;
     let flight_port = grpc_port.checked_add(1).ok_or_else(|| {
@@ -73,15 +62,15 @@ pub async fn run(
     };
     std::fs::create_dir_all(&work_dir)?;
     let work_dir = work_dir.to_string_lossy().to_string();
-    let base = super::cluster_config(Parts::session_config(config));
-    let registry = BallistaFunctionRegistry::from(&functions);
+    let registry = BallistaFunctionRegistry::from(&server.functions);
     let temp_dir = work_dir.clone();
     let runtime_producer = move |_: &SessionConfig| -> Result<Arc<RuntimeEnv>> {
         RuntimeEnvBuilder::new()
             .with_temp_file_path(&temp_dir)
             .build_arc()
     };
-    let message_bytes = u32::try_from(super::MAX_MESSAGE_BYTES).unwrap_or(u32::MAX);
+    let message_bytes = super::MAX_MESSAGE_BYTES;
+    let (logical_codec, physical_codec) = server.codecs();
     let executor = ExecutorProcessConfig {
         bind_host: host.clone(),
         external_host: Some(args.external_host.clone().unwrap_or(host)),
@@ -98,9 +87,9 @@ pub async fn run(
         grpc_max_encoding_message_size: message_bytes,
         override_function_registry: Some(Arc::new(registry)),
         override_runtime_producer: Some(Arc::new(runtime_producer)),
-        override_config_producer: Some(Arc::new(move || base.clone())),
-        override_logical_codec: Some(super::logical_codec(&parts, &functions)),
-        override_physical_codec: Some(super::physical_codec(&parts, &functions)),
+        override_config_producer: Some(Arc::new(move || server.settings.clone())),
+        override_logical_codec: Some(logical_codec),
+        override_physical_codec: Some(physical_codec),
         ..ExecutorProcessConfig::default()
     };
     log::warn!(

@@ -34,7 +34,7 @@ use nodes::CodecContext;
 
 /// gRPC messages (plans, task definitions) up to this size: Ballista's 16 MiB default is
 /// too small for the file lists of large tables.
-pub const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+pub const MAX_MESSAGE_BYTES: u32 = 256 * 1024 * 1024;
 
 /// Partitions of a query on a cluster unless configured (`target_partitions`): the server
 /// does not know how many slots the executors have; Ballista's own default.
@@ -47,17 +47,31 @@ pub fn cluster_config(config: SessionConfig) -> SessionConfig {
     config
         .upgrade_for_ballista()
         .with_ballista_adaptive_query_planner(false)
-        .with_ballista_grpc_client_max_message_size(MAX_MESSAGE_BYTES)
+        .with_ballista_grpc_client_max_message_size(MAX_MESSAGE_BYTES as usize)
         .set_bool("ballista.client.pull", true)
 }
 
-/// What a scheduler or an executor shares with the server it serves: its parts (stores,
-/// models, our functions) and a session state holding every function the server plans with
-/// (ours, the PostgreSQL catalog's and compatibility functions, DataFusion's), which plans
-/// name. Made from an engine like the server's (`cli`).
-pub struct ServerFunctions {
+/// What a scheduler or an executor shares with the servers it serves, made from an engine
+/// like theirs (`cli`).
+pub struct ServerParts {
+    /// Stores, models, our functions.
     pub parts: Parts,
-    pub state: SessionState,
+    /// Every function the servers plan with (ours, the PostgreSQL catalog's and
+    /// compatibility functions, DataFusion's), which plans name.
+    pub functions: SessionState,
+    /// The servers' settings on a cluster (`cluster_config`), before a query's own.
+    pub settings: SessionConfig,
+}
+
+impl ServerParts {
+    /// The codecs our tables, plan nodes and functions travel with.
+    fn codecs(&self) -> (Arc<MediaLogicalCodec>, Arc<MediaPhysicalCodec>) {
+        let context = codec_context(&self.parts, &self.functions);
+        (
+            Arc::new(MediaLogicalCodec::new(context.clone())),
+            Arc::new(MediaPhysicalCodec::new(context)),
+        )
+    }
 }
 
 /// Registers in `state` the functions of `from` it lacks.
@@ -90,10 +104,6 @@ fn codec_context(parts: &Parts, functions: &SessionState) -> CodecContext {
 
 fn logical_codec(parts: &Parts, functions: &SessionState) -> Arc<MediaLogicalCodec> {
     Arc::new(MediaLogicalCodec::new(codec_context(parts, functions)))
-}
-
-fn physical_codec(parts: &Parts, functions: &SessionState) -> Arc<MediaPhysicalCodec> {
-    Arc::new(MediaPhysicalCodec::new(codec_context(parts, functions)))
 }
 
 /// `df://HOST:PORT` (or `HOST:PORT`) as host and port.

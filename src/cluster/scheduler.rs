@@ -18,9 +18,6 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::SessionConfig;
 
-use crate::config::Config;
-use crate::parts::Parts;
-
 /// `mediasql scheduler`'s flags.
 #[derive(Debug, Args)]
 pub struct SchedulerArgs {
@@ -37,30 +34,22 @@ pub struct SchedulerArgs {
 }
 
 /// Runs the scheduler until the process is stopped.
-pub async fn run(
-    config: &Config,
-    args: &SchedulerArgs,
-    server: super::ServerFunctions,
-) -> Result<()> {
-    let super::ServerFunctions {
-        parts,
-        state: functions,
-    } = server;
+pub async fn run(args: &SchedulerArgs, server: super::ServerParts) -> Result<()> {
     let address: SocketAddr = args
         .listen
         .parse()
         .map_err(|e| DataFusionError::Configuration(format!("--listen '{}': {e}", args.listen)))?;
-    let functions = Arc::new(functions);
-    let base = super::cluster_config(Parts::session_config(config));
     let runtime = RuntimeEnvBuilder::new().build_arc()?;
-    let (builder_parts, builder_functions) = (parts.clone(), Arc::clone(&functions));
+    let (parts, functions) = (server.parts.clone(), Arc::new(server.functions.clone()));
     let session_builder = move |session: SessionConfig| {
-        let mut state = builder_parts.state(session, Arc::clone(&runtime))?;
-        super::add_functions(&mut state, &builder_functions)?;
+        let mut state = parts.state(session, Arc::clone(&runtime))?;
+        super::add_functions(&mut state, &functions)?;
         Ok(state)
     };
-    let config_producer = move || base.clone();
-    let message_bytes = u32::try_from(super::MAX_MESSAGE_BYTES).unwrap_or(u32::MAX);
+    let settings = server.settings.clone();
+    let config_producer = move || settings.clone();
+    let message_bytes = super::MAX_MESSAGE_BYTES;
+    let (logical_codec, physical_codec) = server.codecs();
     let scheduler = SchedulerConfig {
         bind_host: address.ip().to_string(),
         external_host: args
@@ -79,8 +68,8 @@ pub async fn run(
         grpc_client_max_message_size: message_bytes,
         override_session_builder: Some(Arc::new(session_builder)),
         override_config_producer: Some(Arc::new(config_producer)),
-        override_logical_codec: Some(super::logical_codec(&parts, &functions)),
-        override_physical_codec: Some(super::physical_codec(&parts, &functions)),
+        override_logical_codec: Some(logical_codec),
+        override_physical_codec: Some(physical_codec),
         ..SchedulerConfig::default()
     };
     let cluster = BallistaCluster::new_from_config(&scheduler)
