@@ -222,17 +222,10 @@ impl ModelRegistry {
 
     /// The entry and preprocessing of image classifier `name`, without loading it.
     pub fn image_spec(&self, name: &str) -> Result<(ModelEntry, ImageSpec)> {
-        let entry = self.entry(name)?;
-        match entry
-            .image
-            .clone()
-            .filter(|_| entry.kind == ModelKind::ImageClassifier)
-        {
+        let entry = self.entry_of_kind(name, ModelKind::ImageClassifier, "an image classifier")?;
+        match entry.image.clone() {
             Some(spec) => Ok((entry, spec)),
-            None => plan_err!(
-                "model '{name}' is a {}, not an image classifier",
-                entry.kind.as_str()
-            ),
+            None => plan_err!("model '{name}' has no image preprocessing in its manifest"),
         }
     }
 
@@ -263,17 +256,10 @@ impl ModelRegistry {
 
     /// The entry and processing of object detector `name`, without loading it.
     pub fn detector_spec(&self, name: &str) -> Result<(ModelEntry, DetectorSpec)> {
-        let entry = self.entry(name)?;
-        match entry
-            .detector
-            .clone()
-            .filter(|_| entry.kind == ModelKind::ObjectDetector)
-        {
+        let entry = self.entry_of_kind(name, ModelKind::ObjectDetector, "an object detector")?;
+        match entry.detector.clone() {
             Some(spec) => Ok((entry, spec)),
-            None => plan_err!(
-                "model '{name}' is a {}, not an object detector",
-                entry.kind.as_str()
-            ),
+            None => plan_err!("model '{name}' has no detector settings in its manifest"),
         }
     }
 
