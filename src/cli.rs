@@ -142,6 +142,10 @@ pub struct EngineArgs {
     /// Run queries over media tables on this cluster scheduler (`mediasql scheduler`).
     #[arg(long, value_name = "df://HOST:PORT")]
     cluster: Option<String>,
+    /// Where the inference cache keeps model results (default
+    /// ~/.cache/mediasql/inference); `none` keeps none.
+    #[arg(long, env = "MEDIASQL_CACHE_DIR", value_name = "DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 impl EngineArgs {
@@ -167,6 +171,11 @@ impl EngineArgs {
         }
         if let Some(cluster) = &self.cluster {
             config.cluster = Some(cluster.clone());
+        }
+        match &self.cache_dir {
+            Some(dir) if dir.as_os_str() == "none" => config.cache_dir = None,
+            Some(dir) => config.cache_dir = Some(dir.clone()),
+            None => {}
         }
         Ok(config)
     }

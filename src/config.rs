@@ -91,6 +91,11 @@ pub struct Config {
     /// The cluster scheduler queries over media tables run on (`df://HOST:PORT`); None: this
     /// process runs them.
     pub cluster: Option<String>,
+    /// Where the inference cache keeps model results (`[cache] dir`, `--cache-dir`);
+    /// None: not kept. Default `~/.cache/mediasql/inference`.
+    pub cache_dir: Option<PathBuf>,
+    /// Bytes the inference cache may hold before it evicts the least recently used.
+    pub cache_size: u64,
 }
 
 /// How clients authenticate.
@@ -171,6 +176,8 @@ impl Default for Config {
             allow_writes: false,
             security: Security::default(),
             cluster: None,
+            cache_dir: Some(crate::cache::default_dir()),
+            cache_size: crate::cache::DEFAULT_SIZE,
         }
     }
 }
@@ -200,6 +207,21 @@ struct ConfigFile {
     #[serde(default)]
     tables: HashMap<String, HashMap<String, String>>,
     cluster: Option<ClusterFile>,
+    cache: Option<CacheFile>,
+}
+
+/// `[cache]`: the inference cache.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheFile {
+    dir: Option<PathBuf>,
+    size: Option<String>,
+    #[serde(default = "enabled")]
+    enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 /// `[cluster]`: where queries over media tables run.
@@ -257,6 +279,17 @@ impl Config {
         }
         config.s3 = file.s3;
         config.cluster = file.cluster.map(|c| c.scheduler);
+        if let Some(cache) = file.cache {
+            if let Some(dir) = cache.dir {
+                config.cache_dir = Some(dir);
+            }
+            if let Some(size) = cache.size {
+                config.cache_size = parse_bytes(&size)? as u64;
+            }
+            if !cache.enabled {
+                config.cache_dir = None;
+            }
+        }
         config.media_roots = file.media_roots;
         config.allow_writes = file.allow_writes;
         let security = &mut config.security;
@@ -350,6 +383,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.memory_limit, 1 << 30);
+        let cache = Config::from_toml("[cache]\ndir = \"/c\"\nsize = \"2GiB\"\n").unwrap();
+        assert_eq!(cache.cache_dir.as_deref(), Some(Path::new("/c")));
+        assert_eq!(cache.cache_size, 2 << 30);
+        let off = Config::from_toml("[cache]\nenabled = false\n").unwrap();
+        assert_eq!(off.cache_dir, None);
         assert_eq!(config.tables[0].name, "photos");
         assert_eq!(config.tables[0].options["kind"], "image");
         assert!(Config::from_toml("bogus = 1").is_err());

@@ -6,7 +6,8 @@
 //!   [`cursor`]s, [`copy_out`] (`COPY ... TO STDOUT`) and [`file_access`] (media roots).
 //! - [`statement`]: the one way a statement goes: parse once, classify, the ordered rewrites,
 //!   plan with typed errors ([`version`]: the PostgreSQL version we answer as).
-//! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning.
+//! - [`exec`]: model inference as a physical operator (`InferenceExec`) and its planning;
+//!   [`cache`]: the inference cache it reads and writes.
 //! - [`interrupt`]: ending a running statement (CancelRequest, `statement_timeout`).
 //! - [`pools`]: where plans run (the plan runtime, admission control) and the CPU and
 //!   inference thread pools, beside the server's tokio runtime; [`memory`]: the server's
@@ -17,6 +18,7 @@
 //!   the codecs our tables and operators travel with).
 //! - [`cli`] / [`config`]: the command line and `mediasql.toml`.
 
+pub mod cache;
 pub mod catalog;
 pub mod cli;
 pub mod cluster;

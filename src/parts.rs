@@ -12,6 +12,7 @@ use datafusion::prelude::SessionConfig;
 use mediasql_udfs::io::{MediaRoots, StoreRegistry};
 use mediasql_udfs::models::ModelRegistry;
 
+use crate::cache::InferenceCache;
 use crate::catalog::factory::MediaTableFactory;
 use crate::config::Config;
 use crate::exec::MediasqlOptions;
@@ -79,7 +80,10 @@ impl Parts {
         // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);
         // without a zone DataFusion would plan it as a plain timestamp.
         session_config.options_mut().execution.time_zone = Some("UTC".into());
-        session_config
+        match &config.cache_dir {
+            Some(dir) => session_config.with_extension(InferenceCache::new(dir, config.cache_size)),
+            None => session_config,
+        }
     }
 
     /// A session state planning with our functions and rules.

@@ -49,6 +49,9 @@ use datafusion::physical_plan::{
 };
 use mediasql_udfs::models::{Head, ModelPass};
 
+use super::MediasqlOptions;
+use super::cached::{CacheMetrics, CallCache, OperatorCache};
+use crate::cache::{CacheMode, InferenceCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
 use super::progress::Progress;
 
@@ -61,6 +64,8 @@ pub struct InferenceCall {
     pub field: FieldRef,
     /// Makes the column from the pass output.
     pub head: Head,
+    /// How its results are kept in the inference cache (None: they are not).
+    pub cache: Option<Arc<CallCache>>,
 }
 
 impl fmt::Debug for InferenceCall {
@@ -261,7 +266,7 @@ impl ExecutionPlan for InferenceExec {
         let input = self.input.execute(partition, Arc::clone(&context))?;
         let reservation = MemoryConsumer::new(format!("InferenceExec[{partition}]"))
             .register(context.memory_pool());
-        let driver = Driver {
+        let mut driver = Driver {
             pass: Arc::clone(&self.pass),
             argument: Arc::clone(&self.argument),
             paths: self.paths.clone(),
@@ -277,7 +282,18 @@ impl ExecutionPlan for InferenceExec {
                 Arc::clone(context.memory_pool()),
                 Arc::clone(&self.starved),
             ),
+            cache: None,
         };
+        let calls: Vec<_> = self.calls.iter().map(|c| c.cache.clone()).collect();
+        let options = MediasqlOptions::from_config(context.session_config().options());
+        let cache = OperatorCache::new(
+            context.session_config().get_extension::<InferenceCache>(),
+            CacheMode::parse(&options.inference_cache).unwrap_or(CacheMode::On),
+            self.pass.model(),
+            &calls,
+            CacheMetrics::new(&self.metrics, partition),
+        );
+        driver.cache = cache.map(Arc::new);
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
         let tx = builder.tx();
         builder.spawn(driver.run(tx));

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use datafusion::arrow::array::{Array, RecordBatch};
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::common::{Result, exec_err};
 use datafusion::execution::SendableRecordBatchStream;
@@ -22,6 +22,7 @@ use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
 use tokio::sync::mpsc::Sender;
 
+use super::cached::{Looked, OperatorCache};
 use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
 use crate::pools;
@@ -94,7 +95,7 @@ impl InferenceMetrics {
 /// A chunk submitted to the prepare stage.
 struct InFlight {
     chunk: Chunk,
-    prepared: BoxFuture<'static, Result<Prepared>>,
+    prepared: BoxFuture<'static, Result<Staged>>,
     /// Bytes reserved for it.
     bytes: usize,
 }
@@ -203,7 +204,12 @@ impl Filler {
                 .metrics
                 .peak_bytes_in_flight
                 .set_max(self.reservation.size());
-            let prepared = prepare(driver.pass, &chunk, &driver.metrics.prepare_time);
+            let prepared = stage(
+                driver.pass,
+                &chunk,
+                &driver.metrics.prepare_time,
+                driver.cache,
+            );
             self.in_flight.push_back(InFlight {
                 chunk,
                 prepared,
@@ -246,18 +252,45 @@ async fn let_starved_go_first(starved: &AtomicUsize) {
     }
 }
 
-/// Submits the prepare stage of `chunk` to the CPU pool.
-fn prepare(
+/// A chunk after its lookup and prepare stage.
+struct Staged {
+    /// What the inference cache had of its rows.
+    looked: Option<Looked>,
+    /// The rows for the model, prepared; None when every row was found in the cache.
+    todo: Option<(Chunk, Prepared)>,
+}
+
+/// Submits the lookup (with a cache) and the prepare stage of `chunk` to the CPU pool.
+/// Per-row errors name the row's file.
+fn stage(
     pass: &Arc<dyn ModelPass>,
     chunk: &Chunk,
     time: &Time,
-) -> BoxFuture<'static, Result<Prepared>> {
+    cache: Option<&Arc<OperatorCache>>,
+) -> BoxFuture<'static, Result<Staged>> {
     let pass = Arc::clone(pass);
-    let argument = Arc::clone(&chunk.argument);
+    let chunk = chunk.clone();
     let time = time.clone();
+    let cache = cache.cloned();
     Box::pin(pools::cpu().run(move |_| {
+        let (looked, rows) = match &cache {
+            Some(cache) => {
+                let (looked, rows) = cache.look_up(&chunk)?;
+                (Some(looked), rows)
+            }
+            None => (None, Some(chunk)),
+        };
         let _timer = time.timer();
-        pass.prepare(&argument, 0)
+        let todo = match rows {
+            Some(rows) => {
+                let prepared = pass
+                    .prepare(&rows.argument, 0)
+                    .map_err(|e| rows.name_file(e))?;
+                Some((rows, prepared))
+            }
+            None => None,
+        };
+        Ok(Staged { looked, todo })
     }))
 }
 
@@ -268,6 +301,7 @@ struct DriverParts<'a> {
     paths: Option<&'a Arc<dyn PhysicalExpr>>,
     max_in_flight: usize,
     metrics: &'a InferenceMetrics,
+    cache: Option<&'a Arc<OperatorCache>>,
 }
 
 /// One partition's pipeline.
@@ -281,6 +315,7 @@ pub(super) struct Driver {
     pub(super) metrics: InferenceMetrics,
     pub(super) progress: Option<Arc<Progress>>,
     pub(super) filler: Filler,
+    pub(super) cache: Option<Arc<OperatorCache>>,
 }
 
 impl Driver {
@@ -291,6 +326,7 @@ impl Driver {
             paths: self.paths.as_ref(),
             max_in_flight: self.max_in_flight,
             metrics: &self.metrics,
+            cache: self.cache.as_ref(),
         };
         let batch_size = self.filler.rebatcher.size;
         // The model loads on the inference pool while the first batches are read and
@@ -309,22 +345,37 @@ impl Driver {
                 loading.await?;
             }
             let waited = Instant::now();
-            let prepared = next.prepared.await.map_err(|e| next.chunk.name_file(e))?;
+            let staged = next.prepared.await?;
             self.metrics.input_wait_time.add_elapsed(waited);
-            let pass = Arc::clone(&self.pass);
-            let model_time = self.metrics.model_time.clone();
-            let running = pools::inference().run(move |stop| {
-                let _timer = model_time.timer();
-                pass.run(prepared, stop)
-            });
-            // Read and decode ahead while the model runs.
-            self.filler.fill(&parts, true).await?;
-            let output = running.await.map_err(|e| next.chunk.name_file(e))?;
-            self.metrics.batch_done(next.chunk.rows(), batch_size);
+            let output = match staged.todo {
+                Some((rows, prepared)) => {
+                    let pass = Arc::clone(&self.pass);
+                    let model_time = self.metrics.model_time.clone();
+                    let running = pools::inference().run(move |stop| {
+                        let _timer = model_time.timer();
+                        pass.run(prepared, stop)
+                    });
+                    // Read and decode ahead while the model runs.
+                    self.filler.fill(&parts, true).await?;
+                    let output = running.await.map_err(|e| rows.name_file(e))?;
+                    self.metrics.batch_done(rows.rows(), batch_size);
+                    Some((rows, output))
+                }
+                None => {
+                    self.filler.fill(&parts, false).await?;
+                    None
+                }
+            };
             if let Some(progress) = &self.progress {
                 progress.done(next.chunk.rows());
             }
-            let batch = with_columns(&self.schema, &next.chunk, &self.heads, &output)?;
+            let batch = with_columns(
+                &self.schema,
+                &next.chunk,
+                &self.heads,
+                output.as_ref(),
+                staged.looked.as_ref().zip(self.cache.as_deref()),
+            )?;
             self.filler.reservation.shrink(next.bytes);
             self.metrics.baseline.record_output(batch.num_rows());
             if tx.send(Ok(batch)).await.is_err() {
@@ -332,28 +383,44 @@ impl Driver {
                 return Ok(());
             }
         }
+        if let Some(cache) = &self.cache {
+            cache.finish().await;
+        }
         self.metrics.baseline.done();
         Ok(())
     }
 }
 
-/// The chunk's input columns and one column per head.
+/// The chunk's input columns and one column per head: computed for the rows that went to
+/// the model, merged with the kept ones where the cache had some.
 fn with_columns(
     schema: &SchemaRef,
     chunk: &Chunk,
     heads: &[Head],
-    output: &PassOutput,
+    output: Option<&(Chunk, PassOutput)>,
+    cached: Option<(&Looked, &OperatorCache)>,
 ) -> Result<RecordBatch> {
     let mut columns = chunk.batch.columns().to_vec();
-    for head in heads {
-        let column = head(output).map_err(|e| chunk.name_file(e))?;
-        if column.len() != chunk.rows() {
-            return exec_err!(
-                "InferenceExec: a model function gave {} rows for {}",
-                column.len(),
-                chunk.rows()
-            );
-        }
+    for (i, head) in heads.iter().enumerate() {
+        let computed = match output {
+            Some((rows, output)) => {
+                let column = head(output).map_err(|e| rows.name_file(e))?;
+                if column.len() != rows.rows() {
+                    return exec_err!(
+                        "InferenceExec: a model function gave {} rows for {}",
+                        column.len(),
+                        rows.rows()
+                    );
+                }
+                Some(column)
+            }
+            None => None,
+        };
+        let column = match (cached, computed) {
+            (Some((looked, cache)), computed) => cache.merge(looked, i, computed.as_ref())?,
+            (None, Some(computed)) => computed,
+            (None, None) => return exec_err!("InferenceExec: a chunk neither computed nor kept"),
+        };
         columns.push(column);
     }
     Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)

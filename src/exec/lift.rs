@@ -34,6 +34,7 @@ use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 use mediasql_udfs::model_udf::as_model_udf;
 use mediasql_udfs::models::{ModelCall, ModelFunction};
 
+use super::cached::CallCache;
 use super::inference::{Batching, InferenceCall, InferenceExec};
 use super::options::MediasqlOptions;
 
@@ -186,6 +187,7 @@ fn merged(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>
             expr,
             field: Arc::clone(&call.field),
             head: Arc::clone(&call.head),
+            cache: call.cache.clone(),
         });
     }
     let first_new = lower.schema().fields().len();
@@ -218,6 +220,8 @@ struct Lifted {
     paths: Option<Arc<dyn PhysicalExpr>>,
     call: ModelCall,
     field: FieldRef,
+    /// How its results are kept in the inference cache (None: they are not).
+    cache: Option<Arc<CallCache>>,
 }
 
 /// Calls sharing one forward pass: of equal pass keys, over the same input and paths.
@@ -296,6 +300,7 @@ fn lift_calls(
                 expr: lifted.expr,
                 field,
                 head: lifted.call.head,
+                cache: lifted.cache,
             });
         }
         let batching = Batching {
@@ -378,14 +383,38 @@ fn lifted_call(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Lifted> 
     }
     // A call whose arguments are wrong stays where it is and reports its error when it runs.
     let model_call = function.model_call(&values).ok()?;
+    let field = expr.return_field(schema).ok()?;
+    let cache = CallCache::new(
+        call.name(),
+        model_call.pass.as_ref(),
+        &output_options(function, &values),
+        field.data_type(),
+    );
     Some(Lifted {
         expr: Arc::clone(expr),
         function: call.name().to_string(),
         input: Arc::clone(input),
         paths: paths.cloned(),
         call: model_call,
-        field: expr.return_field(schema).ok()?,
+        field,
+        cache,
     })
+}
+
+/// The constant arguments that change a call's output, as text: all but the input and
+/// `on_error` (errors are never cached, and a value does not depend on it).
+fn output_options(function: &dyn ModelFunction, values: &[ColumnarValue]) -> Vec<String> {
+    let names = function.signature().parameter_names.as_deref().unwrap_or(&[]);
+    values
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(i, _)| names.get(*i).is_none_or(|n| n != "on_error"))
+        .map(|(i, v)| match v {
+            ColumnarValue::Scalar(s) => format!("{i}:{}:{s}", s.data_type()),
+            ColumnarValue::Array(_) => format!("{i}:array"),
+        })
+        .collect()
 }
 
 fn contains_model_call(expr: &Arc<dyn PhysicalExpr>) -> bool {
@@ -451,6 +480,7 @@ pub fn inference_exec(
             expr: lifted.expr,
             field,
             head: lifted.call.head,
+            cache: lifted.cache,
         })
         .collect();
     InferenceExec::try_new(input, pass, group.input, group.paths, calls, batching)

@@ -15,6 +15,7 @@
 //!   progress bar and the server's progress NOTICEs.
 
 mod aggregate_calls;
+mod cached;
 mod inference;
 mod inference_pipeline;
 mod lift;

@@ -11,6 +11,8 @@ use datafusion::common::config::{ConfigEntry, ConfigExtension, ConfigOptions, Ex
 use datafusion::common::{DataFusionError, Result};
 use mediasql_udfs::models::Device;
 
+use crate::cache::CacheMode;
+
 /// mediasql's session settings.
 ///
 /// Written out rather than made by DataFusion's `extensions_options!`, whose entries lack
@@ -30,6 +32,8 @@ pub struct MediasqlOptions {
     pub inference_exec: bool,
     /// Seconds between progress NOTICEs of a model query over the wire; 0 = none.
     pub progress_interval: f64,
+    /// The inference cache: 'on' (read and write), 'off', 'refresh' (compute, overwrite).
+    pub inference_cache: String,
 }
 
 impl Default for MediasqlOptions {
@@ -40,6 +44,7 @@ impl Default for MediasqlOptions {
             device: "cpu".to_string(),
             inference_exec: true,
             progress_interval: 5.0,
+            inference_cache: "on".to_string(),
         }
     }
 }
@@ -85,6 +90,15 @@ impl ExtensionOptions for MediasqlOptions {
                 self.inference_exec = parsed(key, &value.to_ascii_lowercase())?;
             }
             "progress_interval" => self.progress_interval = parsed(key, value)?,
+            "inference_cache" => match CacheMode::parse(value) {
+                Some(_) => self.inference_cache = value.trim().to_ascii_lowercase(),
+                None => {
+                    return Err(DataFusionError::Configuration(format!(
+                        "invalid value for mediasql.inference_cache: '{value}' \
+                         (expected 'on', 'off' or 'refresh')"
+                    )));
+                }
+            },
             other => {
                 return Err(DataFusionError::Configuration(format!(
                     "unrecognized configuration parameter \"mediasql.{other}\""
@@ -116,6 +130,11 @@ impl ExtensionOptions for MediasqlOptions {
                 "progress_interval",
                 self.progress_interval,
                 "Seconds between progress NOTICEs; 0 = none",
+            ),
+            entry(
+                "inference_cache",
+                &self.inference_cache,
+                "Model results kept by content: on, off, refresh",
             ),
         ]
     }

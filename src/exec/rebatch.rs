@@ -8,6 +8,7 @@ use datafusion::common::{Result, internal_err};
 use mediasql_udfs::error::with_row_path;
 
 /// Rows of the input gathered for one model batch.
+#[derive(Clone)]
 pub(super) struct Chunk {
     pub(super) batch: RecordBatch,
     pub(super) argument: ArrayRef,

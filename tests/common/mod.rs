@@ -179,6 +179,9 @@ impl TestEnv {
             target_partitions: Some(2),
             // Each engine keeps its CREATE MODELs apart from the user's and other tests'.
             user_models_dir: Some(temp_dir("user-models")),
+            // A cache of its own: each run starts cold, and what one engine keeps is not
+            // another's answer.
+            cache_dir: Some(temp_dir("inference-cache")),
             ..Config::default()
         };
         let engine = Engine::new(&config).expect("engine");

@@ -17,6 +17,10 @@ use crate::models::{
 };
 use crate::on_error::OnError;
 
+/// The version of this pass's pre/post-processing: bumped when it changes what the pass
+/// gives, so that results cached before are not read again.
+const SPEECH_PASS_VERSION: u32 = 1;
+
 /// The model used when none is named.
 pub const DEFAULT_MODEL: &str = "whisper_tiny_en";
 /// The parameter names of both functions.
@@ -127,6 +131,11 @@ impl ModelPass for SpeechPass {
 
     fn key(&self) -> String {
         format!("speech:{}:{}", self.model, self.language)
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        let entry = self.models.entry(&self.model).ok()?;
+        Some(format!("{}|v{SPEECH_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
     }
 
     /// As many clips as the model has states: each runs on its own cores.

@@ -116,6 +116,24 @@ pub struct ModelEntry {
 }
 
 impl ModelEntry {
+    /// What decides this model's outputs: its kind, its files' sha256 and its
+    /// preprocessing (not where the files are, nor its licence). Results cached under one
+    /// fingerprint are never read for another.
+    pub fn fingerprint(&self) -> String {
+        let files: Vec<String> = self
+            .files
+            .iter()
+            .map(|f| format!("{}={}", f.role, f.sha256))
+            .collect();
+        format!(
+            "{}|{}|{:?}|{:?}",
+            self.kind.as_str(),
+            files.join(","),
+            self.image,
+            self.detector
+        )
+    }
+
     /// The file playing `role` (`model`, `labels`, `tokenizer`...).
     pub fn file(&self, role: &str) -> Result<&ModelFile> {
         self.files

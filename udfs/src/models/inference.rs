@@ -72,6 +72,12 @@ pub trait ModelPass: Send + Sync + fmt::Debug {
     fn load(&self) -> Result<()> {
         Ok(())
     }
+    /// What decides the pass's outputs besides its input: the model's fingerprint (its
+    /// files' sha256, its preprocessing), the pass's options and the version of its
+    /// pre/post-processing code. None: its results are not cached.
+    fn fingerprint(&self) -> Option<String> {
+        None
+    }
     /// Bytes a prepared mini-batch of `rows` rows holds, for memory accounting.
     fn prepared_bytes(&self, rows: usize) -> usize {
         let _ = rows;

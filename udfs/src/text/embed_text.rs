@@ -92,6 +92,10 @@ impl ModelFunction for EmbedText {
 /// that texts of similar length share a batch.
 const TEXTS_PER_PASS: usize = 1024;
 
+/// The version of this pass's pre/post-processing: bumped when it changes what the pass
+/// gives, so that results cached before are not read again.
+const TEXT_PASS_VERSION: u32 = 1;
+
 /// A text embedding model's forward pass over one column of strings.
 #[derive(Debug)]
 struct TextPass {
@@ -116,6 +120,11 @@ impl ModelPass for TextPass {
 
     fn key(&self) -> String {
         format!("text:{}", self.model)
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        let entry = self.models.entry(&self.model).ok()?;
+        Some(format!("{}|v{TEXT_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
     }
 
     fn batch_size(&self) -> usize {

@@ -18,6 +18,10 @@ use crate::models::{
     output_as, prepared_as,
 };
 
+/// The version of this pass's pre/post-processing: bumped when it changes what the pass
+/// gives, so that results cached before are not read again.
+const DETECT_PASS_VERSION: u32 = 1;
+
 /// An object detector's forward pass over one column of images (structs or encoded bytes).
 #[derive(Debug)]
 pub struct DetectPass {
@@ -76,6 +80,11 @@ impl ModelPass for DetectPass {
 
     fn key(&self) -> String {
         format!("detect:{}", self.model)
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        let entry = self.models.entry(&self.model).ok()?;
+        Some(format!("{}|v{DETECT_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
     }
 
     fn batch_size(&self) -> usize {

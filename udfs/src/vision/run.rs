@@ -17,6 +17,10 @@ use crate::models::{
 };
 use crate::on_error::OnError;
 
+/// The version of this pass's pre/post-processing: bumped when it changes what the pass
+/// gives, so that results cached before are not read again.
+const IMAGE_PASS_VERSION: u32 = 1;
+
 /// An image model's forward pass over one column of images (structs or encoded bytes).
 #[derive(Debug)]
 pub struct ImagePass {
@@ -131,6 +135,11 @@ impl ModelPass for ImagePass {
 
     fn key(&self) -> String {
         format!("image:{}", self.model)
+    }
+
+    fn fingerprint(&self) -> Option<String> {
+        let entry = self.models.entry(&self.model).ok()?;
+        Some(format!("{}|v{IMAGE_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
     }
 
     fn batch_size(&self) -> usize {

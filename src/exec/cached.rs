@@ -1,0 +1,256 @@
+//! The inference cache inside an [`InferenceExec`](super::InferenceExec)'s pipeline: each
+//! chunk's rows are looked up before they are prepared; only the misses go to the prepare
+//! stage and the model, and the hits are merged back in row order (`crate::cache` holds the
+//! store and says what a key is made of).
+//!
+//! A row is a hit when every call of the operator has its value kept; NULL inputs and
+//! rows a call gives NULL for (`on_error => 'null'`) are never kept, so errors are always
+//! computed again.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use datafusion::arrow::compute::{interleave, take};
+use datafusion::arrow::datatypes::{DataType, Schema};
+use datafusion::common::Result;
+use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, Time};
+use mediasql_udfs::models::ModelPass;
+
+use super::rebatch::Chunk;
+use crate::cache::keys::{self, Key};
+use crate::cache::store::{Put, WriteBatch};
+use crate::cache::values::ValueCodec;
+use crate::cache::{CacheMode, InferenceCache};
+
+/// How one call's results are kept: its key (function, model fingerprint, options, output
+/// type) and the codec of its values.
+#[derive(Debug)]
+pub struct CallCache {
+    pub key: Key,
+    codec: ValueCodec,
+}
+
+impl CallCache {
+    /// None when the pass is not cached (no fingerprint) or its output type cannot be kept.
+    pub fn new(
+        function: &str,
+        pass: &dyn ModelPass,
+        options: &[String],
+        output: &DataType,
+    ) -> Option<Arc<Self>> {
+        let fingerprint = pass.fingerprint()?;
+        Some(Arc::new(Self {
+            key: keys::call_key(function, &fingerprint, options, output),
+            codec: ValueCodec::new(output)?,
+        }))
+    }
+}
+
+/// Counters shown by EXPLAIN ANALYZE.
+#[derive(Debug, Clone)]
+pub(super) struct CacheMetrics {
+    pub(super) hits: Count,
+    pub(super) misses: Count,
+    pub(super) lookup_time: Time,
+}
+
+impl CacheMetrics {
+    pub(super) fn new(metrics: &ExecutionPlanMetricsSet, partition: usize) -> Self {
+        let builder = || MetricBuilder::new(metrics);
+        Self {
+            hits: builder().counter("cache_hits", partition),
+            misses: builder().counter("cache_misses", partition),
+            lookup_time: builder().subset_time("cache_lookup_time", partition),
+        }
+    }
+}
+
+/// The cache as one partition of an operator uses it.
+#[derive(Debug)]
+pub(super) struct OperatorCache {
+    pub(super) cache: Arc<InferenceCache>,
+    pub(super) mode: CacheMode,
+    pub(super) model: String,
+    pub(super) calls: Vec<Arc<CallCache>>,
+    pub(super) metrics: CacheMetrics,
+}
+
+impl OperatorCache {
+    /// The cache for an operator's `calls`, when the session's mode and every call allow it.
+    pub(super) fn new(
+        cache: Option<Arc<InferenceCache>>,
+        mode: CacheMode,
+        model: &str,
+        calls: &[Option<Arc<CallCache>>],
+        metrics: CacheMetrics,
+    ) -> Option<Self> {
+        let cache = cache.filter(|_| mode != CacheMode::Off)?;
+        let calls = calls.iter().cloned().collect::<Option<Vec<_>>>()?;
+        Some(Self {
+            cache,
+            mode,
+            model: model.to_string(),
+            calls,
+            metrics,
+        })
+    }
+
+    /// Looks `chunk`'s rows up: what is kept and the rows to compute.
+    pub(super) fn look_up(&self, chunk: &Chunk) -> Result<(Looked, Option<Chunk>)> {
+        let _timer = self.metrics.lookup_time.timer();
+        let hashes = keys::content_hashes(&chunk.argument)?;
+        self.look_up_hashes(chunk, hashes)
+    }
+
+    /// Looks rows up by their content hashes (None: the row is computed).
+    pub(super) fn look_up_hashes(
+        &self,
+        chunk: &Chunk,
+        hashes: Vec<Option<Key>>,
+    ) -> Result<(Looked, Option<Chunk>)> {
+        let mut found: Vec<Vec<Option<Vec<u8>>>> = vec![vec![None; hashes.len()]; self.calls.len()];
+        if self.mode == CacheMode::On {
+            let wanted: Vec<(usize, usize, Key)> = hashes
+                .iter()
+                .enumerate()
+                .filter_map(|(row, h)| h.map(|h| (row, h)))
+                .flat_map(|(row, h)| {
+                    self.calls
+                        .iter()
+                        .enumerate()
+                        .map(move |(c, call)| (row, c, keys::result_key(&h, &call.key)))
+                })
+                .collect();
+            let keys: Vec<Key> = wanted.iter().map(|(_, _, k)| *k).collect();
+            for ((row, call, _), value) in wanted.iter().zip(self.cache.get(&keys)) {
+                found[*call][*row] = value;
+            }
+        }
+        let (hit_rows, miss_rows): (Vec<usize>, Vec<usize>) =
+            (0..hashes.len()).partition(|&row| found.iter().all(|f| f[row].is_some()));
+        let mut hits = Vec::with_capacity(self.calls.len());
+        for (call, values) in self.calls.iter().zip(&found) {
+            let kept: Vec<&[u8]> = hit_rows
+                .iter()
+                .filter_map(|&r| values[r].as_deref())
+                .collect();
+            hits.push(call.codec.decode(&kept)?);
+        }
+        let mut touches = Vec::new();
+        for &row in &hit_rows {
+            if let Some(h) = &hashes[row] {
+                touches.extend(self.calls.iter().map(|c| keys::result_key(h, &c.key)));
+            }
+        }
+        self.cache.write(WriteBatch {
+            touches,
+            ..WriteBatch::default()
+        });
+        self.metrics.hits.add(hit_rows.len());
+        self.metrics.misses.add(miss_rows.len());
+        let misses = match miss_rows.len() {
+            0 => None,
+            n if n == chunk.rows() => Some(chunk.clone()),
+            _ => Some(rows_of(chunk, &miss_rows)?),
+        };
+        let looked = Looked {
+            hashes,
+            hit_rows,
+            miss_rows,
+            hits,
+        };
+        Ok((looked, misses))
+    }
+
+    /// `computed` (one value per miss row) merged with the kept values of call `call`, in
+    /// the chunk's row order; the new values are queued for the store.
+    pub(super) fn merge(
+        &self,
+        looked: &Looked,
+        call: usize,
+        computed: Option<&ArrayRef>,
+    ) -> Result<ArrayRef> {
+        let (Some(cached), Some(call_cache)) = (looked.hits.get(call), self.calls.get(call)) else {
+            return Err(datafusion::error::DataFusionError::Internal(
+                "InferenceExec: a cached call out of range".into(),
+            ));
+        };
+        let Some(computed) = computed else {
+            return Ok(Arc::clone(cached));
+        };
+        self.keep(looked, call_cache, computed)?;
+        if looked.hit_rows.is_empty() {
+            return Ok(Arc::clone(computed));
+        }
+        let (mut hit, mut miss) = (looked.hit_rows.iter().peekable(), 0);
+        let mut indices = Vec::with_capacity(looked.hashes.len());
+        let mut next_hit = 0;
+        for row in 0..looked.hashes.len() {
+            if hit.peek() == Some(&&row) {
+                hit.next();
+                indices.push((0, next_hit));
+                next_hit += 1;
+            } else {
+                indices.push((1, miss));
+                miss += 1;
+            }
+        }
+        Ok(interleave(&[cached.as_ref(), computed.as_ref()], &indices)?)
+    }
+
+    /// Queues the non-NULL computed values of a call.
+    fn keep(&self, looked: &Looked, call: &CallCache, computed: &ArrayRef) -> Result<()> {
+        let encoded = call.codec.encode(computed)?;
+        let puts = looked
+            .miss_rows
+            .iter()
+            .zip(encoded)
+            .filter_map(|(&row, value)| {
+                let hash = looked.hashes.get(row).copied().flatten()?;
+                Some(Put {
+                    key: keys::result_key(&hash, &call.key),
+                    model: self.model.clone(),
+                    value: value?,
+                })
+            })
+            .collect();
+        self.cache.write(WriteBatch {
+            puts,
+            ..WriteBatch::default()
+        });
+        Ok(())
+    }
+
+    /// At the end of the partition: waits for its writes, counts its hits and misses.
+    pub(super) async fn finish(&self) {
+        self.cache.flush().await;
+        self.cache.record(
+            &self.model,
+            self.metrics.hits.value() as u64,
+            self.metrics.misses.value() as u64,
+        );
+    }
+}
+
+/// What a chunk's lookup found.
+pub(super) struct Looked {
+    /// Per chunk row: its content hash (None: not kept).
+    hashes: Vec<Option<Key>>,
+    hit_rows: Vec<usize>,
+    miss_rows: Vec<usize>,
+    /// Per call: the kept values of the hit rows, in order.
+    hits: Vec<ArrayRef>,
+}
+
+/// The rows `rows` of `chunk`, for the prepare stage and the model: the argument and paths
+/// (the chunk's other columns stay in the chunk, which makes the output).
+fn rows_of(chunk: &Chunk, rows: &[usize]) -> Result<Chunk> {
+    let indices = UInt32Array::from_iter_values(rows.iter().map(|&r| r as u32));
+    let pick = |a: &ArrayRef| take(a.as_ref(), &indices, None);
+    let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+    Ok(Chunk {
+        batch: RecordBatch::try_new_with_options(Arc::new(Schema::empty()), vec![], &options)?,
+        argument: pick(&chunk.argument)?,
+        paths: chunk.paths.as_ref().map(pick).transpose()?,
+    })
+}
