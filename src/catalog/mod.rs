@@ -12,6 +12,7 @@
 //!   by [`frame_batches`].
 
 pub mod audio_header;
+pub mod deferred_bodies;
 pub mod factory;
 pub mod file_list;
 mod file_reader;

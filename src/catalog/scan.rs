@@ -14,6 +14,9 @@
 //!   comes first. Body bytes are reserved in DataFusion's memory pool before each read, and
 //!   held until the batch after the one they were emitted in is requested; a query over the
 //!   pool's limit fails with "Resources exhausted" instead of growing without bound.
+//! - **Deferred content**: under an `InferenceExec` whose results the inference cache may
+//!   hold, `content` is left NULL and read there, for the rows the cache misses
+//!   (EXPLAIN: `content=deferred`).
 //! - **Errors**: a read that fails (file vanished, network) fails the query with the file's
 //!   path; unreadable or corrupt headers only leave probe columns NULL.
 
@@ -39,6 +42,7 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
+use super::deferred_bodies::DeferredBodies;
 use super::file_list::{file_list_exec, files_of};
 pub use super::file_reader::ReadLevel;
 use super::file_reader::{FileReader, FileRow, ScanMetrics};
@@ -88,6 +92,9 @@ pub struct MediaScanExec {
     limit: Option<usize>,
     metrics: ExecutionPlanMetricsSet,
     properties: Arc<PlanProperties>,
+    /// `content` is left NULL: the `InferenceExec` above reads the bodies it has no cached
+    /// results for ([`crate::exec::DeferContentReads`]).
+    content_deferred: bool,
 }
 
 impl MediaScanExec {
@@ -138,7 +145,38 @@ impl MediaScanExec {
             limit: listed.limit,
             metrics: ExecutionPlanMetricsSet::new(),
             properties: Arc::new(properties),
+            content_deferred: false,
         })
+    }
+
+    /// The same scan leaving `content` NULL (its bodies are read above, where needed).
+    pub fn with_content_deferred(&self) -> Result<Self> {
+        let mut scan = Self::try_new(
+            Arc::clone(&self.location),
+            Arc::clone(&self.input),
+            self.listed(),
+            self.projection.clone(),
+            self.options,
+        )?;
+        let read: Vec<usize> = self
+            .projection
+            .iter()
+            .copied()
+            .filter(|&c| c != col::CONTENT)
+            .collect();
+        scan.reads = ReadLevel::for_projection(&read);
+        scan.content_deferred = true;
+        Ok(scan)
+    }
+
+    /// Whether `content` is left NULL for an operator above to read.
+    pub fn content_deferred(&self) -> bool {
+        self.content_deferred
+    }
+
+    /// The files this scan lists, by their `path` column, for reading their bodies later.
+    pub fn deferred_bodies(&self) -> Result<DeferredBodies> {
+        DeferredBodies::of_list(Arc::clone(&self.location), &self.input)
     }
 
     pub fn location(&self) -> &Arc<MediaLocation> {
@@ -186,6 +224,9 @@ impl DisplayAs for MediaScanExec {
                     self.reads,
                     columns.join(", ")
                 )?;
+                if self.content_deferred {
+                    write!(f, ", content=deferred")?;
+                }
                 if !self.filters.is_empty() {
                     write!(f, ", listing_filters=[{}]", self.filters.join(", "))?;
                 }
@@ -234,13 +275,16 @@ impl ExecutionPlan for MediaScanExec {
         let [input] = children.as_slice() else {
             return internal_err!("MediaScanExec has one child, got {}", children.len());
         };
-        let scan = Self::try_new(
+        let mut scan = Self::try_new(
             Arc::clone(&self.location),
             Arc::clone(input),
             self.listed(),
             self.projection.clone(),
             self.options,
         )?;
+        if self.content_deferred {
+            scan = scan.with_content_deferred()?;
+        }
         Ok(Arc::new(scan))
     }
 

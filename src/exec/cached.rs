@@ -6,14 +6,21 @@
 //! A row is a hit when every call of the operator has its value kept; NULL inputs and
 //! rows a call gives NULL for (`on_error => 'null'`) are never kept, so errors are always
 //! computed again.
+//!
+//! Over a media scan whose `content` is deferred ([`super::DeferContentReads`]), rows come
+//! without their bodies: a row's content hash is found by its file's identity (location,
+//! path, size, modified time, ETag), and only the bodies of the rows missed are read.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use async_trait::async_trait;
+use bytes::Bytes;
+use datafusion::arrow::array::{Array, AsArray, BinaryArray, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
 use datafusion::arrow::compute::{interleave, take};
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::Result;
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder, Time};
+use futures::{StreamExt, TryStreamExt, stream};
 use mediasql_udfs::models::ModelPass;
 
 use super::rebatch::Chunk;
@@ -46,12 +53,27 @@ impl CallCache {
     }
 }
 
+/// Where the bodies of a deferred scan's files are read from.
+#[async_trait]
+pub trait BodySource: Send + Sync + std::fmt::Debug {
+    /// The identity key and size of the file at `path` (a value of the scan's `path`).
+    fn identity(&self, path: &str) -> Option<(Key, u64)>;
+    /// The file's bytes.
+    async fn read(&self, path: &str) -> Result<Bytes>;
+}
+
+/// Bodies read at once per partition (as the scan's `max_in_flight`).
+const READS_IN_FLIGHT: usize = 8;
+
 /// Counters shown by EXPLAIN ANALYZE.
 #[derive(Debug, Clone)]
 pub(super) struct CacheMetrics {
     pub(super) hits: Count,
     pub(super) misses: Count,
     pub(super) lookup_time: Time,
+    /// Deferred bodies: read for misses, and the bytes of the hits' files not read.
+    bodies_read: Count,
+    bytes_not_read: Count,
 }
 
 impl CacheMetrics {
@@ -61,6 +83,8 @@ impl CacheMetrics {
             hits: builder().counter("cache_hits", partition),
             misses: builder().counter("cache_misses", partition),
             lookup_time: builder().subset_time("cache_lookup_time", partition),
+            bodies_read: builder().counter("bodies_read", partition),
+            bytes_not_read: builder().counter("bytes_not_read", partition),
         }
     }
 }
@@ -73,16 +97,20 @@ pub(super) struct OperatorCache {
     pub(super) model: String,
     pub(super) calls: Vec<Arc<CallCache>>,
     pub(super) metrics: CacheMetrics,
+    /// Set when the input's `content` is deferred: bodies are read here.
+    pub(super) source: Option<Arc<dyn BodySource>>,
 }
 
 impl OperatorCache {
     /// The cache for an operator's `calls`, when the session's mode and every call allow it.
+    /// `source`: where the bodies of a deferred scan are read.
     pub(super) fn new(
         cache: Option<Arc<InferenceCache>>,
         mode: CacheMode,
         model: &str,
         calls: &[Option<Arc<CallCache>>],
         metrics: CacheMetrics,
+        source: Option<Arc<dyn BodySource>>,
     ) -> Option<Self> {
         let cache = cache.filter(|_| mode != CacheMode::Off)?;
         let calls = calls.iter().cloned().collect::<Option<Vec<_>>>()?;
@@ -92,15 +120,75 @@ impl OperatorCache {
             model: model.to_string(),
             calls,
             metrics,
+            source,
         })
     }
 
     /// Looks `chunk`'s rows up: what is kept and the rows to compute.
     pub(super) fn look_up(&self, chunk: &Chunk) -> Result<(Looked, Option<Chunk>)> {
         let _timer = self.metrics.lookup_time.timer();
-        let hashes = keys::content_hashes(&chunk.argument)?;
-        self.look_up_hashes(chunk, hashes)
+        let Some(source) = &self.source else {
+            let hashes = keys::content_hashes(&chunk.argument)?;
+            return self.look_up_hashes(chunk, hashes);
+        };
+        let paths = match &chunk.paths {
+            Some(p) => datafusion::arrow::compute::cast(p, &DataType::Utf8)?,
+            None => {
+                return Err(datafusion::error::DataFusionError::Internal(
+                    "InferenceExec: deferred content without paths".into(),
+                ));
+            }
+        };
+        let paths = paths.as_string::<i32>();
+        let ids: Vec<Option<(Key, u64)>> = (0..paths.len())
+            .map(|i| paths.is_valid(i).then(|| source.identity(paths.value(i))).flatten())
+            .collect();
+        let known: Vec<Key> = ids.iter().flatten().map(|(id, _)| *id).collect();
+        let mut found = self.cache.files(&known).into_iter();
+        let hashes: Vec<Option<Key>> = ids
+            .iter()
+            .map(|id| id.and_then(|_| found.next().flatten().map(|(hash, _)| hash)))
+            .collect();
+        let (looked, misses) = self.look_up_hashes(chunk, hashes)?;
+        let saved: u64 = looked
+            .hit_rows
+            .iter()
+            .filter_map(|&r| ids[r].map(|(_, size)| size))
+            .sum();
+        self.metrics.bytes_not_read.add(saved as usize);
+        Ok((looked, misses))
     }
+
+    /// Reads the bodies of the rows to compute (deferred content): they become the rows'
+    /// argument, and their hashes are kept by file identity.
+    pub(super) async fn read_bodies(&self, rows: Chunk, looked: &mut Looked) -> Result<Chunk> {
+        let Some(source) = &self.source else {
+            return Ok(rows);
+        };
+        let (rows, read) = read_bodies(source, rows).await?;
+        let mut files = Vec::with_capacity(read.len());
+        for (i, body) in read.into_iter().enumerate() {
+            let (Some(row), Some(body)) = (looked.miss_rows.get(i), body) else {
+                continue;
+            };
+            if let Some(slot) = looked.hashes.get_mut(*row) {
+                *slot = Some(body.hash);
+            }
+            if let Some((id, size)) = body.identity {
+                files.push((id, body.hash, size));
+            }
+        }
+        self.metrics.bodies_read.add(files.len());
+        if self.mode != CacheMode::Off {
+            self.cache.write(WriteBatch {
+                files,
+                ..WriteBatch::default()
+            });
+        }
+        Ok(rows)
+    }
+
+
 
     /// Looks rows up by their content hashes (None: the row is computed).
     pub(super) fn look_up_hashes(
@@ -200,6 +288,9 @@ impl OperatorCache {
 
     /// Queues the non-NULL computed values of a call.
     fn keep(&self, looked: &Looked, call: &CallCache, computed: &ArrayRef) -> Result<()> {
+        if self.mode == CacheMode::Off {
+            return Ok(());
+        }
         let encoded = call.codec.encode(computed)?;
         let puts = looked
             .miss_rows
@@ -230,6 +321,59 @@ impl OperatorCache {
             self.metrics.misses.value() as u64,
         );
     }
+}
+
+/// A body read for a deferred row.
+pub(super) struct ReadBody {
+    hash: Key,
+    identity: Option<(Key, u64)>,
+}
+
+/// Reads the bodies of `rows` (of a scan whose content is deferred) into their argument.
+pub(super) async fn read_bodies(
+    source: &Arc<dyn BodySource>,
+    rows: Chunk,
+) -> Result<(Chunk, Vec<Option<ReadBody>>)> {
+    let Some(paths) = &rows.paths else {
+        return Err(datafusion::error::DataFusionError::Internal(
+            "InferenceExec: deferred content without paths".into(),
+        ));
+    };
+    let paths = datafusion::arrow::compute::cast(paths, &DataType::Utf8)?;
+    let paths: Vec<Option<String>> = paths
+        .as_string::<i32>()
+        .iter()
+        .map(|p| p.map(str::to_string))
+        .collect();
+    let reads: Vec<_> = paths
+        .iter()
+        .cloned()
+        .map(|path| {
+            let source = Arc::clone(source);
+            async move {
+                match path {
+                    Some(path) => source.read(&path).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        })
+        .collect();
+    let bodies: Vec<Option<Bytes>> = stream::iter(reads)
+        .buffered(READS_IN_FLIGHT)
+    .try_collect()
+    .await?;
+    let read = bodies
+        .iter()
+        .zip(&paths)
+        .map(|(body, path)| {
+            Some(ReadBody {
+                hash: keys::bytes_hash(body.as_ref()?),
+                identity: path.as_deref().and_then(|p| source.identity(p)),
+            })
+        })
+        .collect();
+    let argument: ArrayRef = Arc::new(BinaryArray::from_iter(bodies.iter().map(|b| b.as_deref())));
+    Ok((Chunk { argument, ..rows }, read))
 }
 
 /// What a chunk's lookup found.

@@ -25,7 +25,12 @@
 //!   statement timeout) aborts the driver; queued prepare and model jobs are skipped, and
 //!   at most the batch running on the model finishes.
 //!
-//! EXPLAIN ANALYZE shows `model_rows`, `model_batches`, `batch_fill_pct` (mean fill of
+//! - **Cache**: with the inference cache on, each chunk's rows are looked up first; only
+//!   misses are prepared and run (`super::cached`). Over a scan whose `content` is
+//!   deferred, it reads the missed rows' bodies itself (`reads=missed bodies`).
+//!
+//! EXPLAIN ANALYZE shows `cache_hits`, `cache_misses`, `cache_lookup_time`, `bodies_read`,
+//! `bytes_not_read`, `model_rows`, `model_batches`, `batch_fill_pct` (mean fill of
 //! model batches, over all partitions), `prepare_time`, `model_time`, `input_wait_time`
 //! (time a partition's pipeline waited for prepared input) and `peak_bytes_in_flight`
 //! (summed over partitions).
@@ -50,7 +55,7 @@ use datafusion::physical_plan::{
 use mediasql_udfs::models::{Head, ModelPass};
 
 use super::MediasqlOptions;
-use super::cached::{CacheMetrics, CallCache, OperatorCache};
+use super::cached::{BodySource, CacheMetrics, CallCache, OperatorCache};
 use crate::cache::{CacheMode, InferenceCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
 use super::progress::Progress;
@@ -99,6 +104,9 @@ pub struct InferenceExec {
     batch_fill: BatchFill,
     /// Partitions waiting for memory (shared by this operator's partitions).
     starved: Arc<AtomicUsize>,
+    /// Where the bodies of its input's rows are read when the scan below defers them
+    /// ([`super::DeferContentReads`]): only for the rows the inference cache misses.
+    source: Option<Arc<dyn BodySource>>,
 }
 
 impl InferenceExec {
@@ -149,7 +157,32 @@ impl InferenceExec {
             batch_fill: BatchFill::new(&metrics),
             metrics,
             starved: Arc::default(),
+            source: None,
         })
+    }
+
+    /// The same operator over `input`, a plan whose `content` is deferred: the bodies of the
+    /// rows the cache misses are read from `source`.
+    pub fn with_deferred_input(
+        &self,
+        input: Arc<dyn ExecutionPlan>,
+        source: Arc<dyn BodySource>,
+    ) -> Result<Self> {
+        let mut exec = Self::try_new(
+            input,
+            Arc::clone(&self.pass),
+            Arc::clone(&self.argument),
+            self.paths.clone(),
+            self.calls.clone(),
+            self.batching.clone(),
+        )?;
+        exec.source = Some(source);
+        Ok(exec)
+    }
+
+    /// Whether it reads its rows' bodies itself (deferred content).
+    pub fn reads_bodies(&self) -> bool {
+        self.source.is_some()
     }
 
     pub fn input(&self) -> &Arc<dyn ExecutionPlan> {
@@ -189,12 +222,18 @@ impl DisplayAs for InferenceExec {
         } = &self.batching;
         let model = self.pass.model();
         match t {
-            DisplayFormatType::Default | DisplayFormatType::Verbose => write!(
-                f,
-                "InferenceExec: model={model}, device={device}, batch_size={batch_size}, \
-                 max_in_flight={max_in_flight}, calls=[{}]",
-                calls.join(", ")
-            ),
+            DisplayFormatType::Default | DisplayFormatType::Verbose => {
+                write!(
+                    f,
+                    "InferenceExec: model={model}, device={device}, batch_size={batch_size}, \
+                     max_in_flight={max_in_flight}, calls=[{}]",
+                    calls.join(", ")
+                )?;
+                if self.source.is_some() {
+                    write!(f, ", reads=missed bodies")?;
+                }
+                Ok(())
+            }
             DisplayFormatType::TreeRender => {
                 writeln!(f, "model={model}")?;
                 writeln!(f, "device={device}")?;
@@ -244,14 +283,16 @@ impl ExecutionPlan for InferenceExec {
         if children.len() != 1 {
             return internal_err!("InferenceExec has one child, got {}", children.len());
         }
-        Ok(Arc::new(Self::try_new(
+        let mut exec = Self::try_new(
             children.swap_remove(0),
             Arc::clone(&self.pass),
             Arc::clone(&self.argument),
             self.paths.clone(),
             self.calls.clone(),
             self.batching.clone(),
-        )?))
+        )?;
+        exec.source = self.source.clone();
+        Ok(Arc::new(exec))
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
@@ -283,6 +324,7 @@ impl ExecutionPlan for InferenceExec {
                 Arc::clone(&self.starved),
             ),
             cache: None,
+            source: None,
         };
         let calls: Vec<_> = self.calls.iter().map(|c| c.cache.clone()).collect();
         let options = MediasqlOptions::from_config(context.session_config().options());
@@ -292,8 +334,10 @@ impl ExecutionPlan for InferenceExec {
             self.pass.model(),
             &calls,
             CacheMetrics::new(&self.metrics, partition),
+            self.source.clone(),
         );
         driver.cache = cache.map(Arc::new);
+        driver.source = self.source.clone();
         let mut builder = RecordBatchReceiverStream::builder(Arc::clone(&self.schema), 2);
         let tx = builder.tx();
         builder.spawn(driver.run(tx));

@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
 use tokio::sync::mpsc::Sender;
 
-use super::cached::{Looked, OperatorCache};
+use super::cached::{BodySource, Looked, OperatorCache, read_bodies};
 use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
 use crate::pools;
@@ -209,6 +209,7 @@ impl Filler {
                 &chunk,
                 &driver.metrics.prepare_time,
                 driver.cache,
+                driver.source,
             );
             self.in_flight.push_back(InFlight {
                 chunk,
@@ -260,38 +261,54 @@ struct Staged {
     todo: Option<(Chunk, Prepared)>,
 }
 
-/// Submits the lookup (with a cache) and the prepare stage of `chunk` to the CPU pool.
-/// Per-row errors name the row's file.
+/// Submits the lookup (with a cache), the reads (of deferred content) and the prepare
+/// stage of `chunk`; the CPU work runs on the CPU pool. Per-row errors name the row's file.
 fn stage(
     pass: &Arc<dyn ModelPass>,
     chunk: &Chunk,
     time: &Time,
     cache: Option<&Arc<OperatorCache>>,
+    source: Option<&Arc<dyn BodySource>>,
 ) -> BoxFuture<'static, Result<Staged>> {
     let pass = Arc::clone(pass);
-    let chunk = chunk.clone();
     let time = time.clone();
-    let cache = cache.cloned();
-    Box::pin(pools::cpu().run(move |_| {
-        let (looked, rows) = match &cache {
-            Some(cache) => {
-                let (looked, rows) = cache.look_up(&chunk)?;
-                (Some(looked), rows)
-            }
-            None => (None, Some(chunk)),
+    let prepare = move |rows: Chunk| {
+        pools::cpu().run(move |_| {
+            let _timer = time.timer();
+            let prepared = pass
+                .prepare(&rows.argument, 0)
+                .map_err(|e| rows.name_file(e))?;
+            Ok((rows, prepared))
+        })
+    };
+    let chunk = chunk.clone();
+    let (cache, source) = (cache.cloned(), source.cloned());
+    Box::pin(async move {
+        let Some(cache) = cache else {
+            let rows = match source {
+                Some(source) => read_bodies(&source, chunk).await?.0,
+                None => chunk,
+            };
+            let todo = prepare(rows).await?;
+            return Ok(Staged {
+                looked: None,
+                todo: Some(todo),
+            });
         };
-        let _timer = time.timer();
+        let looking = Arc::clone(&cache);
+        let (mut looked, rows) = pools::cpu().run(move |_| looking.look_up(&chunk)).await?;
         let todo = match rows {
             Some(rows) => {
-                let prepared = pass
-                    .prepare(&rows.argument, 0)
-                    .map_err(|e| rows.name_file(e))?;
-                Some((rows, prepared))
+                let rows = cache.read_bodies(rows, &mut looked).await?;
+                Some(prepare(rows).await?)
             }
             None => None,
         };
-        Ok(Staged { looked, todo })
-    }))
+        Ok(Staged {
+            looked: Some(looked),
+            todo,
+        })
+    })
 }
 
 /// What the filler needs of the driver.
@@ -302,6 +319,7 @@ struct DriverParts<'a> {
     max_in_flight: usize,
     metrics: &'a InferenceMetrics,
     cache: Option<&'a Arc<OperatorCache>>,
+    source: Option<&'a Arc<dyn BodySource>>,
 }
 
 /// One partition's pipeline.
@@ -316,6 +334,8 @@ pub(super) struct Driver {
     pub(super) progress: Option<Arc<Progress>>,
     pub(super) filler: Filler,
     pub(super) cache: Option<Arc<OperatorCache>>,
+    /// Where the bodies of a deferred scan's rows are read.
+    pub(super) source: Option<Arc<dyn BodySource>>,
 }
 
 impl Driver {
@@ -327,6 +347,7 @@ impl Driver {
             max_in_flight: self.max_in_flight,
             metrics: &self.metrics,
             cache: self.cache.as_ref(),
+            source: self.source.as_ref(),
         };
         let batch_size = self.filler.rebatcher.size;
         // The model loads on the inference pool while the first batches are read and

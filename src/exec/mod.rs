@@ -10,12 +10,15 @@
 //!   so plans share the plan runtime's threads and stop soon when dropped.
 //! - [`UngatheredWideRows`]: the physical optimizer rule that keeps repartitions from
 //!   holding wide rows (lists, binaries) outside the memory pool.
+//! - [`DeferContentReads`]: the physical optimizer rule that leaves a scan's `content` to
+//!   the `InferenceExec` above it, which reads only the bodies the inference cache misses.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
 //! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
 //!   progress bar and the server's progress NOTICEs.
 
 mod aggregate_calls;
 mod cached;
+mod defer_reads;
 mod inference;
 mod inference_pipeline;
 mod lift;
@@ -28,6 +31,8 @@ mod wide_rows;
 mod yield_points;
 
 pub use aggregate_calls::ProjectAggregateModelCalls;
+pub use cached::BodySource;
+pub use defer_reads::DeferContentReads;
 pub use inference::{Batching, InferenceExec};
 pub use lift::{LiftModelCalls, inference_exec};
 pub use options::MediasqlOptions;

@@ -18,6 +18,7 @@ use datafusion::sql::parser::Statement as SqlStatement;
 use mediasql_udfs::io::MediaRoots;
 use mediasql_udfs::models::ModelRegistry;
 
+use crate::cache::InferenceCache;
 use crate::copy_out::copy_out_query;
 use crate::cursor::{CursorStatement, Cursors, cursor_statement};
 use crate::exec::MediasqlOptions;
@@ -30,9 +31,10 @@ use crate::pgcompat::settings::unrecognized;
 use crate::pools::admission::Admission;
 use crate::pools::plans;
 use crate::statement::commands::{
-    SessionCommand, command_output, command_tag, models_batch, rows, session_command,
-    show_all_schema, show_schema,
+    SessionCommand, cache_batch, command_output, command_tag, models_batch, rows,
+    session_command, show_all_schema, show_schema,
 };
+use crate::statement::model_ddl::ModelStatement;
 use crate::statement::diagnose::{check_create, check_set, plan_error};
 use crate::statement::parse::Parser;
 use crate::statement::rewrites::{self, Context, Rewrites};
@@ -147,6 +149,15 @@ impl Session {
         self.parser.parse(sql)
     }
 
+    /// The inference cache this session's model calls use, if any.
+    fn inference_cache(&self) -> Option<Arc<InferenceCache>> {
+        self.ctx
+            .state_ref()
+            .read()
+            .config()
+            .get_extension::<InferenceCache>()
+    }
+
     /// Runs every statement of `sql` in order, stopping at the first error.
     pub async fn execute_sql(&self, sql: &str) -> Result<Vec<Output>> {
         let mut outputs = Vec::new();
@@ -159,6 +170,14 @@ impl Session {
     /// Runs one statement.
     pub async fn execute(&self, statement: &Statement) -> Result<Output> {
         let statement = match statement {
+            Statement::Model(ModelStatement::ClearCache { model }) => {
+                let removed = match self.inference_cache() {
+                    Some(cache) => cache.clear(model.as_deref()).await?,
+                    None => 0,
+                };
+                log::info!("CLEAR CACHE removed {removed} results");
+                return Ok(Output::Command("CLEAR CACHE".into()));
+            }
             Statement::Model(model) => {
                 if let Some(roots) = &self.roots {
                     model.check_access(roots)?;
@@ -370,6 +389,13 @@ impl Session {
                 rows(batch)?
             }
             SessionCommand::ShowModels => rows(models_batch(&self.models)?)?,
+            SessionCommand::ShowCache => {
+                let lines = match self.inference_cache() {
+                    Some(cache) => cache.lines()?,
+                    None => Vec::new(),
+                };
+                rows(cache_batch(&lines)?)?
+            }
             SessionCommand::Begin => Output::TransactionStart("BEGIN".into()),
             SessionCommand::Commit => {
                 self.cursors.end_transaction()?;

@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::Result;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
@@ -24,6 +26,8 @@ pub enum SessionCommand {
     Show(String),
     ShowAll,
     ShowModels,
+    /// `SHOW CACHE`: the inference cache, per model.
+    ShowCache,
     Begin,
     Commit,
     Rollback,
@@ -62,6 +66,42 @@ pub fn show_models_schema() -> SchemaRef {
         Field::new("sha256", DataType::Utf8, true),
         Field::new("loaded", DataType::Boolean, false),
     ]))
+}
+
+pub fn show_cache_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("model", DataType::Utf8, false),
+        Field::new("entries", DataType::Int64, false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("hits", DataType::Int64, false),
+        Field::new("misses", DataType::Int64, false),
+        Field::new("hit_rate", DataType::Float64, true),
+    ]))
+}
+
+/// `SHOW CACHE`'s rows: what the inference cache keeps per model, and this process's hits
+/// and misses since it started (hit_rate NULL before any lookup).
+pub fn cache_batch(lines: &[crate::cache::CacheLine]) -> Result<RecordBatch> {
+    let int = |f: fn(&crate::cache::CacheLine) -> u64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(
+            lines.iter().map(|l| f(l) as i64),
+        ))
+    };
+    let rate = Float64Array::from_iter(lines.iter().map(|l| {
+        let seen = l.hits + l.misses;
+        (seen > 0).then(|| l.hits as f64 / seen as f64)
+    }));
+    Ok(RecordBatch::try_new(
+        show_cache_schema(),
+        vec![
+            Arc::new(StringArray::from_iter_values(lines.iter().map(|l| &l.model))),
+            int(|l| l.entries),
+            int(|l| l.bytes),
+            int(|l| l.hits),
+            int(|l| l.misses),
+            Arc::new(rate),
+        ],
+    )?)
 }
 
 pub fn rows(batch: RecordBatch) -> Result<Output> {
@@ -127,6 +167,7 @@ pub fn session_command(statement: &SqlStatement) -> Option<SessionCommand> {
             match name.as_str() {
                 "all" => Some(SessionCommand::ShowAll),
                 "models" => Some(SessionCommand::ShowModels),
+                "cache" => Some(SessionCommand::ShowCache),
                 "transaction isolation level" => {
                     Some(SessionCommand::Show("transaction_isolation".into()))
                 }

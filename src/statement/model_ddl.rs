@@ -8,6 +8,7 @@
 //!     [WITH (kind 'object_detector', labels '...', input_size '416', channel_order 'bgr',
 //!            input '...', output '...', batch_size '8')]
 //! DROP MODEL [IF EXISTS] name
+//! CLEAR CACHE [FOR MODEL name]       -- the inference cache's results (of one model)
 //! ```
 //!
 //! Neither DataFusion's parser nor sqlparser knows them, so they are recognised from their
@@ -30,6 +31,8 @@ use mediasql_udfs::models::{CreateModel, ModelRegistry};
 pub enum ModelStatement {
     Create(CreateModel),
     Drop { name: String, if_exists: bool },
+    /// Removes kept results from the inference cache (run by the session: it is async).
+    ClearCache { model: Option<String> },
 }
 
 impl ModelStatement {
@@ -58,12 +61,18 @@ impl ModelStatement {
                 models.drop_model(name, *if_exists)?;
                 Ok("DROP MODEL".into())
             }
+            Self::ClearCache { .. } => Err(DataFusionError::Internal(
+                "CLEAR CACHE is run by the session".into(),
+            )),
         }
     }
 }
 
 /// The model statement `parser` starts with, None (nothing consumed) when it is not one.
 pub fn parse(parser: &mut Parser) -> Option<Result<ModelStatement>> {
+    if let Some(clear) = parse_clear_cache(parser) {
+        return Some(clear);
+    }
     let create = match &parser.peek_token_ref().token {
         Token::Word(w) if w.keyword == Keyword::CREATE => true,
         Token::Word(w) if w.keyword == Keyword::DROP => false,
@@ -84,6 +93,38 @@ pub fn parse(parser: &mut Parser) -> Option<Result<ModelStatement>> {
     Some(
         statement
             .and_then(|s| end(parser).map(|_| s))
+            .map_err(|e| DataFusionError::SQL(Box::new(e), None)),
+    )
+}
+
+/// `CLEAR CACHE [FOR MODEL name]`, None (nothing consumed) when the statement is another.
+fn parse_clear_cache(parser: &mut Parser) -> Option<Result<ModelStatement>> {
+    let word = |n: usize, w: &str| {
+        matches!(&parser.peek_nth_token_ref(n).token,
+            Token::Word(t) if t.quote_style.is_none() && t.value.eq_ignore_ascii_case(w))
+    };
+    if !(word(0, "clear") && word(1, "cache")) {
+        return None;
+    }
+    parser.next_token();
+    parser.next_token();
+    let model = match parser.parse_keyword(Keyword::FOR) {
+        false => Ok(None),
+        true => {
+            let next = parser.next_token();
+            match &next.token {
+                Token::Word(w)
+                    if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("model") =>
+                {
+                    name(parser).map(Some)
+                }
+                _ => parser.expected("MODEL name", next),
+            }
+        }
+    };
+    Some(
+        model
+            .and_then(|model| end(parser).map(|_| ModelStatement::ClearCache { model }))
             .map_err(|e| DataFusionError::SQL(Box::new(e), None)),
     )
 }

@@ -25,7 +25,9 @@ use datafusion_pg_catalog::sql::rules::{
 };
 use mediasql_udfs::sourced::NameSourceFiles;
 
-use crate::exec::{LiftModelCalls, ProjectAggregateModelCalls, UngatheredWideRows, YieldPoints};
+use crate::exec::{
+    DeferContentReads, LiftModelCalls, ProjectAggregateModelCalls, UngatheredWideRows, YieldPoints,
+};
 use crate::named_args::NamedParameters;
 use crate::pgcompat::boolean_literals::BooleanLiterals;
 use crate::pgcompat::checked_arithmetic::CheckedArithmetic;
@@ -346,6 +348,7 @@ pub const REMOVED_OPTIMIZER_RULES: [&str; 2] =
 pub fn physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     vec![
         Arc::new(LiftModelCalls),
+        Arc::new(DeferContentReads),
         Arc::new(YieldPoints),
         Arc::new(UngatheredWideRows),
     ]
