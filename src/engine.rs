@@ -10,6 +10,8 @@ use datafusion::prelude::SessionContext;
 use mediasql_udfs::io::MediaRoots;
 use mediasql_udfs::models::ModelRegistry;
 
+use crate::cache::InferenceCache;
+use crate::cache::table::CacheTable;
 use crate::catalog::factory::media_table;
 use crate::catalog::pdf_pages::PdfPages;
 use crate::catalog::read_media::ReadMedia;
@@ -73,6 +75,8 @@ impl Engine {
             |keyframes_only| Arc::new(VideoFrames::new(Arc::clone(&stores), keyframes_only));
         ctx.register_udtf("video_frames", frames(false));
         ctx.register_udtf("video_keyframes", frames(true));
+        let cache = ctx.state().config().get_extension::<InferenceCache>();
+        ctx.register_udtf("inference_cache", Arc::new(CacheTable(cache)));
         let rewrites = Arc::new(Rewrites::new(&functions));
         let roles = ConfiguredRoles::new(config.security.users.keys().cloned());
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles.clone()).map_err(|e| *e)?;

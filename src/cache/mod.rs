@@ -17,11 +17,12 @@
 //!   rebuilt; values carry a checksum, so a damaged value is a miss; a full disk or a
 //!   failed commit drops that commit's entries with a warning; SIGKILL loses at most the
 //!   commits not yet made (redb's commits are atomic).
-//! - **Control**: `SET mediasql.inference_cache = 'on' | 'off' | 'refresh'`, `SHOW CACHE`,
-//!   `CLEAR CACHE [FOR MODEL name]`.
+//! - **Control**: `SET mediasql.inference_cache = 'on' | 'off' | 'refresh'`, `SHOW CACHE`
+//!   (and the table function `inference_cache()`), `CLEAR CACHE [FOR MODEL name]`.
 
 pub mod keys;
 pub mod store;
+pub mod table;
 pub mod values;
 mod writer;
 
