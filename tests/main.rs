@@ -7,6 +7,7 @@
 //! - `slt`: every `sql-tests/*.slt`, run in-process and over the Postgres wire (simple
 //!   protocol with text results; `extended`: extended protocol with binary results).
 //! - `layout`: no import circles between source files, no file over 500 lines.
+//! - `inference_cache`: the cache across runs, processes and faults (SIGKILL, damage).
 //! - `install_models`: the models from their public homes, through a local mirror.
 //! - `models`: what the model registry keeps across queries and restarts.
 //! - `security`: passwords, TLS, the connection limit, the media roots.
@@ -21,6 +22,7 @@ mod common;
 mod console;
 mod demo;
 mod extended;
+mod inference_cache;
 mod install_models;
 mod layout;
 mod models;

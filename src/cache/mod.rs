@@ -328,6 +328,7 @@ mod tests {
         std::fs::write(dir.path().join(FILE_NAME), vec![0x5a; 64 * 1024]).unwrap();
         let cache = InferenceCache::new(dir.path(), DEFAULT_SIZE);
         assert_eq!(cache.get(&[[1; 32]]), vec![None]);
+
         cache.commit(&WriteBatch {
             puts: vec![store::Put {
                 key: [1; 32],

@@ -138,7 +138,8 @@ impl Store {
         let db = Database::builder()
             .set_cache_size(PAGE_CACHE_BYTES)
             .set_concurrency_mode(redb::ConcurrencyMode::MultiWriter)
-            .create(path)?;
+            .create(path)
+            .map_err(open_error)?;
         Ok(Self {
             db,
             path: path.to_path_buf(),
@@ -377,6 +378,26 @@ impl<'t> Tables<'t> {
             self.remove(key)?;
         }
         Ok((keys.len() as u64, before - self.bytes))
+    }
+}
+
+/// An error opening the file: damage, unless the file is busy or out of reach (then it is
+/// left alone and the process goes without a cache).
+fn open_error(e: redb::DatabaseError) -> StoreError {
+    let e = redb::Error::from(e);
+    let damaged = match &e {
+        redb::Error::DatabaseAlreadyOpen
+        | redb::Error::LockProtocolMismatch
+        | redb::Error::TransactionInProgress => false,
+        redb::Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof
+        ),
+        _ => true,
+    };
+    StoreError {
+        message: e.to_string(),
+        damaged,
     }
 }
 
