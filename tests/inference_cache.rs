@@ -18,7 +18,9 @@ async fn rows(session: &Session, sql: &str) -> Vec<String> {
     let Some(Output::Rows(stream)) = outputs.pop() else {
         panic!("no rows from {sql}");
     };
-    let batches = datafusion::physical_plan::common::collect(stream).await.unwrap();
+    let batches = datafusion::physical_plan::common::collect(stream)
+        .await
+        .unwrap();
     let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches)
         .unwrap()
         .to_string();
@@ -71,7 +73,10 @@ fn metric(analyzed: &[String], node: &str, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("no {name} in {line}"))
         + name.len()
         + 1;
-    let digits: String = line[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = line[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().unwrap()
 }
 
@@ -109,7 +114,11 @@ async fn a_rerun_reads_no_bodies_and_a_replaced_file_is_read_again() {
         row.split('|').nth(2).unwrap().trim().to_string()
     };
     assert_eq!(label(&uncached, "coffee"), "espresso");
-    assert_eq!(label(&after, "coffee"), label(&uncached, "chelsea"), "{after:?}");
+    assert_eq!(
+        label(&after, "coffee"),
+        label(&uncached, "chelsea"),
+        "{after:?}"
+    );
     let analyzed = rows(&session, &format!("EXPLAIN ANALYZE {sql}")).await;
     assert_eq!(metric(&analyzed, "InferenceExec", "cache_hits"), 4);
 }
@@ -163,7 +172,11 @@ async fn a_killed_writer_and_a_damaged_store_leave_correct_answers() {
 
     // A store overwritten with garbage: moved aside, rebuilt, and the answers are right.
     let garbage = temp_dir("cache-garbage");
-    std::fs::write(garbage.join(mediasql::cache::FILE_NAME), vec![0xa5; 1 << 16]).unwrap();
+    std::fs::write(
+        garbage.join(mediasql::cache::FILE_NAME),
+        vec![0xa5; 1 << 16],
+    )
+    .unwrap();
     assert_eq!(rows(&session(&garbage), &sql).await, expected);
     assert_eq!(rows(&session(&garbage), &sql).await, expected);
     let aside = std::fs::read_dir(&garbage)

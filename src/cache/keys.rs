@@ -43,7 +43,7 @@ pub fn content_hashes(column: &ArrayRef) -> Result<Vec<Option<Key>>> {
             .collect(),
         other => {
             let converter = RowConverter::new(vec![SortField::new(other.clone())])?;
-            let encoded = converter.convert_columns(&[column.clone()])?;
+            let encoded = converter.convert_columns(std::slice::from_ref(column))?;
             let domain = format!("row:{other}");
             (0..rows)
                 .map(|i| valid(i).then(|| hash(&domain, encoded.row(i).as_ref())))
@@ -79,7 +79,12 @@ pub fn bytes_hash(bytes: &[u8]) -> Key {
 }
 
 /// A call's key: what, besides the input, decides its output.
-pub fn call_key(function: &str, pass_fingerprint: &str, options: &[String], output: &DataType) -> Key {
+pub fn call_key(
+    function: &str,
+    pass_fingerprint: &str,
+    options: &[String],
+    output: &DataType,
+) -> Key {
     let mut hasher = blake3::Hasher::new();
     for part in [FORMAT, function, pass_fingerprint]
         .into_iter()

@@ -185,7 +185,11 @@ impl InferenceCache {
 
     /// Runs `f` on the store; errors are logged and make it None (a damaged store is moved
     /// aside, to be rebuilt on next use).
-    fn with_store<T>(&self, what: &str, f: impl FnOnce(&Store) -> Result<T, StoreError>) -> Option<T> {
+    fn with_store<T>(
+        &self,
+        what: &str,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Option<T> {
         let store = self.store()?;
         match guarded(|| f(&store)) {
             Ok(value) => Some(value),
@@ -243,7 +247,11 @@ impl InferenceCache {
     /// What is kept, per model, with this process's hits and misses.
     pub fn lines(&self) -> Result<Vec<CacheLine>> {
         let usage = self.with_store("usage", |s| s.usage()).unwrap_or_default();
-        let counters = self.counters.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let counters = self
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let mut lines: BTreeMap<String, CacheLine> = BTreeMap::new();
         for ModelUsage {
             model,

@@ -196,7 +196,9 @@ impl Store {
                 tables.touch(key, tick)?;
             }
             for (id, hash, size) in &batch.files {
-                tables.files.insert(id.as_slice(), file_value(id, hash, *size).as_slice())?;
+                tables
+                    .files
+                    .insert(id.as_slice(), file_value(id, hash, *size).as_slice())?;
             }
             tables.evict(bound)?;
             tables.save()?;
@@ -288,7 +290,11 @@ impl<'t> Tables<'t> {
 
     /// Makes `key` the most recently used, when it is still there.
     fn touch(&mut self, key: &Key, tick: u64) -> Result<()> {
-        let Some(mut value) = self.results.get(key.as_slice())?.map(|v| v.value().to_vec()) else {
+        let Some(mut value) = self
+            .results
+            .get(key.as_slice())?
+            .map(|v| v.value().to_vec())
+        else {
             return Ok(());
         };
         let Some(old) = value_tick(&value) else {
@@ -306,7 +312,11 @@ impl<'t> Tables<'t> {
 
     /// Removes `key`'s result, if any.
     fn remove(&mut self, key: &Key) -> Result<()> {
-        let Some(old) = self.results.remove(key.as_slice())?.map(|v| v.value().to_vec()) else {
+        let Some(old) = self
+            .results
+            .remove(key.as_slice())?
+            .map(|v| v.value().to_vec())
+        else {
             return Ok(());
         };
         if let Some(tick) = value_tick(&old) {
@@ -497,7 +507,10 @@ mod tests {
         };
         store.write(&batch, u64::MAX).unwrap();
         let got = store.get(&[[1; 32], [3; 32], [2; 32]]).unwrap();
-        assert_eq!(got, vec![Some(b"one".to_vec()), None, Some(b"two".to_vec())]);
+        assert_eq!(
+            got,
+            vec![Some(b"one".to_vec()), None, Some(b"two".to_vec())]
+        );
         assert_eq!(store.files(&[[9; 32]]).unwrap(), vec![Some(([7; 32], 123))]);
         let usage = store.usage().unwrap();
         assert_eq!(usage.len(), 2);
@@ -530,7 +543,12 @@ mod tests {
         let one = entry_size(HEADER + 1 + 1000);
         store.write(&WriteBatch::default(), one * 5).unwrap();
         let keys: Vec<Key> = (0..10u8).map(|k| [k; 32]).collect();
-        let kept: Vec<bool> = store.get(&keys).unwrap().iter().map(Option::is_some).collect();
+        let kept: Vec<bool> = store
+            .get(&keys)
+            .unwrap()
+            .iter()
+            .map(Option::is_some)
+            .collect();
         assert!(kept[0], "the entry read last is kept: {kept:?}");
         assert!(!kept[1] && !kept[2], "the oldest go first: {kept:?}");
         assert!(kept[9]);

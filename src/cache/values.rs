@@ -32,7 +32,9 @@ impl ValueCodec {
 
     /// Each row's encoding, None for NULL rows (they are not cached).
     pub fn encode(&self, column: &ArrayRef) -> Result<Vec<Option<Vec<u8>>>> {
-        let rows = self.converter.convert_columns(std::slice::from_ref(column))?;
+        let rows = self
+            .converter
+            .convert_columns(std::slice::from_ref(column))?;
         Ok((0..column.len())
             .map(|i| column.is_valid(i).then(|| rows.row(i).as_ref().to_vec()))
             .collect())
@@ -80,7 +82,10 @@ mod tests {
             fields,
             vec![
                 Arc::new(StringArray::from(vec!["tabby", "tiger cat"])),
-                Arc::new(Float32Array::from(vec![0.123_456_79_f32, f32::MIN_POSITIVE])),
+                Arc::new(Float32Array::from(vec![
+                    0.123_456_79_f32,
+                    f32::MIN_POSITIVE,
+                ])),
             ],
             None,
         ));

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use datafusion::common::{Result, exec_err};
 use datafusion::catalog::memory::MemorySourceConfig;
+use datafusion::common::{Result, exec_err};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::physical_plan::ExecutionPlan;
 use object_store::ObjectStoreExt;

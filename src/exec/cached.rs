@@ -15,7 +15,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use datafusion::arrow::array::{Array, AsArray, BinaryArray, ArrayRef, RecordBatch, RecordBatchOptions, UInt32Array};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BinaryArray, RecordBatch, RecordBatchOptions, UInt32Array,
+};
 use datafusion::arrow::compute::{interleave, take};
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::Result;
@@ -141,7 +143,12 @@ impl OperatorCache {
         };
         let paths = paths.as_string::<i32>();
         let ids: Vec<Option<(Key, u64)>> = (0..paths.len())
-            .map(|i| paths.is_valid(i).then(|| source.identity(paths.value(i))).flatten())
+            .map(|i| {
+                paths
+                    .is_valid(i)
+                    .then(|| source.identity(paths.value(i)))
+                    .flatten()
+            })
             .collect();
         let known: Vec<Key> = ids.iter().flatten().map(|(id, _)| *id).collect();
         let mut found = self.cache.files(&known).into_iter();
@@ -187,8 +194,6 @@ impl OperatorCache {
         }
         Ok(rows)
     }
-
-
 
     /// Looks rows up by their content hashes (None: the row is computed).
     pub(super) fn look_up_hashes(
@@ -360,8 +365,8 @@ pub(super) async fn read_bodies(
         .collect();
     let bodies: Vec<Option<Bytes>> = stream::iter(reads)
         .buffered(READS_IN_FLIGHT)
-    .try_collect()
-    .await?;
+        .try_collect()
+        .await?;
     let read = bodies
         .iter()
         .zip(&paths)

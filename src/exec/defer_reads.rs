@@ -73,10 +73,11 @@ fn deferred(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPla
     ) else {
         return Ok(None);
     };
-    let used_above = projection
-        .expr()
-        .iter()
-        .any(|p| collect_columns(&p.expr).iter().any(|c| c.index() == argument.index()));
+    let used_above = projection.expr().iter().any(|p| {
+        collect_columns(&p.expr)
+            .iter()
+            .any(|c| c.index() == argument.index())
+    });
     if used_above {
         return Ok(None);
     }

@@ -56,9 +56,9 @@ use mediasql_udfs::models::{Head, ModelPass};
 
 use super::MediasqlOptions;
 use super::cached::{BodySource, CacheMetrics, CallCache, OperatorCache};
-use crate::cache::{CacheMode, InferenceCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
 use super::progress::Progress;
+use crate::cache::{CacheMode, InferenceCache};
 
 /// One model function call answered by an [`InferenceExec`]: its output column.
 #[derive(Clone)]

@@ -404,7 +404,11 @@ fn lifted_call(expr: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Option<Lifted> 
 /// The constant arguments that change a call's output, as text: all but the input and
 /// `on_error` (errors are never cached, and a value does not depend on it).
 fn output_options(function: &dyn ModelFunction, values: &[ColumnarValue]) -> Vec<String> {
-    let names = function.signature().parameter_names.as_deref().unwrap_or(&[]);
+    let names = function
+        .signature()
+        .parameter_names
+        .as_deref()
+        .unwrap_or(&[]);
     values
         .iter()
         .enumerate()

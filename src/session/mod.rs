@@ -31,11 +31,11 @@ use crate::pgcompat::settings::unrecognized;
 use crate::pools::admission::Admission;
 use crate::pools::plans;
 use crate::statement::commands::{
-    SessionCommand, cache_batch, command_output, command_tag, models_batch, rows,
-    session_command, show_all_schema, show_schema,
+    SessionCommand, cache_batch, command_output, command_tag, models_batch, rows, session_command,
+    show_all_schema, show_schema,
 };
-use crate::statement::model_ddl::ModelStatement;
 use crate::statement::diagnose::{check_create, check_set, plan_error};
+use crate::statement::model_ddl::ModelStatement;
 use crate::statement::parse::Parser;
 use crate::statement::rewrites::{self, Context, Rewrites};
 use crate::statement::settings::{SessionSettings, default_settings, engine_setting};

@@ -14,7 +14,8 @@ use crate::copy_out::copy_out_query;
 use crate::cursor::{CursorStatement, cursor_statement};
 use crate::pgcompat::params::{oid_placeholders, placeholder_casts};
 use crate::statement::commands::{
-    SessionCommand, is_command, session_command, show_all_schema, show_cache_schema, show_models_schema, show_schema,
+    SessionCommand, is_command, session_command, show_all_schema, show_cache_schema,
+    show_models_schema, show_schema,
 };
 use crate::statement::{Output, Prepared, Statement};
 

@@ -94,7 +94,9 @@ pub fn cache_batch(lines: &[crate::cache::CacheLine]) -> Result<RecordBatch> {
     Ok(RecordBatch::try_new(
         show_cache_schema(),
         vec![
-            Arc::new(StringArray::from_iter_values(lines.iter().map(|l| &l.model))),
+            Arc::new(StringArray::from_iter_values(
+                lines.iter().map(|l| &l.model),
+            )),
             int(|l| l.entries),
             int(|l| l.bytes),
             int(|l| l.hits),

@@ -30,9 +30,14 @@ use mediasql_udfs::models::{CreateModel, ModelRegistry};
 #[derive(Debug, Clone, PartialEq)]
 pub enum ModelStatement {
     Create(CreateModel),
-    Drop { name: String, if_exists: bool },
+    Drop {
+        name: String,
+        if_exists: bool,
+    },
     /// Removes kept results from the inference cache (run by the session: it is async).
-    ClearCache { model: Option<String> },
+    ClearCache {
+        model: Option<String>,
+    },
 }
 
 impl ModelStatement {

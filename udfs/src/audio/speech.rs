@@ -135,7 +135,11 @@ impl ModelPass for SpeechPass {
 
     fn fingerprint(&self) -> Option<String> {
         let entry = self.models.entry(&self.model).ok()?;
-        Some(format!("{}|v{SPEECH_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
+        Some(format!(
+            "{}|v{SPEECH_PASS_VERSION}|{}",
+            self.key(),
+            entry.fingerprint()
+        ))
     }
 
     /// As many clips as the model has states: each runs on its own cores.

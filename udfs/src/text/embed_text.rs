@@ -124,7 +124,11 @@ impl ModelPass for TextPass {
 
     fn fingerprint(&self) -> Option<String> {
         let entry = self.models.entry(&self.model).ok()?;
-        Some(format!("{}|v{TEXT_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
+        Some(format!(
+            "{}|v{TEXT_PASS_VERSION}|{}",
+            self.key(),
+            entry.fingerprint()
+        ))
     }
 
     fn batch_size(&self) -> usize {

@@ -84,7 +84,11 @@ impl ModelPass for DetectPass {
 
     fn fingerprint(&self) -> Option<String> {
         let entry = self.models.entry(&self.model).ok()?;
-        Some(format!("{}|v{DETECT_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
+        Some(format!(
+            "{}|v{DETECT_PASS_VERSION}|{}",
+            self.key(),
+            entry.fingerprint()
+        ))
     }
 
     fn batch_size(&self) -> usize {

@@ -139,7 +139,11 @@ impl ModelPass for ImagePass {
 
     fn fingerprint(&self) -> Option<String> {
         let entry = self.models.entry(&self.model).ok()?;
-        Some(format!("{}|v{IMAGE_PASS_VERSION}|{}", self.key(), entry.fingerprint()))
+        Some(format!(
+            "{}|v{IMAGE_PASS_VERSION}|{}",
+            self.key(),
+            entry.fingerprint()
+        ))
     }
 
     fn batch_size(&self) -> usize {
