@@ -56,6 +56,8 @@ impl Server {
             .args(["--table", "clips=sql-tests/fixtures/audio"])
             .args(args)
             .env("MEDIASQL_PASSWORD", "cancel-test")
+            // Model work is what these tests stop: none of it may come from a cache.
+            .env("MEDIASQL_CACHE_DIR", "none")
             .env("TMPDIR", &tmp)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -455,7 +457,11 @@ async fn sigterm_during_a_heavy_query_stops_the_server_within_its_grace() {
 #[tokio::test]
 async fn a_limit_stops_the_model_after_a_few_batches() {
     let _shared = busy_cpu().await;
-    let session = Engine::new(&Config::default()).unwrap().session();
+    let uncached = Config {
+        cache_dir: None,
+        ..Config::default()
+    };
+    let session = Engine::new(&uncached).unwrap().session();
     // 5 photos x 100: 500 rows, 16 model batches of 32 if all ran.
     let sql = "EXPLAIN ANALYZE SELECT classify(content)['label'] \
                FROM read_media('sql-tests/fixtures/images/*.jpg'), generate_series(1, 100) \

@@ -54,6 +54,8 @@ fn mediasql(args: &[&str], log: &Path) -> Service {
     let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
         .args(args)
         .env("RUST_LOG", "warn")
+        // Each process a cache of its own, empty at the start.
+        .env("MEDIASQL_CACHE_DIR", temp_dir("cluster-cache"))
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()

@@ -25,8 +25,11 @@ const CLASSIFY_COFFEE: &str = "SELECT classify(content, 'colours')['label'] \
 async fn user_models_survive_a_restart_and_changed_files_are_refused() {
     let _shared = busy_cpu().await;
     let user_dir = temp_dir("restart-models");
+    // One cache for both engines: a changed model file is refused even where its results
+    // are kept.
     let config = Config {
         user_models_dir: Some(user_dir.clone()),
+        cache_dir: Some(temp_dir("restart-models-cache")),
         ..Config::default()
     };
     let session = Engine::new(&config).unwrap().session();
@@ -71,7 +74,11 @@ async fn user_models_survive_a_restart_and_changed_files_are_refused() {
 
 /// Model calls of `sql` on a fresh engine.
 async fn model_calls(sql: &str) -> u64 {
-    let engine = Engine::new(&Config::default()).unwrap();
+    let uncached = Config {
+        cache_dir: None,
+        ..Config::default()
+    };
+    let engine = Engine::new(&uncached).unwrap();
     let session = engine.session();
     table(&session, sql).await.unwrap();
     let model = engine.models().image_model("efficientnet_lite0").unwrap();

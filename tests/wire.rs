@@ -226,7 +226,12 @@ async fn psycopg_queries_with_parameters_and_binary_results() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_model_query_sends_progress_notices() {
     let _shared = crate::common::busy_cpu().await;
-    let engine = mediasql::engine::Engine::new(&mediasql::config::Config::default()).unwrap();
+    // The model must run long enough to report progress: nothing from a cache.
+    let config = mediasql::config::Config {
+        cache_dir: None,
+        ..mediasql::config::Config::default()
+    };
+    let engine = mediasql::engine::Engine::new(&config).unwrap();
     let server = TestServer::start(engine).await;
     let config = format!("host=127.0.0.1 port={} user=tester", server.addr.port());
     let (client, mut connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls)
@@ -333,6 +338,7 @@ async fn images_server() -> TestServer {
         tables: vec![
             mediasql::config::TableDef::parse_arg("images=sql-tests/fixtures/images").unwrap(),
         ],
+        cache_dir: Some(crate::common::temp_dir("images-server-cache")),
         ..mediasql::config::Config::default()
     };
     TestServer::start(mediasql::engine::Engine::new(&config).unwrap()).await

@@ -350,10 +350,11 @@ impl Driver {
             source: self.source.as_ref(),
         };
         let batch_size = self.filler.rebatcher.size;
-        // The model loads on the inference pool while the first batches are read and
-        // prepared.
+        // The model loads on the inference pool while the first batches are read, looked up
+        // and prepared.
         let pass = Arc::clone(&self.pass);
         let mut loading = Some(pools::inference().run(move |_| pass.load()));
+        let mut seen_rows = false;
         loop {
             if self.filler.in_flight.is_empty() {
                 // Nothing prepared or running: this may wait for memory.
@@ -362,14 +363,15 @@ impl Driver {
             let Some(next) = self.filler.in_flight.pop_front() else {
                 break;
             };
-            if let Some(loading) = loading.take() {
-                loading.await?;
-            }
+            seen_rows = true;
             let waited = Instant::now();
             let staged = next.prepared.await?;
             self.metrics.input_wait_time.add_elapsed(waited);
             let output = match staged.todo {
                 Some((rows, prepared)) => {
+                    if let Some(loading) = loading.take() {
+                        loading.await?;
+                    }
                     let pass = Arc::clone(&self.pass);
                     let model_time = self.metrics.model_time.clone();
                     let running = pools::inference().run(move |stop| {
@@ -403,6 +405,11 @@ impl Driver {
                 // The consumer is gone: stop.
                 return Ok(());
             }
+        }
+        // Every row came from the cache: the model is still checked (its files against their
+        // sha256), so that a changed or missing model fails as it would without the cache.
+        if let Some(loading) = loading.take().filter(|_| seen_rows) {
+            loading.await?;
         }
         if let Some(cache) = &self.cache {
             cache.finish().await;
