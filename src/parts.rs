@@ -75,6 +75,11 @@ impl Parts {
             .with_target_partitions(config.target_partitions.unwrap_or_else(default_partitions))
             .with_option_extension(MediasqlOptions {
                 device: config.device.to_string(),
+                // Without a cache directory there is nothing to look up: plan as without one.
+                inference_cache: match config.cache_dir {
+                    Some(_) => "on".into(),
+                    None => "off".into(),
+                },
                 ..MediasqlOptions::default()
             });
         // `timestamptz` is a timestamp in UTC, as sessions see time (their TimeZone is UTC);

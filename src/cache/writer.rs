@@ -1,9 +1,11 @@
-//! The cache's writer: one thread per store that commits, in one transaction, everything
-//! queued while its last commit ran. Queries never wait for a commit except at their end
-//! ([`Writer::flush`]), so a commit's fsync overlaps the model instead of delaying it.
+//! The cache's writer: one thread per store (at nice 19: it takes only the cycles the model
+//! leaves) that commits, in one transaction, what queued over up to a second, or sooner
+//! when a query waits for its writes ([`Writer::flush`], at its end) or many results queue.
+//! Queries never wait for a commit otherwise, and few commits cost little next to the model.
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use super::InferenceCache;
 use super::store::WriteBatch;
@@ -14,8 +16,10 @@ enum Job {
     Flush(tokio::sync::oneshot::Sender<()>),
 }
 
-/// Rows of results above which a commit is made without draining more of the queue.
+/// Rows of results above which a commit is made without waiting longer.
 const MAX_PUTS_PER_COMMIT: usize = 4096;
+/// How long queued results wait for others to share their commit.
+const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(super) struct Writer {
     cache: Weak<InferenceCache>,
@@ -38,7 +42,10 @@ impl Writer {
             let cache = self.cache.clone();
             let spawned = std::thread::Builder::new()
                 .name("mediasql-cache-writer".into())
-                .spawn(move || run(cache, receiver));
+                .spawn(move || {
+                    crate::pools::lower_to_idle("mediasql-cache-writer");
+                    run(cache, receiver)
+                });
             if let Err(e) = spawned {
                 log::warn!("inference cache: no writer thread ({e}); results are not kept");
                 return Err(job);
@@ -72,6 +79,7 @@ impl Writer {
 
 fn run(cache: Weak<InferenceCache>, jobs: Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
+        let deadline = Instant::now() + COMMIT_INTERVAL;
         let mut batch = WriteBatch::default();
         let mut flushes = Vec::new();
         let mut next = Some(first);
@@ -80,9 +88,16 @@ fn run(cache: Weak<InferenceCache>, jobs: Receiver<Job>) {
                 Job::Write(b) => batch.append(b),
                 Job::Flush(done) => flushes.push(done),
             }
-            if batch.puts.len() < MAX_PUTS_PER_COMMIT {
+            if !flushes.is_empty() || batch.puts.len() >= MAX_PUTS_PER_COMMIT {
+                // Whatever is already queued goes in too; then commit.
                 next = jobs.try_recv().ok();
+                continue;
             }
+            let left = deadline.saturating_duration_since(Instant::now());
+            next = match jobs.recv_timeout(left) {
+                Ok(job) => Some(job),
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
+            };
         }
         if !batch.is_empty() {
             let Some(cache) = cache.upgrade() else {

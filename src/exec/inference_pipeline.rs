@@ -10,7 +10,8 @@ use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::common::{Result, exec_err};
+use datafusion::common::runtime::SpawnedTask;
+use datafusion::common::{DataFusionError, Result, exec_err};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::{MemoryPool, MemoryReservation};
 use datafusion::physical_plan::PhysicalExpr;
@@ -272,31 +273,56 @@ fn stage(
 ) -> BoxFuture<'static, Result<Staged>> {
     let pass = Arc::clone(pass);
     let time = time.clone();
-    let prepare = move |rows: Chunk| {
-        pools::cpu().run(move |_| {
-            let _timer = time.timer();
-            let prepared = pass
-                .prepare(&rows.argument, 0)
-                .map_err(|e| rows.name_file(e))?;
-            Ok((rows, prepared))
-        })
+    let prepare = {
+        let (pass, time) = (Arc::clone(&pass), time.clone());
+        move |rows: Chunk| {
+            let (pass, time) = (Arc::clone(&pass), time.clone());
+            pools::cpu().run(move |_| prepare_now(&pass, &time, rows))
+        }
     };
     let chunk = chunk.clone();
+    if cache.is_none() && source.is_none() {
+        // Submitted now: the pool prepares it while the driver awaits earlier batches.
+        let prepared = prepare(chunk);
+        return Box::pin(async move {
+            Ok(Staged {
+                looked: None,
+                todo: Some(prepared.await?),
+            })
+        });
+    }
     let (cache, source) = (cache.cloned(), source.cloned());
-    Box::pin(async move {
+    // Lookups, reads and preparing run as a task of their own, so that they go ahead while
+    // the model runs; the task is aborted if the stage is dropped (the query stopped).
+    let task = SpawnedTask::spawn(async move {
         let Some(cache) = cache else {
             let rows = match source {
                 Some(source) => read_bodies(&source, chunk).await?.0,
                 None => chunk,
             };
-            let todo = prepare(rows).await?;
             return Ok(Staged {
                 looked: None,
-                todo: Some(todo),
+                todo: Some(prepare(rows).await?),
             });
         };
-        let looking = Arc::clone(&cache);
-        let (mut looked, rows) = pools::cpu().run(move |_| looking.look_up(&chunk)).await?;
+        if source.is_none() {
+            // Hashing, lookup and preparing the misses: one job on the CPU pool.
+            return pools::cpu().run(move |_| {
+                let (looked, rows) = cache.look_up(&chunk)?;
+                let todo = match rows {
+                    Some(rows) => Some(prepare_now(&pass, &time, rows)?),
+                    None => None,
+                };
+                Ok(Staged {
+                    looked: Some(looked),
+                    todo,
+                })
+            })
+            .await;
+        }
+        // Deferred content: the lookup is by file identity (no hashing), then the misses'
+        // bodies are read and prepared.
+        let (mut looked, rows) = cache.look_up(&chunk)?;
         let todo = match rows {
             Some(rows) => {
                 let rows = cache.read_bodies(rows, &mut looked).await?;
@@ -308,7 +334,21 @@ fn stage(
             looked: Some(looked),
             todo,
         })
+    });
+    Box::pin(async move {
+        task.join()
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)))?
     })
+}
+
+/// The prepare stage of `rows`, here and now (on a CPU pool thread).
+fn prepare_now(pass: &Arc<dyn ModelPass>, time: &Time, rows: Chunk) -> Result<(Chunk, Prepared)> {
+    let _timer = time.timer();
+    let prepared = pass
+        .prepare(&rows.argument, 0)
+        .map_err(|e| rows.name_file(e))?;
+    Ok((rows, prepared))
 }
 
 /// What the filler needs of the driver.

@@ -187,7 +187,7 @@ impl Priority {
 
 /// Nice 19 for the calling thread (Linux keeps a nice value per thread, named by its id).
 #[cfg(target_os = "linux")]
-fn lower_to_idle(name: &str) {
+pub fn lower_to_idle(name: &str) {
     let tid = rustix::thread::gettid();
     if let Err(e) = rustix::process::setpriority_process(Some(tid), 19) {
         log::warn!("{name}: could not lower the thread's priority: {e}");
@@ -195,7 +195,7 @@ fn lower_to_idle(name: &str) {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_to_idle(_name: &str) {}
+pub fn lower_to_idle(_name: &str) {}
 
 fn cores() -> usize {
     mediasql_udfs::cores()
