@@ -10,6 +10,7 @@ use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::physical_plan::metrics::{Count, ExecutionPlanMetricsSet, MetricBuilder};
 use object_store::{ObjectStore, ObjectStoreExt};
 
+use super::deferred_bodies::KnownFiles;
 use super::location::MediaFile;
 use super::probe::{self, Probe};
 use super::schema::col;
@@ -79,6 +80,8 @@ pub(super) struct FileRow {
 pub(super) struct FileReader {
     pub(super) store: Arc<dyn ObjectStore>,
     pub(super) reads: ReadLevel,
+    /// A deferred scan: the files the cache knows, and what is read of them.
+    pub(super) known: Option<(Arc<KnownFiles>, ReadLevel)>,
     pub(super) reservation: Arc<MemoryReservation>,
     pub(super) metrics: ScanMetrics,
 }
@@ -86,7 +89,11 @@ pub(super) struct FileReader {
 impl FileReader {
     pub(super) async fn read(&self, file: MediaFile) -> Result<FileRow> {
         let size = file.meta.size;
-        let (probe, content) = match self.reads {
+        let reads = match &self.known {
+            Some((known, level)) if known.known(&file) => *level,
+            _ => self.reads,
+        };
+        let (probe, content) = match reads {
             ReadLevel::None => (Probe::default(), None),
             ReadLevel::Header { pdf_bodies } => (self.probe_header(&file, pdf_bodies).await?, None),
             ReadLevel::Body => {

@@ -15,8 +15,9 @@
 //!   held until the batch after the one they were emitted in is requested; a query over the
 //!   pool's limit fails with "Resources exhausted" instead of growing without bound.
 //! - **Deferred content**: under an `InferenceExec` whose results the inference cache may
-//!   hold, `content` is left NULL and read there, for the rows the cache misses
-//!   (EXPLAIN: `content=deferred`).
+//!   hold (EXPLAIN: `content=deferred`), `content` is left NULL for the files whose content
+//!   hash the cache knows by their identity, and read above for the rows the cache misses;
+//!   files the cache has never seen are read here as usual.
 //! - **Errors**: a read that fails (file vanished, network) fails the query with the file's
 //!   path; unreadable or corrupt headers only leave probe columns NULL.
 
@@ -42,13 +43,15 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, TryStreamExt, stream};
 
-use super::deferred_bodies::DeferredBodies;
+use super::deferred_bodies::{DeferredBodies, KnownFiles};
 use super::file_list::{file_list_exec, files_of};
 pub use super::file_reader::ReadLevel;
 use super::file_reader::{FileReader, FileRow, ScanMetrics};
 use super::location::{MediaFile, MediaLocation};
 use super::probe::Probe;
 use super::schema::{col, listing_batch, media_schema};
+use crate::cache::{CacheMode, InferenceCache};
+use crate::exec::MediasqlOptions;
 use crate::exec::progress::Progress;
 
 /// Tuning of a media scan; every field can be set per table (`OPTIONS ('batch_bytes' ...)`).
@@ -92,9 +95,12 @@ pub struct MediaScanExec {
     limit: Option<usize>,
     metrics: ExecutionPlanMetricsSet,
     properties: Arc<PlanProperties>,
-    /// `content` is left NULL: the `InferenceExec` above reads the bodies it has no cached
-    /// results for ([`crate::exec::DeferContentReads`]).
+    /// `content` is left NULL for files the inference cache knows: the `InferenceExec`
+    /// above reads the bodies it has no cached results for
+    /// ([`crate::exec::DeferContentReads`]).
     content_deferred: bool,
+    /// What is read of a file the cache knows, when `content_deferred`.
+    known_reads: ReadLevel,
 }
 
 impl MediaScanExec {
@@ -138,6 +144,7 @@ impl MediaScanExec {
             input,
             file_count: listed.file_count,
             reads: ReadLevel::for_projection(&projection),
+            known_reads: ReadLevel::for_projection(&projection),
             projection,
             schema,
             options,
@@ -164,7 +171,7 @@ impl MediaScanExec {
             .copied()
             .filter(|&c| c != col::CONTENT)
             .collect();
-        scan.reads = ReadLevel::for_projection(&read);
+        scan.known_reads = ReadLevel::for_projection(&read);
         scan.content_deferred = true;
         Ok(scan)
     }
@@ -302,9 +309,13 @@ impl ExecutionPlan for MediaScanExec {
             MemoryConsumer::new(format!("MediaScanExec[{partition}]"))
                 .register(context.memory_pool()),
         );
+        let known = self
+            .content_deferred
+            .then(|| known_files(&self.location, &context));
         let reader = FileReader {
             store: Arc::clone(self.location.store()),
             reads: self.reads,
+            known: known.flatten().map(|k| (Arc::new(k), self.known_reads)),
             reservation: Arc::clone(&reservation),
             metrics: ScanMetrics::new(&self.metrics, partition),
         };
@@ -359,6 +370,19 @@ impl ExecutionPlan for MediaScanExec {
             batches,
         )))
     }
+}
+
+/// The files a deferred scan may leave unread: those the session's inference cache knows,
+/// when it is on.
+fn known_files(location: &Arc<MediaLocation>, context: &TaskContext) -> Option<KnownFiles> {
+    let options = MediasqlOptions::from_config(context.session_config().options());
+    if CacheMode::parse(&options.inference_cache) != Some(CacheMode::On) {
+        return None;
+    }
+    Some(KnownFiles {
+        location: Arc::clone(location),
+        cache: context.session_config().get_extension::<InferenceCache>()?,
+    })
 }
 
 /// Turns read files into record batches and releases memory of batches already consumed.

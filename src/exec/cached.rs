@@ -129,44 +129,49 @@ impl OperatorCache {
     /// Looks `chunk`'s rows up: what is kept and the rows to compute.
     pub(super) fn look_up(&self, chunk: &Chunk) -> Result<(Looked, Option<Chunk>)> {
         let _timer = self.metrics.lookup_time.timer();
+        let mut hashes = keys::content_hashes(&chunk.argument)?;
         let Some(source) = &self.source else {
-            let hashes = keys::content_hashes(&chunk.argument)?;
             return self.look_up_hashes(chunk, hashes);
         };
-        let paths = match &chunk.paths {
-            Some(p) => datafusion::arrow::compute::cast(p, &DataType::Utf8)?,
-            None => {
-                return Err(datafusion::error::DataFusionError::Internal(
-                    "InferenceExec: deferred content without paths".into(),
-                ));
+        // Deferred content: rows the scan read are hashed (and their files' identities
+        // kept); the others are found by their files' identities.
+        let ids = identities(source.as_ref(), chunk)?;
+        let mut files = Vec::new();
+        let mut unread = Vec::new();
+        for (row, (hash, id)) in hashes.iter().zip(&ids).enumerate() {
+            match (hash, id) {
+                (Some(hash), Some((id, size))) => files.push((*id, *hash, *size)),
+                (None, Some((id, _))) => unread.push((row, *id)),
+                _ => {}
             }
-        };
-        let paths = paths.as_string::<i32>();
-        let ids: Vec<Option<(Key, u64)>> = (0..paths.len())
-            .map(|i| {
-                paths
-                    .is_valid(i)
-                    .then(|| source.identity(paths.value(i)))
-                    .flatten()
-            })
-            .collect();
-        let known: Vec<Key> = ids.iter().flatten().map(|(id, _)| *id).collect();
-        let mut found = self.cache.files(&known).into_iter();
-        let hashes: Vec<Option<Key>> = ids
-            .iter()
-            .map(|id| id.and_then(|_| found.next().flatten().map(|(hash, _)| hash)))
-            .collect();
+        }
+        self.keep_files(files);
+        let unread_ids: Vec<Key> = unread.iter().map(|(_, id)| *id).collect();
+        for ((row, _), found) in unread.iter().zip(self.cache.files(&unread_ids)) {
+            hashes[*row] = found.map(|(hash, _)| hash);
+        }
         let (looked, misses) = self.look_up_hashes(chunk, hashes)?;
-        let saved: u64 = looked
+        let not_read: u64 = looked
             .hit_rows
             .iter()
+            .filter(|&&r| chunk.argument.is_null(r))
             .filter_map(|&r| ids[r].map(|(_, size)| size))
             .sum();
-        self.metrics.bytes_not_read.add(saved as usize);
+        self.metrics.bytes_not_read.add(not_read as usize);
         Ok((looked, misses))
     }
 
-    /// Reads the bodies of the rows to compute (deferred content): they become the rows'
+    /// Keeps file identity → content hash, for the next query's scan to leave unread.
+    fn keep_files(&self, files: Vec<(Key, Key, u64)>) {
+        if self.mode != CacheMode::Off && !files.is_empty() {
+            self.cache.write(WriteBatch {
+                files,
+                ..WriteBatch::default()
+            });
+        }
+    }
+
+    /// Reads the bodies the scan left unread of the rows to compute: they become the rows'
     /// argument, and their hashes are kept by file identity.
     pub(super) async fn read_bodies(&self, rows: Chunk, looked: &mut Looked) -> Result<Chunk> {
         let Some(source) = &self.source else {
@@ -186,12 +191,7 @@ impl OperatorCache {
             }
         }
         self.metrics.bodies_read.add(files.len());
-        if self.mode != CacheMode::Off {
-            self.cache.write(WriteBatch {
-                files,
-                ..WriteBatch::default()
-            });
-        }
+        self.keep_files(files);
         Ok(rows)
     }
 
@@ -334,7 +334,23 @@ pub(super) struct ReadBody {
     identity: Option<(Key, u64)>,
 }
 
-/// Reads the bodies of `rows` (of a scan whose content is deferred) into their argument.
+/// The identity of each row's file (None without a path or outside the scan's files).
+fn identities(source: &dyn BodySource, chunk: &Chunk) -> Result<Vec<Option<(Key, u64)>>> {
+    let Some(paths) = &chunk.paths else {
+        return Err(datafusion::error::DataFusionError::Internal(
+            "InferenceExec: deferred content without paths".into(),
+        ));
+    };
+    let paths = datafusion::arrow::compute::cast(paths, &DataType::Utf8)?;
+    let paths = paths.as_string::<i32>();
+    Ok(paths
+        .iter()
+        .map(|p| p.and_then(|p| source.identity(p)))
+        .collect())
+}
+
+/// Reads the bodies the scan left unread (NULL `content`) of `rows` into their argument;
+/// per row, what was read (None for rows the scan had read).
 pub(super) async fn read_bodies(
     source: &Arc<dyn BodySource>,
     rows: Chunk,
@@ -344,13 +360,20 @@ pub(super) async fn read_bodies(
             "InferenceExec: deferred content without paths".into(),
         ));
     };
+    let Some(read) = rows.argument.as_binary_opt::<i32>() else {
+        return Ok((rows, Vec::new()));
+    };
+    if read.null_count() == 0 {
+        return Ok((rows, Vec::new()));
+    }
     let paths = datafusion::arrow::compute::cast(paths, &DataType::Utf8)?;
-    let paths: Vec<Option<String>> = paths
+    let wanted: Vec<Option<String>> = paths
         .as_string::<i32>()
         .iter()
-        .map(|p| p.map(str::to_string))
+        .enumerate()
+        .map(|(i, p)| p.filter(|_| read.is_null(i)).map(str::to_string))
         .collect();
-    let reads: Vec<_> = paths
+    let reads: Vec<_> = wanted
         .iter()
         .cloned()
         .map(|path| {
@@ -367,9 +390,9 @@ pub(super) async fn read_bodies(
         .buffered(READS_IN_FLIGHT)
         .try_collect()
         .await?;
-    let read = bodies
+    let info = bodies
         .iter()
-        .zip(&paths)
+        .zip(&wanted)
         .map(|(body, path)| {
             Some(ReadBody {
                 hash: keys::bytes_hash(body.as_ref()?),
@@ -377,8 +400,13 @@ pub(super) async fn read_bodies(
             })
         })
         .collect();
-    let argument: ArrayRef = Arc::new(BinaryArray::from_iter(bodies.iter().map(|b| b.as_deref())));
-    Ok((Chunk { argument, ..rows }, read))
+    let argument: ArrayRef = Arc::new(BinaryArray::from_iter(bodies.iter().enumerate().map(
+        |(i, b)| {
+            b.as_deref()
+                .or_else(|| read.is_valid(i).then(|| read.value(i)))
+        },
+    )));
+    Ok((Chunk { argument, ..rows }, info))
 }
 
 /// What a chunk's lookup found.

@@ -307,18 +307,19 @@ fn stage(
         };
         if source.is_none() {
             // Hashing, lookup and preparing the misses: one job on the CPU pool.
-            return pools::cpu().run(move |_| {
-                let (looked, rows) = cache.look_up(&chunk)?;
-                let todo = match rows {
-                    Some(rows) => Some(prepare_now(&pass, &time, rows)?),
-                    None => None,
-                };
-                Ok(Staged {
-                    looked: Some(looked),
-                    todo,
+            return pools::cpu()
+                .run(move |_| {
+                    let (looked, rows) = cache.look_up(&chunk)?;
+                    let todo = match rows {
+                        Some(rows) => Some(prepare_now(&pass, &time, rows)?),
+                        None => None,
+                    };
+                    Ok(Staged {
+                        looked: Some(looked),
+                        todo,
+                    })
                 })
-            })
-            .await;
+                .await;
         }
         // Deferred content: the lookup is by file identity (no hashing), then the misses'
         // bodies are read and prepared.
