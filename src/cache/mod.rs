@@ -208,9 +208,10 @@ impl InferenceCache {
     }
 
     /// The values kept for `keys` (all None when the store is unavailable).
-    pub fn get(&self, keys: &[Key]) -> Vec<Option<Vec<u8>>> {
+    /// With the keys found that are to be touched (see [`Store::get`]).
+    pub fn get(&self, keys: &[Key]) -> (Vec<Option<Vec<u8>>>, Vec<Key>) {
         self.with_store("lookup", |s| s.get(keys))
-            .unwrap_or_else(|| vec![None; keys.len()])
+            .unwrap_or_else(|| (vec![None; keys.len()], Vec::new()))
     }
 
     /// Content hashes and sizes by file identity.
@@ -335,7 +336,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(FILE_NAME), vec![0x5a; 64 * 1024]).unwrap();
         let cache = InferenceCache::new(dir.path(), DEFAULT_SIZE);
-        assert_eq!(cache.get(&[[1; 32]]), vec![None]);
+        assert_eq!(cache.get(&[[1; 32]]).0, vec![None]);
 
         cache.commit(&WriteBatch {
             puts: vec![store::Put {
@@ -345,7 +346,7 @@ mod tests {
             }],
             ..WriteBatch::default()
         });
-        assert_eq!(cache.get(&[[1; 32]]), vec![Some(b"v".to_vec())]);
+        assert_eq!(cache.get(&[[1; 32]]).0, vec![Some(b"v".to_vec())]);
         let aside = std::fs::read_dir(dir.path())
             .unwrap()
             .filter_map(|e| e.ok())

@@ -28,6 +28,8 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 
 /// Bytes of the header before a result's model name.
 const HEADER: usize = 8 + 32 + 2;
+/// Commits after which a result read is made the most recently used again.
+pub const TOUCH_AFTER: u64 = 16;
 /// Memory redb may keep of the file (its default is 1 GiB).
 const PAGE_CACHE_BYTES: usize = 32 << 20;
 
@@ -151,19 +153,35 @@ impl Store {
     }
 
     /// The values of `keys` (None where absent or damaged).
-    pub fn get(&self, keys: &[Key]) -> Result<Vec<Option<Vec<u8>>>> {
+    /// Also says which of the values found were last used more than [`TOUCH_AFTER`]
+    /// commits ago: those are to be touched (made the most recently used). Entries used
+    /// since are left as they are, so that reading a result rarely rewrites it.
+    pub fn get(&self, keys: &[Key]) -> Result<(Vec<Option<Vec<u8>>>, Vec<Key>)> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(RESULTS) {
             Ok(t) => t,
-            Err(TableError::TableDoesNotExist(_)) => return Ok(vec![None; keys.len()]),
+            Err(TableError::TableDoesNotExist(_)) => return Ok((vec![None; keys.len()], vec![])),
             Err(e) => return Err(e.into()),
         };
+        let now = match txn.open_table(META) {
+            Ok(meta) => meta.get("tick")?.map(|v| v.value()).unwrap_or(0),
+            Err(_) => 0,
+        };
         let mut values = Vec::with_capacity(keys.len());
+        let mut stale = Vec::new();
         for key in keys {
-            let value = table.get(key.as_slice())?;
-            values.push(value.and_then(|v| checked_value(key, v.value())));
+            let Some(stored) = table.get(key.as_slice())? else {
+                values.push(None);
+                continue;
+            };
+            let stored = stored.value();
+            let value = checked_value(key, stored);
+            if value.is_some() && value_tick(stored).is_some_and(|t| t + TOUCH_AFTER < now) {
+                stale.push(*key);
+            }
+            values.push(value);
         }
-        Ok(values)
+        Ok((values, stale))
     }
 
     /// The content hashes and sizes of files by identity (None where unknown).
@@ -506,7 +524,7 @@ mod tests {
             ..WriteBatch::default()
         };
         store.write(&batch, u64::MAX).unwrap();
-        let got = store.get(&[[1; 32], [3; 32], [2; 32]]).unwrap();
+        let got = store.get(&[[1; 32], [3; 32], [2; 32]]).unwrap().0;
         assert_eq!(
             got,
             vec![Some(b"one".to_vec()), None, Some(b"two".to_vec())]
@@ -516,7 +534,7 @@ mod tests {
         assert_eq!(usage.len(), 2);
         assert_eq!((usage[0].model.as_str(), usage[0].entries), ("m", 1));
         assert_eq!(store.clear(Some("m")).unwrap().0, 1);
-        assert_eq!(store.get(&[[1; 32]]).unwrap(), vec![None]);
+        assert_eq!(store.get(&[[1; 32]]).unwrap().0, vec![None]);
         assert_eq!(store.clear(None).unwrap().0, 1);
         assert!(store.usage().unwrap().is_empty());
         assert_eq!(store.files(&[[9; 32]]).unwrap(), vec![None]);
@@ -543,12 +561,10 @@ mod tests {
         let one = entry_size(HEADER + 1 + 1000);
         store.write(&WriteBatch::default(), one * 5).unwrap();
         let keys: Vec<Key> = (0..10u8).map(|k| [k; 32]).collect();
-        let kept: Vec<bool> = store
-            .get(&keys)
-            .unwrap()
-            .iter()
-            .map(Option::is_some)
-            .collect();
+        let (found, stale) = store.get(&keys).unwrap();
+        // Twelve commits since the first: none is stale yet.
+        assert!(stale.is_empty());
+        let kept: Vec<bool> = found.iter().map(Option::is_some).collect();
         assert!(kept[0], "the entry read last is kept: {kept:?}");
         assert!(!kept[1] && !kept[2], "the oldest go first: {kept:?}");
         assert!(kept[9]);

@@ -215,9 +215,15 @@ impl OperatorCache {
                 })
                 .collect();
             let keys: Vec<Key> = wanted.iter().map(|(_, _, k)| *k).collect();
-            for ((row, call, _), value) in wanted.iter().zip(self.cache.get(&keys)) {
+            let (values, stale) = self.cache.get(&keys);
+            for ((row, call, _), value) in wanted.iter().zip(values) {
                 found[*call][*row] = value;
             }
+            // Results read become the most recently used (those not used for a while).
+            self.cache.write(WriteBatch {
+                touches: stale,
+                ..WriteBatch::default()
+            });
         }
         let (hit_rows, miss_rows): (Vec<usize>, Vec<usize>) =
             (0..hashes.len()).partition(|&row| found.iter().all(|f| f[row].is_some()));
@@ -229,16 +235,6 @@ impl OperatorCache {
                 .collect();
             hits.push(call.codec.decode(&kept)?);
         }
-        let mut touches = Vec::new();
-        for &row in &hit_rows {
-            if let Some(h) = &hashes[row] {
-                touches.extend(self.calls.iter().map(|c| keys::result_key(h, &c.key)));
-            }
-        }
-        self.cache.write(WriteBatch {
-            touches,
-            ..WriteBatch::default()
-        });
         self.metrics.hits.add(hit_rows.len());
         self.metrics.misses.add(miss_rows.len());
         let misses = match miss_rows.len() {

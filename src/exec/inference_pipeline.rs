@@ -10,8 +10,7 @@ use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::common::runtime::SpawnedTask;
-use datafusion::common::{DataFusionError, Result, exec_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::{MemoryPool, MemoryReservation};
 use datafusion::physical_plan::PhysicalExpr;
@@ -23,9 +22,10 @@ use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
 use tokio::sync::mpsc::Sender;
 
-use super::cached::{BodySource, Looked, OperatorCache, read_bodies};
+use super::cached::{BodySource, Looked, OperatorCache};
 use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
+use super::stage::{Staged, stage};
 use crate::pools;
 
 /// The mean fill of model batches over every partition (a gauge per partition would be
@@ -252,104 +252,6 @@ async fn let_starved_go_first(starved: &AtomicUsize) {
     while starved.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
-}
-
-/// A chunk after its lookup and prepare stage.
-struct Staged {
-    /// What the inference cache had of its rows.
-    looked: Option<Looked>,
-    /// The rows for the model, prepared; None when every row was found in the cache.
-    todo: Option<(Chunk, Prepared)>,
-}
-
-/// Submits the lookup (with a cache), the reads (of deferred content) and the prepare
-/// stage of `chunk`; the CPU work runs on the CPU pool. Per-row errors name the row's file.
-fn stage(
-    pass: &Arc<dyn ModelPass>,
-    chunk: &Chunk,
-    time: &Time,
-    cache: Option<&Arc<OperatorCache>>,
-    source: Option<&Arc<dyn BodySource>>,
-) -> BoxFuture<'static, Result<Staged>> {
-    let pass = Arc::clone(pass);
-    let time = time.clone();
-    let prepare = {
-        let (pass, time) = (Arc::clone(&pass), time.clone());
-        move |rows: Chunk| {
-            let (pass, time) = (Arc::clone(&pass), time.clone());
-            pools::cpu().run(move |_| prepare_now(&pass, &time, rows))
-        }
-    };
-    let chunk = chunk.clone();
-    if cache.is_none() && source.is_none() {
-        // Submitted now: the pool prepares it while the driver awaits earlier batches.
-        let prepared = prepare(chunk);
-        return Box::pin(async move {
-            Ok(Staged {
-                looked: None,
-                todo: Some(prepared.await?),
-            })
-        });
-    }
-    let (cache, source) = (cache.cloned(), source.cloned());
-    // Lookups, reads and preparing run as a task of their own, so that they go ahead while
-    // the model runs; the task is aborted if the stage is dropped (the query stopped).
-    let task = SpawnedTask::spawn(async move {
-        let Some(cache) = cache else {
-            let rows = match source {
-                Some(source) => read_bodies(&source, chunk).await?.0,
-                None => chunk,
-            };
-            return Ok(Staged {
-                looked: None,
-                todo: Some(prepare(rows).await?),
-            });
-        };
-        if source.is_none() {
-            // Hashing, lookup and preparing the misses: one job on the CPU pool.
-            return pools::cpu()
-                .run(move |_| {
-                    let (looked, rows) = cache.look_up(&chunk)?;
-                    let todo = match rows {
-                        Some(rows) => Some(prepare_now(&pass, &time, rows)?),
-                        None => None,
-                    };
-                    Ok(Staged {
-                        looked: Some(looked),
-                        todo,
-                    })
-                })
-                .await;
-        }
-        // Deferred content: the lookup is by file identity (no hashing), then the misses'
-        // bodies are read and prepared.
-        let (mut looked, rows) = cache.look_up(&chunk)?;
-        let todo = match rows {
-            Some(rows) => {
-                let rows = cache.read_bodies(rows, &mut looked).await?;
-                Some(prepare(rows).await?)
-            }
-            None => None,
-        };
-        Ok(Staged {
-            looked: Some(looked),
-            todo,
-        })
-    });
-    Box::pin(async move {
-        task.join()
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?
-    })
-}
-
-/// The prepare stage of `rows`, here and now (on a CPU pool thread).
-fn prepare_now(pass: &Arc<dyn ModelPass>, time: &Time, rows: Chunk) -> Result<(Chunk, Prepared)> {
-    let _timer = time.timer();
-    let prepared = pass
-        .prepare(&rows.argument, 0)
-        .map_err(|e| rows.name_file(e))?;
-    Ok((rows, prepared))
 }
 
 /// What the filler needs of the driver.

@@ -27,6 +27,7 @@ pub mod pass;
 pub mod progress;
 mod rebatch;
 mod slices;
+mod stage;
 mod wide_rows;
 mod yield_points;
 
