@@ -54,8 +54,6 @@ fn mediasql(args: &[&str], log: &Path) -> Service {
     let child = Command::new(env!("CARGO_BIN_EXE_mediasql"))
         .args(args)
         .env("RUST_LOG", "warn")
-        // Each process a cache of its own, empty at the start.
-        .env("MEDIASQL_CACHE_DIR", temp_dir("cluster-cache"))
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -69,6 +67,8 @@ impl Cluster {
         let dir = temp_dir("cluster");
         let config = dir.join("mediasql.toml");
         let mut file = std::fs::File::create(&config).unwrap();
+        // One inference cache for the machine's processes, empty at the start.
+        writeln!(file, "[cache]\ndir = \"{}\"", dir.join("cache").display()).unwrap();
         writeln!(file, "[s3]").unwrap();
         for (key, value) in env.s3_options() {
             writeln!(file, "\"{key}\" = \"{value}\"").unwrap();
@@ -216,10 +216,21 @@ async fn explain_shows_the_stages(cluster: &Cluster, env: &TestEnv) {
             "no {part} in the first stage:\n{plan}"
         );
     }
+    // Refreshed: the executors run the model (the setting travels with the query).
+    db.run("SET mediasql.inference_cache = 'refresh'")
+        .await
+        .unwrap();
     let analyzed = explained(&mut db, &format!("EXPLAIN ANALYZE {query}")).await;
     assert!(
         analyzed.contains("SuccessfulStage") && analyzed.contains("model_rows=4"),
         "no stages with the model's metrics in:\n{analyzed}"
+    );
+    // Again with the cache on: the executors' caches answer.
+    db.run("SET mediasql.inference_cache = 'on'").await.unwrap();
+    let analyzed = explained(&mut db, &format!("EXPLAIN ANALYZE {query}")).await;
+    assert!(
+        analyzed.contains("cache_hits=4") && analyzed.contains("model_rows=0"),
+        "the executors' caches did not answer:\n{analyzed}"
     );
 }
 

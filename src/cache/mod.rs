@@ -20,9 +20,12 @@
 //! - **Control**: `SET mediasql.inference_cache = 'on' | 'off' | 'refresh'`, `SHOW CACHE`
 //!   (and the table function `inference_cache()`), `CLEAR CACHE [FOR MODEL name]`.
 
+mod batch;
+pub mod body_source;
 pub mod keys;
 pub mod store;
 pub mod table;
+mod tables;
 pub mod values;
 mod writer;
 
@@ -35,7 +38,7 @@ use datafusion::common::{DataFusionError, Result};
 
 use keys::Key;
 use store::{ModelUsage, Store, StoreError, WriteBatch};
-use writer::Writer;
+use writer::{Commit, Writer};
 
 /// The store's file name in the cache directory.
 pub const FILE_NAME: &str = "inference.redb";
@@ -135,7 +138,7 @@ impl InferenceCache {
             dir: dir.to_path_buf(),
             bound,
             state: Mutex::new(State::Closed),
-            writer: Writer::new(me.clone()),
+            writer: Writer::new(me.clone() as Weak<dyn Commit>),
             counters: Mutex::new(BTreeMap::new()),
         });
         caches.insert(dir.to_path_buf(), Arc::downgrade(&cache));
@@ -232,11 +235,6 @@ impl InferenceCache {
         self.writer.flush().await;
     }
 
-    /// Commits `batch` now (the writer's thread).
-    fn commit(&self, batch: &WriteBatch) {
-        self.with_store("write", |s| s.write(batch, self.bound));
-    }
-
     /// Counts a query's hits and misses on `model`.
     pub fn record(&self, model: &str, hits: u64, misses: u64) {
         let mut counters = self.counters.lock().unwrap_or_else(|e| e.into_inner());
@@ -298,6 +296,13 @@ impl InferenceCache {
                 self.dir.display()
             ))),
         }
+    }
+}
+
+impl Commit for InferenceCache {
+    /// Commits `batch` now (the writer's thread).
+    fn commit(&self, batch: &WriteBatch) {
+        self.with_store("write", |s| s.write(batch, self.bound));
     }
 }
 

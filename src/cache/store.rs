@@ -1,120 +1,26 @@
 //! The inference cache's file: a redb database (transactional, crash-safe, several processes
 //! may read and write it at once).
 //!
-//! Tables:
-//! - `results`: result key → `[tick u64][checksum 32][model name len u16][model][value]`;
-//!   the checksum (blake3 of key, model and value) turns a value damaged on disk into a miss
-//!   instead of another row's answer;
-//! - `lru`: `[tick big-endian][result key]` → `()`, oldest first, for eviction;
-//! - `files`: file identity key → `[content hash 32][size u64][checksum 8]`;
-//! - `models`: model name → `[entries u64][bytes u64]`; `meta`: `bytes`, `tick`.
-//!
-//! Every write of a query goes through one commit of the writer (see `super::writer`);
+//! Its tables and what a value holds: `super::tables`. Every write of a query goes through one commit of the writer (see `super::writer`);
 //! a damaged file fails to open or to read, and the caller moves it aside.
 
 use std::path::{Path, PathBuf};
 
-use redb::{
-    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableError,
-};
+use redb::{Database, ReadableDatabase, ReadableTable, TableError};
 
+use super::batch::Result;
+pub use super::batch::{ModelUsage, Put, StoreError, WriteBatch};
 use super::keys::Key;
+use super::tables::{
+    FILES, META, MODELS, RESULTS, Tables, checked_file, checked_value, file_value, value_tick,
+};
+#[cfg(test)]
+use super::tables::{HEADER, entry_size};
 
-const RESULTS: TableDefinition<&[u8], &[u8]> = TableDefinition::new("results");
-const LRU: TableDefinition<&[u8], ()> = TableDefinition::new("lru");
-const FILES: TableDefinition<&[u8], &[u8]> = TableDefinition::new("files");
-const MODELS: TableDefinition<&str, (u64, u64)> = TableDefinition::new("models");
-const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-
-/// Bytes of the header before a result's model name.
-const HEADER: usize = 8 + 32 + 2;
 /// Commits after which a result read is made the most recently used again.
 pub const TOUCH_AFTER: u64 = 16;
 /// Memory redb may keep of the file (its default is 1 GiB).
 const PAGE_CACHE_BYTES: usize = 32 << 20;
-
-/// An error of the store: the caller goes on without the cache, and moves a damaged file
-/// aside.
-#[derive(Debug)]
-pub struct StoreError {
-    pub message: String,
-    /// The file is not what redb wrote (a full disk or a lock is not damage).
-    pub damaged: bool,
-}
-
-impl StoreError {
-    pub fn damaged(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            damaged: true,
-        }
-    }
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl<E: Into<redb::Error>> From<E> for StoreError {
-    fn from(e: E) -> Self {
-        let e = e.into();
-        let damaged = matches!(
-            e,
-            redb::Error::Corrupted(_)
-                | redb::Error::UpgradeRequired(_)
-                | redb::Error::TableTypeMismatch(_)
-                | redb::Error::TypeDefinitionChanged(_)
-                | redb::Error::RepairAborted
-                | redb::Error::LockPoisoned(_)
-        );
-        Self {
-            message: e.to_string(),
-            damaged,
-        }
-    }
-}
-
-type Result<T> = std::result::Result<T, StoreError>;
-
-/// One result to keep.
-#[derive(Debug, Clone)]
-pub struct Put {
-    pub key: Key,
-    pub model: String,
-    pub value: Vec<u8>,
-}
-
-/// What one commit writes.
-#[derive(Debug, Default)]
-pub struct WriteBatch {
-    pub puts: Vec<Put>,
-    /// Results read: they become the most recently used.
-    pub touches: Vec<Key>,
-    /// File identity → (content hash, size).
-    pub files: Vec<(Key, Key, u64)>,
-}
-
-impl WriteBatch {
-    pub fn is_empty(&self) -> bool {
-        self.puts.is_empty() && self.touches.is_empty() && self.files.is_empty()
-    }
-
-    pub fn append(&mut self, other: WriteBatch) {
-        self.puts.extend(other.puts);
-        self.touches.extend(other.touches);
-        self.files.extend(other.files);
-    }
-}
-
-/// Entries and bytes of one model's results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelUsage {
-    pub model: String,
-    pub entries: u64,
-    pub bytes: u64,
-}
 
 /// The open database.
 pub struct Store {
@@ -261,154 +167,6 @@ impl Store {
     }
 }
 
-/// The tables of one write transaction, with the running totals.
-struct Tables<'t> {
-    results: redb::Table<'t, &'static [u8], &'static [u8]>,
-    lru: redb::Table<'t, &'static [u8], ()>,
-    files: redb::Table<'t, &'static [u8], &'static [u8]>,
-    models: redb::Table<'t, &'static str, (u64, u64)>,
-    meta: redb::Table<'t, &'static str, u64>,
-    bytes: u64,
-}
-
-impl<'t> Tables<'t> {
-    fn open(txn: &'t redb::WriteTransaction) -> Result<Self> {
-        let meta = txn.open_table(META)?;
-        let bytes = meta.get("bytes")?.map(|v| v.value()).unwrap_or(0);
-        Ok(Self {
-            results: txn.open_table(RESULTS)?,
-            lru: txn.open_table(LRU)?,
-            files: txn.open_table(FILES)?,
-            models: txn.open_table(MODELS)?,
-            meta,
-            bytes,
-        })
-    }
-
-    fn next_tick(&mut self) -> Result<u64> {
-        let tick = self.meta.get("tick")?.map(|v| v.value()).unwrap_or(0) + 1;
-        self.meta.insert("tick", tick)?;
-        Ok(tick)
-    }
-
-    fn save(&mut self) -> Result<()> {
-        self.meta.insert("bytes", self.bytes)?;
-        Ok(())
-    }
-
-    fn put(&mut self, put: &Put, tick: u64) -> Result<()> {
-        self.remove(&put.key)?;
-        let value = result_value(tick, &put.key, &put.model, &put.value);
-        self.results.insert(put.key.as_slice(), value.as_slice())?;
-        self.lru.insert(lru_key(tick, &put.key).as_slice(), ())?;
-        let size = entry_size(value.len());
-        self.bytes += size;
-        self.count(&put.model, 1, size as i64)
-    }
-
-    /// Makes `key` the most recently used, when it is still there.
-    fn touch(&mut self, key: &Key, tick: u64) -> Result<()> {
-        let Some(mut value) = self
-            .results
-            .get(key.as_slice())?
-            .map(|v| v.value().to_vec())
-        else {
-            return Ok(());
-        };
-        let Some(old) = value_tick(&value) else {
-            return Ok(());
-        };
-        if old == tick {
-            return Ok(());
-        }
-        self.lru.remove(lru_key(old, key).as_slice())?;
-        value[..8].copy_from_slice(&tick.to_le_bytes());
-        self.results.insert(key.as_slice(), value.as_slice())?;
-        self.lru.insert(lru_key(tick, key).as_slice(), ())?;
-        Ok(())
-    }
-
-    /// Removes `key`'s result, if any.
-    fn remove(&mut self, key: &Key) -> Result<()> {
-        let Some(old) = self
-            .results
-            .remove(key.as_slice())?
-            .map(|v| v.value().to_vec())
-        else {
-            return Ok(());
-        };
-        if let Some(tick) = value_tick(&old) {
-            self.lru.remove(lru_key(tick, key).as_slice())?;
-        }
-        let size = entry_size(old.len());
-        self.bytes = self.bytes.saturating_sub(size);
-        if let Some(model) = value_model(&old) {
-            self.count(model, -1, -(size as i64))?;
-        }
-        Ok(())
-    }
-
-    fn count(&mut self, model: &str, entries: i64, bytes: i64) -> Result<()> {
-        let (e, b) = self.models.get(model)?.map(|v| v.value()).unwrap_or((0, 0));
-        let e = e.saturating_add_signed(entries);
-        let b = b.saturating_add_signed(bytes);
-        if e == 0 {
-            self.models.remove(model)?;
-        } else {
-            self.models.insert(model, (e, b))?;
-        }
-        Ok(())
-    }
-
-    /// Drops the least recently used results until at most `bound` bytes are kept (down to
-    /// 90% of it, so that evictions come in runs rather than one per commit).
-    fn evict(&mut self, bound: u64) -> Result<()> {
-        if self.bytes <= bound {
-            return Ok(());
-        }
-        let target = bound / 10 * 9;
-        while self.bytes > target {
-            let Some(oldest) = self.lru.first()?.map(|(k, _)| k.value().to_vec()) else {
-                break;
-            };
-            let Some(key) = oldest.get(8..).and_then(|k| Key::try_from(k).ok()) else {
-                self.lru.remove(oldest.as_slice())?;
-                continue;
-            };
-            self.lru.remove(oldest.as_slice())?;
-            self.remove(&key)?;
-        }
-        Ok(())
-    }
-
-    fn clear(&mut self, model: Option<&str>) -> Result<(u64, u64)> {
-        let Some(model) = model else {
-            let entries = self.results.len()?;
-            let bytes = self.bytes;
-            self.results.retain(|_, _| false)?;
-            self.lru.retain(|_, _| false)?;
-            self.files.retain(|_, _| false)?;
-            self.models.retain(|_, _| false)?;
-            self.bytes = 0;
-            return Ok((entries, bytes));
-        };
-        let mut keys = Vec::new();
-        for row in self.results.iter()? {
-            let (key, value) = row?;
-            if value_model(value.value()) == Some(model)
-                && let Ok(key) = Key::try_from(key.value())
-            {
-                keys.push(key);
-            }
-        }
-        let before = self.bytes;
-        for key in &keys {
-            self.remove(key)?;
-        }
-        Ok((keys.len() as u64, before - self.bytes))
-    }
-}
-
 /// An error opening the file: damage, unless the file is busy or out of reach (then it is
 /// left alone and the process goes without a cache).
 fn open_error(e: redb::DatabaseError) -> StoreError {
@@ -427,79 +185,6 @@ fn open_error(e: redb::DatabaseError) -> StoreError {
         message: e.to_string(),
         damaged,
     }
-}
-
-/// Bytes an entry counts for: its value and key in `results` and its `lru` key.
-fn entry_size(value_len: usize) -> u64 {
-    (value_len + 32 + 40) as u64
-}
-
-fn lru_key(tick: u64, key: &Key) -> [u8; 40] {
-    let mut k = [0; 40];
-    k[..8].copy_from_slice(&tick.to_be_bytes());
-    k[8..].copy_from_slice(key);
-    k
-}
-
-fn result_checksum(key: &Key, model: &str, value: &[u8]) -> blake3::Hash {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(key);
-    hasher.update(&(model.len() as u64).to_le_bytes());
-    hasher.update(model.as_bytes());
-    hasher.update(value);
-    hasher.finalize()
-}
-
-fn result_value(tick: u64, key: &Key, model: &str, value: &[u8]) -> Vec<u8> {
-    let name = &model.as_bytes()[..model.len().min(u16::MAX as usize)];
-    let mut out = Vec::with_capacity(HEADER + name.len() + value.len());
-    out.extend_from_slice(&tick.to_le_bytes());
-    out.extend_from_slice(result_checksum(key, model, value).as_bytes());
-    out.extend_from_slice(&(name.len() as u16).to_le_bytes());
-    out.extend_from_slice(name);
-    out.extend_from_slice(value);
-    out
-}
-
-fn value_tick(value: &[u8]) -> Option<u64> {
-    Some(u64::from_le_bytes(value.get(..8)?.try_into().ok()?))
-}
-
-fn value_model(value: &[u8]) -> Option<&str> {
-    let len = u16::from_le_bytes(value.get(40..42)?.try_into().ok()?) as usize;
-    std::str::from_utf8(value.get(HEADER..HEADER + len)?).ok()
-}
-
-/// The value stored under `key`, when its checksum holds.
-fn checked_value(key: &Key, stored: &[u8]) -> Option<Vec<u8>> {
-    let model = value_model(stored)?;
-    let payload = stored.get(HEADER + model.len()..)?;
-    let checksum = stored.get(8..40)?;
-    (result_checksum(key, model, payload).as_bytes() == checksum).then(|| payload.to_vec())
-}
-
-fn file_checksum(id: &Key, hash: &Key, size: u64) -> [u8; 8] {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update(id);
-    hasher.update(hash);
-    hasher.update(&size.to_le_bytes());
-    let mut out = [0; 8];
-    out.copy_from_slice(&hasher.finalize().as_bytes()[..8]);
-    out
-}
-
-fn file_value(id: &Key, hash: &Key, size: u64) -> [u8; 48] {
-    let mut out = [0; 48];
-    out[..32].copy_from_slice(hash);
-    out[32..40].copy_from_slice(&size.to_le_bytes());
-    out[40..].copy_from_slice(&file_checksum(id, hash, size));
-    out
-}
-
-fn checked_file(id: &Key, stored: &[u8]) -> Option<(Key, u64)> {
-    let hash = Key::try_from(stored.get(..32)?).ok()?;
-    let size = u64::from_le_bytes(stored.get(32..40)?.try_into().ok()?);
-    (stored.get(40..48)? == file_checksum(id, &hash, size).as_slice()).then_some((hash, size))
 }
 
 #[cfg(test)]
@@ -570,18 +255,5 @@ mod tests {
         assert!(kept[9]);
         let usage = store.usage().unwrap();
         assert!(usage[0].bytes <= one * 5, "{usage:?}");
-    }
-
-    #[test]
-    fn a_damaged_value_is_a_miss() {
-        let key = [5; 32];
-        let mut stored = result_value(1, &key, "m", b"value");
-        assert_eq!(checked_value(&key, &stored), Some(b"value".to_vec()));
-        let last = stored.len() - 1;
-        stored[last] ^= 1;
-        assert_eq!(checked_value(&key, &stored), None);
-        // Another key's value is not this key's.
-        let other = result_value(1, &[6; 32], "m", b"value");
-        assert_eq!(checked_value(&key, &other), None);
     }
 }

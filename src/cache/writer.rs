@@ -7,8 +7,12 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use super::InferenceCache;
 use super::store::WriteBatch;
+
+/// What the writer commits to (the cache, held weakly: the writer ends with it).
+pub(super) trait Commit: Send + Sync {
+    fn commit(&self, batch: &WriteBatch);
+}
 
 enum Job {
     Write(WriteBatch),
@@ -22,13 +26,13 @@ const MAX_PUTS_PER_COMMIT: usize = 4096;
 const COMMIT_INTERVAL: Duration = Duration::from_secs(1);
 
 pub(super) struct Writer {
-    cache: Weak<InferenceCache>,
+    cache: Weak<dyn Commit>,
     /// Started on first use.
     tx: Mutex<Option<Sender<Job>>>,
 }
 
 impl Writer {
-    pub(super) fn new(cache: Weak<InferenceCache>) -> Self {
+    pub(super) fn new(cache: Weak<dyn Commit>) -> Self {
         Self {
             cache,
             tx: Mutex::new(None),
@@ -77,7 +81,7 @@ impl Writer {
     }
 }
 
-fn run(cache: Weak<InferenceCache>, jobs: Receiver<Job>) {
+fn run(cache: Weak<dyn Commit>, jobs: Receiver<Job>) {
     while let Ok(first) = jobs.recv() {
         let deadline = Instant::now() + COMMIT_INTERVAL;
         let mut batch = WriteBatch::default();

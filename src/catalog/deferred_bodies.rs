@@ -17,8 +17,8 @@ use object_store::ObjectStoreExt;
 use super::file_list::files_of;
 use super::location::{MediaFile, MediaLocation};
 use crate::cache::InferenceCache;
+use crate::cache::body_source::BodySource;
 use crate::cache::keys::{FileIdentity, Key};
-use crate::exec::BodySource;
 
 /// A scan's files by their `path` column.
 #[derive(Debug)]

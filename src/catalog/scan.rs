@@ -51,7 +51,7 @@ use super::location::{MediaFile, MediaLocation};
 use super::probe::Probe;
 use super::schema::{col, listing_batch, media_schema};
 use crate::cache::{CacheMode, InferenceCache};
-use crate::exec::MediasqlOptions;
+use crate::exec::options::MediasqlOptions;
 use crate::exec::progress::Progress;
 
 /// Tuning of a media scan; every field can be set per table (`OPTIONS ('batch_bytes' ...)`).

@@ -13,7 +13,6 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use bytes::Bytes;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BinaryArray, RecordBatch, RecordBatchOptions, UInt32Array,
@@ -26,6 +25,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 use mediasql_udfs::models::ModelPass;
 
 use super::rebatch::Chunk;
+use crate::cache::body_source::BodySource;
 use crate::cache::keys::{self, Key};
 use crate::cache::store::{Put, WriteBatch};
 use crate::cache::values::ValueCodec;
@@ -53,15 +53,6 @@ impl CallCache {
             codec: ValueCodec::new(output)?,
         }))
     }
-}
-
-/// Where the bodies of a deferred scan's files are read from.
-#[async_trait]
-pub trait BodySource: Send + Sync + std::fmt::Debug {
-    /// The identity key and size of the file at `path` (a value of the scan's `path`).
-    fn identity(&self, path: &str) -> Option<(Key, u64)>;
-    /// The file's bytes.
-    async fn read(&self, path: &str) -> Result<Bytes>;
 }
 
 /// Bodies read at once per partition (as the scan's `max_in_flight`).

@@ -2,9 +2,10 @@
 //! table's `content`, the scan leaves `content` NULL and the `InferenceExec` reads the
 //! bodies of the rows the cache misses; a rerun over an unchanged folder reads no bodies.
 //!
-//! Applies to `ProjectionExec → InferenceExec → [FilterExec →] MediaScanExec` where the
-//! pass's input is the scan's `content` (its rows' paths given), every call can be cached,
-//! and nothing else (the projection above, the filter) uses `content`. Off unless
+//! Applies to `ProjectionExec | FilterExec (projecting) → InferenceExec → ... →
+//! MediaScanExec` where the pass's input is the scan's `content` (its rows' paths given),
+//! every call can be cached, nothing else (the node above, filters below) uses `content`,
+//! and what lies between passes rows on (filters, round-robin repartitions, our passes). Off unless
 //! `mediasql.inference_cache` is `on` when the query is planned. The bodies are still
 //! read by the operator when the cache is off or unavailable at run time.
 
@@ -15,14 +16,19 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::Partitioning;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::expressions::Column;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
+use datafusion::physical_plan::{ExecutionPlan, PhysicalExpr};
 
-use super::{InferenceExec, MediasqlOptions};
+use super::inference::InferenceExec;
+use super::options::MediasqlOptions;
+use super::pass::PassExec;
 use crate::cache::CacheMode;
+use crate::catalog::deferred_bodies::DeferredBodies;
 use crate::catalog::scan::{MediaScanExec, ReadLevel};
 use crate::catalog::schema::col;
 
@@ -56,12 +62,34 @@ impl PhysicalOptimizerRule for DeferContentReads {
     }
 }
 
+/// The `InferenceExec` below `node` and the expressions `node` evaluates over its rows, when
+/// `node` passes on only what those expressions make: a projection, or a filter that
+/// projects.
+fn consumer(node: &Arc<dyn ExecutionPlan>) -> Option<(Vec<Arc<dyn PhysicalExpr>>, &InferenceExec)> {
+    if let Some(projection) = node.downcast_ref::<ProjectionExec>() {
+        let inference = projection.input().downcast_ref::<InferenceExec>()?;
+        let exprs = projection
+            .expr()
+            .iter()
+            .map(|p| Arc::clone(&p.expr))
+            .collect();
+        return Some((exprs, inference));
+    }
+    let filter = node.downcast_ref::<FilterExec>()?;
+    let inference = filter.input().downcast_ref::<InferenceExec>()?;
+    let projection = filter.projection().as_ref()?;
+    let schema = inference.schema();
+    let mut exprs: Vec<Arc<dyn PhysicalExpr>> = vec![Arc::clone(filter.predicate())];
+    for &i in projection.iter() {
+        let field = schema.fields().get(i)?;
+        exprs.push(Arc::new(Column::new(field.name(), i)));
+    }
+    Some((exprs, inference))
+}
+
 /// `node` with its scan's content deferred, when the pattern applies.
 fn deferred(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-    let Some(projection) = node.downcast_ref::<ProjectionExec>() else {
-        return Ok(None);
-    };
-    let Some(inference) = projection.input().downcast_ref::<InferenceExec>() else {
+    let Some((above, inference)) = consumer(node) else {
         return Ok(None);
     };
     if inference.reads_bodies() || inference.calls().iter().any(|c| c.cache.is_none()) {
@@ -73,52 +101,82 @@ fn deferred(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPla
     ) else {
         return Ok(None);
     };
-    let used_above = projection.expr().iter().any(|p| {
-        collect_columns(&p.expr)
+    let used_above = above.iter().any(|e| {
+        collect_columns(e)
             .iter()
             .any(|c| c.index() == argument.index())
     });
     if used_above {
         return Ok(None);
     }
-    let input = inference.input();
-    let (scan, filter) = match input.downcast_ref::<FilterExec>() {
-        Some(filter) => (filter.input().downcast_ref::<MediaScanExec>(), Some(filter)),
-        None => (input.downcast_ref::<MediaScanExec>(), None),
-    };
-    let Some(scan) = scan.filter(|s| s.reads() == ReadLevel::Body && !s.content_deferred()) else {
+    let Some((below, source)) = deferred_below(inference.input(), argument.index(), paths.index())?
+    else {
         return Ok(None);
     };
-    // The scan's column behind an index of the operator's input.
-    let scan_column = |i: usize| -> Option<usize> {
-        let i = match filter.and_then(|f| f.projection().as_ref()) {
-            Some(p) => *p.get(i)?,
-            None => i,
-        };
-        scan.projection().get(i).copied()
-    };
-    if scan_column(argument.index()) != Some(col::CONTENT)
-        || scan_column(paths.index()) != Some(col::PATH)
-    {
-        return Ok(None);
-    }
-    if let Some(filter) = filter {
-        let content = scan.projection().iter().position(|&c| c == col::CONTENT);
-        let reads_content = collect_columns(filter.predicate())
-            .iter()
-            .any(|c| Some(c.index()) == content);
-        if reads_content {
-            return Ok(None);
-        }
-    }
-    let source = Arc::new(scan.deferred_bodies()?);
-    let mut below: Arc<dyn ExecutionPlan> = Arc::new(scan.with_content_deferred()?);
-    if let Some(filter) = filter {
-        below = replace_children_if_necessary(Arc::new(filter.clone()), vec![below])?;
-    }
-    let inference = Arc::new(inference.with_deferred_input(below, source)?);
+    let inference = Arc::new(inference.with_deferred_input(below, Arc::new(source))?);
     Ok(Some(replace_children_if_necessary(
         Arc::clone(node),
         vec![inference],
     )?))
+}
+
+/// `plan` with the scan at its bottom deferring `content`, when column `content` of `plan`
+/// is the scan's `content` and column `path` its `path`, and nothing on the way reads
+/// `content`: filters (not on it), round-robin repartitions, batch coalescing, our passes.
+fn deferred_below(
+    plan: &Arc<dyn ExecutionPlan>,
+    content: usize,
+    path: usize,
+) -> Result<Option<(Arc<dyn ExecutionPlan>, DeferredBodies)>> {
+    if let Some(scan) = plan.downcast_ref::<MediaScanExec>() {
+        let columns = scan.projection();
+        let fits = scan.reads() == ReadLevel::Body
+            && !scan.content_deferred()
+            && columns.get(content) == Some(&col::CONTENT)
+            && columns.get(path) == Some(&col::PATH);
+        if !fits {
+            return Ok(None);
+        }
+        let deferred: Arc<dyn ExecutionPlan> = Arc::new(scan.with_content_deferred()?);
+        return Ok(Some((deferred, scan.deferred_bodies()?)));
+    }
+    let Some((child, content, path)) = passed_through(plan, content, path) else {
+        return Ok(None);
+    };
+    let Some((below, source)) = deferred_below(child, content, path)? else {
+        return Ok(None);
+    };
+    Ok(Some((
+        replace_children_if_necessary(Arc::clone(plan), vec![below])?,
+        source,
+    )))
+}
+
+/// The child of `plan` and where columns `content` and `path` of `plan` come from in it,
+/// when `plan` passes them on without reading `content`.
+fn passed_through(
+    plan: &Arc<dyn ExecutionPlan>,
+    content: usize,
+    path: usize,
+) -> Option<(&Arc<dyn ExecutionPlan>, usize, usize)> {
+    if let Some(filter) = plan.downcast_ref::<FilterExec>() {
+        let source = |i: usize| match filter.projection().as_ref() {
+            Some(p) => p.get(i).copied(),
+            None => Some(i),
+        };
+        let (content, path) = (source(content)?, source(path)?);
+        let reads_content = collect_columns(filter.predicate())
+            .iter()
+            .any(|c| c.index() == content);
+        return (!reads_content).then_some((filter.input(), content, path));
+    }
+    let passes = match plan.downcast_ref::<RepartitionExec>() {
+        Some(r) => matches!(r.partitioning(), Partitioning::RoundRobinBatch(_)),
+        None => plan.downcast_ref::<PassExec>().is_some(),
+    };
+    let children = plan.children();
+    let [child] = children.as_slice() else {
+        return None;
+    };
+    passes.then_some((*child, content, path))
 }

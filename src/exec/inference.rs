@@ -54,10 +54,11 @@ use datafusion::physical_plan::{
 };
 use mediasql_udfs::models::{Head, ModelPass};
 
-use super::MediasqlOptions;
-use super::cached::{BodySource, CacheMetrics, CallCache, OperatorCache};
+use super::cached::{CacheMetrics, CallCache, OperatorCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
+use super::options::MediasqlOptions;
 use super::progress::Progress;
+use crate::cache::body_source::BodySource;
 use crate::cache::{CacheMode, InferenceCache};
 
 /// One model function call answered by an [`InferenceExec`]: its output column.

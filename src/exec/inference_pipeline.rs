@@ -19,13 +19,14 @@ use datafusion::physical_plan::metrics::{
 };
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use mediasql_udfs::models::{Head, ModelPass, PassOutput, Prepared};
+use mediasql_udfs::models::{Head, ModelPass, PassOutput};
 use tokio::sync::mpsc::Sender;
 
-use super::cached::{BodySource, Looked, OperatorCache};
+use super::cached::{Looked, OperatorCache};
 use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
 use super::stage::{Staged, stage};
+use crate::cache::body_source::BodySource;
 use crate::pools;
 
 /// The mean fill of model batches over every partition (a gauge per partition would be

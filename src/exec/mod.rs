@@ -22,7 +22,7 @@ mod defer_reads;
 mod inference;
 mod inference_pipeline;
 mod lift;
-mod options;
+pub mod options;
 pub mod pass;
 pub mod progress;
 mod rebatch;
@@ -32,7 +32,6 @@ mod wide_rows;
 mod yield_points;
 
 pub use aggregate_calls::ProjectAggregateModelCalls;
-pub use cached::BodySource;
 pub use defer_reads::DeferContentReads;
 pub use inference::{Batching, InferenceExec};
 pub use lift::{LiftModelCalls, inference_exec};

@@ -12,8 +12,9 @@ use datafusion::physical_plan::metrics::Time;
 use futures::future::BoxFuture;
 use mediasql_udfs::models::{ModelPass, Prepared};
 
-use super::cached::{BodySource, Looked, OperatorCache, read_bodies};
+use super::cached::{Looked, OperatorCache, read_bodies};
 use super::rebatch::Chunk;
+use crate::cache::body_source::BodySource;
 use crate::pools::{self, PoolFuture};
 
 /// A chunk after its stage.
