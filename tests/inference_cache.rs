@@ -1,6 +1,7 @@
 //! The inference cache across runs, processes and faults: a rerun over an unchanged folder
 //! reads no file bodies; a file replaced under the same name and size gets its new result;
-//! a process killed mid-run and a damaged store file leave correct answers behind.
+//! a process killed mid-run and a damaged store file leave correct answers behind; two
+//! sessions computing the same rows at once agree.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -187,4 +188,21 @@ async fn a_killed_writer_and_a_damaged_store_leave_correct_answers() {
         })
         .count();
     assert_eq!(aside, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_sessions_computing_the_same_rows_at_once_agree() {
+    let _shared = busy_cpu().await;
+    let dir = image_folder("cache-twice", 5);
+    let cache = temp_dir("cache-twice-store");
+    let sql = classify_sql(&dir);
+    let expected = rows(&session_off(&cache), &sql).await;
+    // Two engines over one cache directory (one store for the process), at once; the
+    // cluster test shares a directory between processes.
+    let (a, b) = (session(&cache), session(&cache));
+    let (ra, rb) = tokio::join!(rows(&a, &sql), rows(&b, &sql));
+    assert_eq!(ra, expected);
+    assert_eq!(rb, expected);
+    let analyzed = rows(&a, &format!("EXPLAIN ANALYZE {sql}")).await;
+    assert_eq!(metric(&analyzed, "InferenceExec", "cache_hits"), 20);
 }

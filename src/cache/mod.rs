@@ -212,7 +212,7 @@ impl InferenceCache {
 
     /// The values kept for `keys` (all None when the store is unavailable).
     /// With the keys found that are to be touched (see [`Store::get`]).
-    pub fn get(&self, keys: &[Key]) -> (Vec<Option<Vec<u8>>>, Vec<Key>) {
+    pub fn get(&self, keys: &[Key]) -> store::Found {
         self.with_store("lookup", |s| s.get(keys))
             .unwrap_or_else(|| (vec![None; keys.len()], Vec::new()))
     }

@@ -22,6 +22,9 @@ pub const TOUCH_AFTER: u64 = 16;
 /// Memory redb may keep of the file (its default is 1 GiB).
 const PAGE_CACHE_BYTES: usize = 32 << 20;
 
+/// The values of some keys (None where absent or damaged) and the keys to touch.
+pub type Found = (Vec<Option<Vec<u8>>>, Vec<Key>);
+
 /// The open database.
 pub struct Store {
     db: Database,
@@ -62,7 +65,7 @@ impl Store {
     /// Also says which of the values found were last used more than [`TOUCH_AFTER`]
     /// commits ago: those are to be touched (made the most recently used). Entries used
     /// since are left as they are, so that reading a result rarely rewrites it.
-    pub fn get(&self, keys: &[Key]) -> Result<(Vec<Option<Vec<u8>>>, Vec<Key>)> {
+    pub fn get(&self, keys: &[Key]) -> Result<Found> {
         let txn = self.db.begin_read()?;
         let table = match txn.open_table(RESULTS) {
             Ok(t) => t,

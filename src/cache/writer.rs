@@ -3,7 +3,7 @@
 //! when a query waits for its writes ([`Writer::flush`], at its end) or many results queue.
 //! Queries never wait for a commit otherwise, and few commits cost little next to the model.
 
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Mutex, Weak};
 use std::time::{Duration, Instant};
 
@@ -98,10 +98,8 @@ fn run(cache: Weak<dyn Commit>, jobs: Receiver<Job>) {
                 continue;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            next = match jobs.recv_timeout(left) {
-                Ok(job) => Some(job),
-                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
-            };
+            // Timed out or disconnected: commit what there is.
+            next = jobs.recv_timeout(left).ok();
         }
         if !batch.is_empty() {
             let Some(cache) = cache.upgrade() else {
