@@ -75,6 +75,10 @@ pub enum Command {
         /// Run queries over the demo's tables on this cluster scheduler.
         #[arg(long, value_name = "df://HOST:PORT")]
         cluster: Option<String>,
+        /// Where the inference cache keeps model results (default
+        /// ~/.cache/mediasql/inference); `none` keeps none.
+        #[arg(long, env = "MEDIASQL_CACHE_DIR", value_name = "DIR")]
+        cache_dir: Option<PathBuf>,
         #[command(flatten)]
         access: AccessArgs,
     },
@@ -172,12 +176,17 @@ impl EngineArgs {
         if let Some(cluster) = &self.cluster {
             config.cluster = Some(cluster.clone());
         }
-        match &self.cache_dir {
-            Some(dir) if dir.as_os_str() == "none" => config.cache_dir = None,
-            Some(dir) => config.cache_dir = Some(dir.clone()),
-            None => {}
-        }
+        set_cache_dir(&mut config, self.cache_dir.as_deref());
         Ok(config)
+    }
+}
+
+/// `--cache-dir`: a directory, or `none` for no inference cache.
+fn set_cache_dir(config: &mut Config, dir: Option<&std::path::Path>) {
+    match dir {
+        Some(dir) if dir.as_os_str() == "none" => config.cache_dir = None,
+        Some(dir) => config.cache_dir = Some(dir.to_path_buf()),
+        None => {}
     }
 }
 
@@ -225,11 +234,13 @@ pub async fn run(cli: Cli) -> Result<()> {
             listen,
             console,
             cluster,
+            cache_dir,
             access,
         } => {
             let mut config = demo_config()?;
             config.listen = listen;
             config.cluster = cluster;
+            set_cache_dir(&mut config, cache_dir.as_deref());
             access.apply(&mut config);
             let console =
                 (console != "off" && config.security.auth == AuthMethod::Trust).then_some(console);
