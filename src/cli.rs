@@ -182,7 +182,7 @@ impl EngineArgs {
 }
 
 /// `--cache-dir`: a directory, or `none` for no inference cache.
-fn set_cache_dir(config: &mut Config, dir: Option<&std::path::Path>) {
+fn set_cache_dir(config: &mut Config, dir: Option<&Path>) {
     match dir {
         Some(dir) if dir.as_os_str() == "none" => config.cache_dir = None,
         Some(dir) => config.cache_dir = Some(dir.to_path_buf()),
