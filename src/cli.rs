@@ -1,6 +1,5 @@
 //! The command line: `serve`, `query`, `demo`.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,7 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::config::{AuthMethod, Config, TableDef, parse_bytes};
 use crate::engine::Engine;
-use crate::exec::progress::Progress;
+use crate::exec::progress_bar::ProgressBar;
 use crate::server;
 use crate::session::Output;
 
@@ -385,72 +384,6 @@ async fn copy_to_stdout(
         }
     }
     Ok(())
-}
-
-/// A progress bar on a terminal's stderr while model work runs: rows through models out of
-/// rows listed, rows/s and the time left. Cleared when dropped.
-struct ProgressBar {
-    task: Option<tokio::task::JoinHandle<()>>,
-    bar: indicatif::ProgressBar,
-}
-
-impl ProgressBar {
-    fn start(progress: Arc<Progress>) -> Self {
-        let bar = indicatif::ProgressBar::hidden();
-        if !std::io::stderr().is_terminal() {
-            return Self { task: None, bar };
-        }
-        let shown = bar.clone();
-        let task = tokio::spawn(async move {
-            // Rows listed by media scans give the total; without one, a count and a rate.
-            let with_total = indicatif::ProgressStyle::with_template(
-                "{bar:30} {pos}/{len} rows through models, {per_sec}, {eta} left",
-            );
-            let without = indicatif::ProgressStyle::with_template(
-                "{spinner} {pos} rows through models, {per_sec}",
-            );
-            loop {
-                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-                let (done, listed) = progress.snapshot();
-                if done == 0 {
-                    continue;
-                }
-                let style = if listed >= done {
-                    &with_total
-                } else {
-                    &without
-                };
-                if let Ok(style) = style {
-                    shown.set_style(style.clone());
-                }
-                if shown.is_hidden() {
-                    shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                }
-                shown.set_length(listed.max(done));
-                shown.set_position(done);
-            }
-        });
-        Self {
-            task: Some(task),
-            bar,
-        }
-    }
-}
-
-impl ProgressBar {
-    /// Stops drawing and clears the bar (before results are printed).
-    fn stop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Drop for ProgressBar {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }
 
 /// The demo tables over the bundled demo media: `images`, `audio`, `pdfs`, `videos` and `media` (all).

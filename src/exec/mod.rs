@@ -13,7 +13,7 @@
 //! - [`DeferContentReads`]: the physical optimizer rule that leaves a scan's `content` to
 //!   the `InferenceExec` above it, which reads only the bodies the inference cache misses.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
-//! - [`progress`]: a session's rows listed and rows through models, for `mediasql query`'s
+//! - [`progress`] (and [`progress_bar`], `mediasql query`'s): a session's rows listed and rows through models, for `mediasql query`'s
 //!   progress bar and the server's progress NOTICEs.
 
 mod aggregate_calls;
@@ -25,6 +25,7 @@ mod lift;
 pub mod options;
 pub mod pass;
 pub mod progress;
+pub mod progress_bar;
 mod rebatch;
 mod slices;
 mod stage;
