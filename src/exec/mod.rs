@@ -13,8 +13,8 @@
 //! - [`DeferContentReads`]: the physical optimizer rule that leaves a scan's `content` to
 //!   the `InferenceExec` above it, which reads only the bodies the inference cache misses.
 //! - [`MediasqlOptions`]: the `mediasql.*` settings the rule reads.
-//! - [`progress`] (and [`progress_bar`], `mediasql query`'s): a session's rows listed and rows through models, for `mediasql query`'s
-//!   progress bar and the server's progress NOTICEs.
+//! - [`progress`]: a session's rows listed and rows through models, for the server's
+//!   progress NOTICEs and `mediasql query`'s progress bar ([`progress_bar`]).
 
 mod aggregate_calls;
 mod cached;
