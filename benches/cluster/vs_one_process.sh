@@ -29,13 +29,8 @@ for i in $(seq 0 $((IMAGES - 1))); do
 done
 for i in $(seq 0 9999); do : > "$work/listed/$(printf %05d "$i").txt"; done
 
-seconds() {
-  local s e
-  s=$(date +%s.%N)
-  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
-  e=$(date +%s.%N)
-  echo "$e - $s" | bc
-}
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 classify="SELECT classify(content)['label'] AS label, count(*) FROM read_media('$work/images') GROUP BY 1"
 listing="SELECT count(*) FROM read_media('$work/listed')"
 

@@ -35,14 +35,8 @@ for i in $(seq 0 $((CLIPS - 1))); do
   printf 'copy %d' "$i" >> "$f"
 done
 
-seconds() {
-  local s e
-  s=$(date +%s.%N)
-  "$@" >/dev/null || { echo "failed: $*" >&2; exit 1; }
-  e=$(date +%s.%N)
-  echo "$e - $s" | bc
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 classify="SELECT classify(content)['label'] AS label, count(*) FROM read_media('$work/images') GROUP BY 1"
 transcribe="SELECT count(*), sum(length(transcribe(content))) FROM read_media('$work/clips')"

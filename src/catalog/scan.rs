@@ -376,7 +376,7 @@ impl ExecutionPlan for MediaScanExec {
 /// when it is on.
 fn known_files(location: &Arc<MediaLocation>, context: &TaskContext) -> Option<KnownFiles> {
     let options = MediasqlOptions::from_config(context.session_config().options());
-    if CacheMode::parse(&options.inference_cache) != Some(CacheMode::On) {
+    if options.cache_mode() != CacheMode::On {
         return None;
     }
     Some(KnownFiles {

@@ -43,7 +43,7 @@ impl PhysicalOptimizerRule for DeferContentReads {
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let options = MediasqlOptions::from_config(config);
-        if CacheMode::parse(&options.inference_cache) != Some(CacheMode::On) {
+        if options.cache_mode() != CacheMode::On {
             return Ok(plan);
         }
         plan.transform_down(|node| match deferred(&node)? {

@@ -58,8 +58,8 @@ use super::cached::{CacheMetrics, CallCache, OperatorCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
 use super::options::MediasqlOptions;
 use super::progress::Progress;
+use crate::cache::InferenceCache;
 use crate::cache::body_source::BodySource;
-use crate::cache::{CacheMode, InferenceCache};
 
 /// One model function call answered by an [`InferenceExec`]: its output column.
 #[derive(Clone)]
@@ -169,6 +169,15 @@ impl InferenceExec {
         input: Arc<dyn ExecutionPlan>,
         source: Arc<dyn BodySource>,
     ) -> Result<Self> {
+        self.over(input, Some(source))
+    }
+
+    /// This operator over `input`, its bodies read from `source` (deferred content).
+    fn over(
+        &self,
+        input: Arc<dyn ExecutionPlan>,
+        source: Option<Arc<dyn BodySource>>,
+    ) -> Result<Self> {
         let mut exec = Self::try_new(
             input,
             Arc::clone(&self.pass),
@@ -177,7 +186,7 @@ impl InferenceExec {
             self.calls.clone(),
             self.batching.clone(),
         )?;
-        exec.source = Some(source);
+        exec.source = source;
         Ok(exec)
     }
 
@@ -284,16 +293,9 @@ impl ExecutionPlan for InferenceExec {
         if children.len() != 1 {
             return internal_err!("InferenceExec has one child, got {}", children.len());
         }
-        let mut exec = Self::try_new(
-            children.swap_remove(0),
-            Arc::clone(&self.pass),
-            Arc::clone(&self.argument),
-            self.paths.clone(),
-            self.calls.clone(),
-            self.batching.clone(),
-        )?;
-        exec.source = self.source.clone();
-        Ok(Arc::new(exec))
+        Ok(Arc::new(
+            self.over(children.swap_remove(0), self.source.clone())?,
+        ))
     }
 
     fn metrics(&self) -> Option<MetricsSet> {
@@ -331,7 +333,7 @@ impl ExecutionPlan for InferenceExec {
         let options = MediasqlOptions::from_config(context.session_config().options());
         let cache = OperatorCache::new(
             context.session_config().get_extension::<InferenceCache>(),
-            CacheMode::parse(&options.inference_cache).unwrap_or(CacheMode::On),
+            options.cache_mode(),
             self.pass.model(),
             &calls,
             CacheMetrics::new(&self.metrics, partition),

@@ -146,6 +146,11 @@ impl MediasqlOptions {
         config.extensions.get::<Self>().cloned().unwrap_or_default()
     }
 
+    /// What `mediasql.inference_cache` asks (validated when set; `on` otherwise).
+    pub fn cache_mode(&self) -> CacheMode {
+        CacheMode::parse(&self.inference_cache).unwrap_or(CacheMode::On)
+    }
+
     /// The device asked for, checked against what this build supports.
     pub fn checked_device(&self) -> Result<Device> {
         Device::parse(&self.device)
