@@ -216,16 +216,21 @@ impl OperatorCache {
                 ..WriteBatch::default()
             });
         }
-        let (hit_rows, miss_rows): (Vec<usize>, Vec<usize>) =
+        let (mut hit_rows, mut miss_rows): (Vec<usize>, Vec<usize>) =
             (0..hashes.len()).partition(|&row| found.iter().all(|f| f[row].is_some()));
-        let mut hits = Vec::with_capacity(self.calls.len());
-        for (call, values) in self.calls.iter().zip(&found) {
-            let kept: Vec<&[u8]> = hit_rows
-                .iter()
-                .filter_map(|&r| values[r].as_deref())
-                .collect();
-            hits.push(call.codec.decode(&kept)?);
-        }
+        let hits = match self.decode(&found, &hit_rows) {
+            Ok(hits) => hits,
+            Err(e) => {
+                // Bytes that passed their checksum but do not decode: computed again.
+                log::warn!(
+                    "inference cache: a kept {} result did not decode: {e}",
+                    self.model
+                );
+                hit_rows.clear();
+                miss_rows = (0..hashes.len()).collect();
+                self.decode(&found, &hit_rows)?
+            }
+        };
         self.metrics.hits.add(hit_rows.len());
         self.metrics.misses.add(miss_rows.len());
         let misses = match miss_rows.len() {
@@ -240,6 +245,21 @@ impl OperatorCache {
             hits,
         };
         Ok((looked, misses))
+    }
+
+    /// Per call, the kept values of `hit_rows`, decoded.
+    fn decode(&self, found: &[Vec<Option<Vec<u8>>>], hit_rows: &[usize]) -> Result<Vec<ArrayRef>> {
+        self.calls
+            .iter()
+            .zip(found)
+            .map(|(call, values)| {
+                let kept: Vec<&[u8]> = hit_rows
+                    .iter()
+                    .filter_map(|&r| values[r].as_deref())
+                    .collect();
+                call.codec.decode(&kept)
+            })
+            .collect()
     }
 
     /// `computed` (one value per miss row) merged with the kept values of call `call`, in
