@@ -244,7 +244,7 @@ impl InferenceCache {
     }
 
     /// What is kept, per model, with this process's hits and misses.
-    pub fn lines(&self) -> Result<Vec<CacheLine>> {
+    pub fn lines(&self) -> Vec<CacheLine> {
         let usage = self.with_store("usage", |s| s.usage()).unwrap_or_default();
         let counters = self
             .counters
@@ -280,7 +280,7 @@ impl InferenceCache {
             line.hits = c.hits;
             line.misses = c.misses;
         }
-        Ok(lines.into_values().collect())
+        lines.into_values().collect()
     }
 
     /// Removes every kept result (of `model` only, when given); returns how many.

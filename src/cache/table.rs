@@ -21,7 +21,7 @@ impl TableFunctionImpl for CacheTable {
             return plan_err!("inference_cache() takes no arguments");
         }
         let lines = match &self.0 {
-            Some(cache) => cache.lines()?,
+            Some(cache) => cache.lines(),
             None => Vec::new(),
         };
         let batch = cache_batch(&lines)?;

@@ -95,7 +95,8 @@ pub(super) struct OperatorCache {
 }
 
 impl OperatorCache {
-    /// The cache for an operator's `calls`, when the session's mode and every call allow it.
+    /// The cache for an operator's `calls`, when the session's mode and every call allow it
+    /// (never with the cache off: an operator with one reads and writes).
     /// `source`: where the bodies of a deferred scan are read.
     pub(super) fn new(
         cache: Option<Arc<InferenceCache>>,
@@ -154,7 +155,7 @@ impl OperatorCache {
 
     /// Keeps file identity → content hash, for the next query's scan to leave unread.
     fn keep_files(&self, files: Vec<(Key, Key, u64)>) {
-        if self.mode != CacheMode::Off && !files.is_empty() {
+        if !files.is_empty() {
             self.cache.write(WriteBatch {
                 files,
                 ..WriteBatch::default()
@@ -300,9 +301,6 @@ impl OperatorCache {
 
     /// Queues the non-NULL computed values of a call.
     fn keep(&self, looked: &Looked, call: &CallCache, computed: &ArrayRef) -> Result<()> {
-        if self.mode == CacheMode::Off {
-            return Ok(());
-        }
         let encoded = call.codec.encode(computed)?;
         let puts = looked
             .miss_rows

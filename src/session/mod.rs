@@ -391,7 +391,7 @@ impl Session {
             SessionCommand::ShowModels => rows(models_batch(&self.models)?)?,
             SessionCommand::ShowCache => {
                 let lines = match self.inference_cache() {
-                    Some(cache) => cache.lines()?,
+                    Some(cache) => cache.lines(),
                     None => Vec::new(),
                 };
                 rows(cache_batch(&lines)?)?
