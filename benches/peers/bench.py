@@ -237,10 +237,11 @@ def main():
         record["workloads"][workload] = result
     record["minutes"] = (time.time() - started) / 60
     (args.work / "record.json").write_text(json.dumps(record, indent=1, default=str))
-    name = "RESULTS-quick" if args.quick else "RESULTS"
-    report.write(record, HERE / f"{name}.md", HERE / ("results-quick.svg" if args.quick
-                                                      else "results.svg"))
-    print(f"wrote {HERE / (name + '.md')}")
+    # Only a whole full-size run replaces the results kept in the repository.
+    whole = not args.quick and args.only == ",".join(WORKLOADS) and systems == SYSTEMS
+    where = HERE if whole else args.work
+    report.write(record, where / "RESULTS.md", where / "results.svg")
+    print(f"wrote {where / 'RESULTS.md'}")
 
 
 if __name__ == "__main__":

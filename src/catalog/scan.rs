@@ -58,6 +58,9 @@ use crate::exec::progress::Progress;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScanOptions {
     /// A batch closes once its file bodies reach this many bytes (or the session batch size).
+    /// 4 MiB by default: a model pass takes 16 to 64 rows at a time, and a larger batch is
+    /// memory held until its last row is done (32 MiB cost 100 MiB of peak RSS classifying
+    /// 2,000 photos, for no speed).
     pub batch_bytes: usize,
     /// Reads in flight per partition.
     pub max_in_flight: usize,
@@ -66,7 +69,7 @@ pub struct ScanOptions {
 impl Default for ScanOptions {
     fn default() -> Self {
         Self {
-            batch_bytes: 32 * 1024 * 1024,
+            batch_bytes: 4 * 1024 * 1024,
             max_in_flight: 8,
         }
     }

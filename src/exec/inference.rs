@@ -5,7 +5,8 @@
 //!   (`mediasql.batch_size`, else the model's own); the tail is flushed at end of input.
 //! - **Pipeline**: per partition, a driver task pulls input and submits each batch's
 //!   prepare stage (decode, resize, tokenize, resample) to the CPU pool, keeping at most
-//!   `max_in_flight` batches prepared or preparing, and runs the model on the inference
+//!   its share of `max_in_flight` batches prepared or preparing (the operator's batches in
+//!   flight are shared among its partitions, at least one each), and runs the model on the inference
 //!   pool ([`crate::pools`]; the pipeline is in `inference_pipeline.rs`); while the model runs batch k, batches k+1.. are read and
 //!   decoded. One forward pass serves every call grouped on it (`classify(content)` and
 //!   `embed_image(content)` read the same run).
@@ -316,7 +317,10 @@ impl ExecutionPlan for InferenceExec {
             paths: self.paths.clone(),
             heads: self.calls.iter().map(|c| Arc::clone(&c.head)).collect(),
             schema: Arc::clone(&self.schema),
-            max_in_flight: self.batching.max_in_flight.max(1),
+            max_in_flight: in_flight_per_partition(
+                self.batching.max_in_flight,
+                self.properties().partitioning.partition_count(),
+            ),
             metrics: InferenceMetrics::new(&self.metrics, partition, self.batch_fill.clone()),
             progress: Progress::of(&context),
             filler: Filler::new(
@@ -346,4 +350,12 @@ impl ExecutionPlan for InferenceExec {
         builder.spawn(driver.run(tx));
         Ok(builder.build())
     }
+}
+
+/// A partition's share of the operator's batches in flight, at least one. The model runs one
+/// batch at a time whichever partition it comes from: more prepared batches than the CPU
+/// pool can make at once only hold memory (2 partitions keeping 2 each held 58 MB of image
+/// tensors for no speed).
+fn in_flight_per_partition(max_in_flight: usize, partitions: usize) -> usize {
+    (max_in_flight / partitions.max(1)).max(1)
 }

@@ -22,7 +22,8 @@ use crate::cache::CacheMode;
 pub struct MediasqlOptions {
     /// Rows per model call; 0 = each model's own batch size.
     pub batch_size: usize,
-    /// Prepared batches each inference operator keeps ahead of its model.
+    /// Prepared batches each inference operator keeps ahead of its model, shared among its
+    /// partitions (at least one each).
     pub max_batches_in_flight: usize,
     /// Where models run: the server's device ('cpu', or 'cuda' for a server started with
     /// `--device cuda` from a build with the `cuda` feature).
@@ -118,7 +119,7 @@ impl ExtensionOptions for MediasqlOptions {
             entry(
                 "max_batches_in_flight",
                 self.max_batches_in_flight,
-                "Prepared batches each inference operator keeps ahead of its model",
+                "Prepared batches each inference operator keeps ahead of its model, shared among its partitions",
             ),
             entry("device", &self.device, "Where models run (cpu, cuda)"),
             entry(

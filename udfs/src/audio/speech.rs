@@ -188,7 +188,7 @@ fn transcribe_rows(
 ) -> Result<Vec<RowResult>> {
     let count = rows.len();
     let workers = model.max_states().min(count).max(1);
-    let threads = (max_states() / workers).max(1);
+    let threads = (crate::cores() / workers).max(1);
     let work: Mutex<Vec<(usize, RowSamples)>> =
         Mutex::new(rows.into_iter().enumerate().rev().collect());
     let results: Mutex<Vec<(usize, RowResult)>> = Mutex::new(Vec::with_capacity(count));
