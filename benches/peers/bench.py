@@ -15,6 +15,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -114,30 +115,41 @@ def mediasql_result(workload, csv_path):
     return {"labels": {r["label"]: int(r["n"]) for r in rows}}
 
 
-def run_workload(workload, systems, data, work, binary, env):
+def run_workload(workload, systems, data, work, binary, env, repeat):
+    """Every system on `workload`, `repeat` rounds, the systems taking turns in each round
+    (so that a slow minute of the machine falls on all of them); medians are kept."""
     out_dir = work / "results" / workload
     out_dir.mkdir(parents=True, exist_ok=True)
     py = [sys.executable, str(HERE / "limit.py")]
     subprocess.run(py + ["prepare", workload, str(data), str(work / "prep")], env=env, check=True)
     meta = json.loads((work / "prep" / f"{workload}.json").read_text())
     items = meta["frames"] if workload == "video" else len(os.listdir(data / workload))
-    runs = {}
-    for system in systems:
-        out = out_dir / f"{system}.json"
-        cmd = command(system, workload, data, work, binary, out)
-        print(f"  {workload:9} {system:13}", end=" ", flush=True)
-        try:
-            seconds, rss = measure(cmd, env, out_dir / f"{system}.log")
-        except RuntimeError as e:
-            print(f"FAILED: {e}")
-            runs[system] = {"error": str(e)}
-            continue
-        if system.startswith("mediasql"):
-            out.write_text(json.dumps(mediasql_result(workload, f"{out}.csv"), indent=1))
-        result = json.loads(out.read_text())
-        runs[system] = {"seconds": seconds, "rss": rss, "result": result}
-        print(f"{seconds:7.2f} s  {items / seconds:7.2f} {UNITS[workload]}/s  "
-              f"{rss / 2**20:6.0f} MiB", flush=True)
+    runs = {system: {"times": [], "rsss": []} for system in systems}
+    for round_ in range(repeat):
+        for system in systems:
+            run = runs[system]
+            if "error" in run:
+                continue
+            out = out_dir / f"{system}.json"
+            cmd = command(system, workload, data, work, binary, out)
+            print(f"  {workload:9} {system:13} {round_ + 1}/{repeat}", end=" ", flush=True)
+            try:
+                seconds, rss = measure(cmd, env, out_dir / f"{system}.log")
+            except RuntimeError as e:
+                print(f"FAILED: {e}")
+                run["error"] = str(e)
+                continue
+            if system.startswith("mediasql"):
+                out.write_text(json.dumps(mediasql_result(workload, f"{out}.csv"), indent=1))
+            run["result"] = json.loads(out.read_text())
+            run["times"].append(seconds)
+            run["rsss"].append(rss)
+            print(f"{seconds:7.2f} s  {items / seconds:7.2f} {UNITS[workload]}/s  "
+                  f"{rss / 2**20:6.0f} MiB", flush=True)
+    for run in runs.values():
+        if run["times"]:
+            run["seconds"] = statistics.median(run["times"])
+            run["rss"] = statistics.median(run["rsss"])
     return {"items": items, "runs": runs}
 
 
@@ -222,23 +234,27 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--repeat", type=int, default=None,
+                        help="rounds per workload, medians reported (default 3; 1 with --quick)")
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(HERE), DAFT_ANALYTICS_ENABLED="0",
                RAY_USAGE_STATS_ENABLED="0", MEDIASQL_LOG="warn")
+    repeat = args.repeat or (1 if args.quick else 3)
     started = time.time()
-    record = {"date": datetime.date.today().isoformat(), "quick": args.quick,
+    record = {"date": datetime.date.today().isoformat(), "quick": args.quick, "repeat": repeat,
               "machine": machine(), "versions": versions(args.binary), "workloads": {}}
     shutil.rmtree(args.work / "results", ignore_errors=True)
     systems = args.systems.split(",")
     for workload in args.only.split(","):
         print(f"{workload}:", flush=True)
-        result = run_workload(workload, systems, args.data, args.work, args.binary, env)
+        result = run_workload(workload, systems, args.data, args.work, args.binary, env, repeat)
         cross_check(workload, result, args.data)
         record["workloads"][workload] = result
     record["minutes"] = (time.time() - started) / 60
     (args.work / "record.json").write_text(json.dumps(record, indent=1, default=str))
     # Only a whole full-size run replaces the results kept in the repository.
-    whole = not args.quick and args.only == ",".join(WORKLOADS) and systems == SYSTEMS
+    whole = (not args.quick and args.only == ",".join(WORKLOADS) and systems == SYSTEMS
+             and repeat >= 3)
     where = HERE if whole else args.work
     report.write(record, where / "RESULTS.md", where / "results.svg")
     print(f"wrote {where / 'RESULTS.md'}")

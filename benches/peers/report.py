@@ -56,7 +56,8 @@ def write(record, md_path, svg_path):
         "",
         "Each system runs in its own process, timed from process start to exit (model load "
         "inside), with the same model files, 2 threads for the models and mediasql's batch "
-        "sizes. The limit is the model alone on inputs made beforehand. Peak RSS is the "
+        f"sizes; times and peak RSS are medians of {record.get('repeat', 1)} runs, the "
+        "systems taking turns. The limit is the model alone on inputs made beforehand. Peak RSS is the "
         "process and its children (Ray's workers included). Each system's answers are "
         "checked against plain Python's (labels, chunk counts, detection counts; transcripts "
         "by word error rate against the spoken text).",

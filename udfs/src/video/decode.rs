@@ -70,6 +70,11 @@ pub struct FrameReader {
     /// Whether the reader has sought: frames were skipped, so frame numbers come from
     /// timestamps and truncation from the time read, not from counting packets.
     sought: bool,
+    /// Whether the decoder now skips the frames no other frame refers to (see
+    /// [`FrameReader::skip_unsampled`]), and whether it ever did (frame numbers then come
+    /// from timestamps).
+    skipping: bool,
+    skipped: bool,
     /// The end of the last video packet read, and the stream's duration (seconds; 0 when
     /// unknown).
     read_until_s: f64,
@@ -124,6 +129,8 @@ impl FrameReader {
             last_keyframe_s: None,
             keyframe_interval_s: None,
             sought: false,
+            skipping: false,
+            skipped: false,
             sought_sample: None,
             read_until_s: 0.0,
             flushed: false,
@@ -259,6 +266,7 @@ impl FrameReader {
                         _ => format!("packet {} is corrupt", self.packets),
                     });
                 }
+                self.skip_unsampled(at_s);
                 self.decoder
                     .send_packet(&packet)
                     .map_err(|e| format!("decoding packet {}: {e}", self.packets))
@@ -342,6 +350,29 @@ impl FrameReader {
         Ok(())
     }
 
+    /// With `fps`, a frame shown before the next sample time is never sampled: while the
+    /// packets read lie before it, the decoder skips the frames no other frame refers to
+    /// (most encoders' B-frames), which need not be decoded at all. The frame sampled is the
+    /// one a full decode gives: it lies at or after the sample time, where nothing is skipped.
+    fn skip_unsampled(&mut self, at_s: Option<f64>) {
+        let Some(fps) = self.options.fps else {
+            return;
+        };
+        if self.options.keyframes_only {
+            return;
+        }
+        let before_sample = at_s.is_some_and(|t| t * fps + 1e-6 < self.next_sample as f64);
+        if before_sample != self.skipping {
+            self.decoder.skip_frame(if before_sample {
+                Discard::NonReference
+            } else {
+                Discard::Default
+            });
+            self.skipping = before_sample;
+            self.skipped |= before_sample;
+        }
+    }
+
     /// After keeping a frame at `timestamp_s`: seeks ahead when the next sample is more than
     /// one and a half keyframe intervals away (a keyframe surely lies between).
     fn skip_to_next_sample(&mut self, timestamp_s: f64) -> Result<(), String> {
@@ -367,7 +398,8 @@ impl FrameReader {
         let timestamp_s = self.frame_time();
         self.note_keyframe(timestamp_s);
         // Skipped frames are not counted: a frame's number then comes from its time.
-        let index = if (self.options.keyframes_only || self.sought) && self.frame_rate > 0.0 {
+        let from_time = self.options.keyframes_only || self.sought || self.skipped;
+        let index = if from_time && self.frame_rate > 0.0 {
             (timestamp_s * self.frame_rate).round() as i64
         } else {
             self.decoded - 1
@@ -422,22 +454,11 @@ impl Frames<'_> {
 mod tests {
     use super::*;
 
-    fn scenes() -> FrameReader {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../sql-tests/fixtures/video/scenes.mp4"
-        );
-        let options = FrameOptions {
-            fps: Some(0.3),
-            ..FrameOptions::default()
-        };
-        FrameReader::open(Path::new(path), options).unwrap()
-    }
 
     #[test]
     fn sparse_samples_seek_past_the_frames_between() {
         // 4 s at 25 fps, a keyframe every second; at 0.3 fps the samples are 0 s and 3.33 s.
-        let mut reader = scenes();
+        let mut reader = open_fixture(Some(0.3));
         let mut frames = reader.frames();
         let mut kept = Vec::new();
         while let Some(frame) = frames.next_frame().unwrap() {
@@ -447,5 +468,46 @@ mod tests {
         // Frames 0..=25 (the second keyframe tells the interval), then 75..=99 after the seek.
         assert!(reader.sought);
         assert!(reader.decoded < 60, "decoded {} frames", reader.decoded);
+    }
+
+    fn open_fixture(fps: Option<f64>) -> FrameReader {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../sql-tests/fixtures/video/scenes.mp4"
+        );
+        let options = FrameOptions {
+            fps,
+            ..FrameOptions::default()
+        };
+        FrameReader::open(Path::new(path), options).unwrap()
+    }
+
+    #[test]
+    fn sampling_skips_unreferenced_frames_and_keeps_the_same_frames() {
+        // Every frame decoded, then sampled here: the first at or after each 0.5 s.
+        let mut full = open_fixture(None);
+        let mut all = full.frames();
+        let mut expected = Vec::new();
+        let mut next = 0.0;
+        while let Some(frame) = all.next_frame().unwrap() {
+            if frame.timestamp_s + 1e-6 >= next {
+                next += 0.5;
+                expected.push((frame.index, frame.timestamp_s, frame.image.into_raw()));
+            }
+        }
+        // At 2 fps (no seeks: a keyframe every second) the decoder skips B-frames between.
+        let mut sampled = open_fixture(Some(2.0));
+        let mut frames = sampled.frames();
+        let mut kept = Vec::new();
+        while let Some(frame) = frames.next_frame().unwrap() {
+            kept.push((frame.index, frame.timestamp_s, frame.image.into_raw()));
+        }
+        assert_eq!(kept.len(), expected.len());
+        for (k, e) in kept.iter().zip(&expected) {
+            assert_eq!((k.0, k.1), (e.0, e.1));
+            assert!(k.2 == e.2, "frame {} differs", k.0);
+        }
+        assert!(!sampled.sought);
+        assert!(sampled.decoded < full.decoded, "decoded {} of {}", sampled.decoded, full.decoded);
     }
 }
