@@ -1,7 +1,7 @@
 """Writes the peers benchmark's RESULTS.md (a table per workload and the run's context) and its
 chart (results.svg: one group of bars per workload, each system's throughput as a fraction of
 the limit) from bench.py's record. `notes.md` beside this file (the why of each gap, written
-by hand) is appended."""
+by hand) is appended. `report.py RECORD.json` rewrites both from a run's record."""
 
 from pathlib import Path
 
@@ -39,8 +39,11 @@ def table(record, workload):
         verdict = "agrees" if run.get("check") is None else f"**differs**: {run['check']}"
         if "wer" in run:
             verdict += f" (WER {run['wer']:.2f})"
+        rss = f"{run['rss'] / 2**20:.0f}"
+        if system == "limit":
+            rss += " (its inputs mapped in)"
         lines.append(f"| {NAMES[system]} | {run['seconds']:.2f} | {r:.2f} | {ratio} | "
-                     f"{run['rss'] / 2**20:.0f} | {verdict} |")
+                     f"{rss} | {verdict} |")
     return "\n".join(lines)
 
 
@@ -111,3 +114,12 @@ def chart(record):
                    f'fill="{COLOURS[system]}"/><text x="{x + 18}" y="{yy}">{NAMES[system]}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    # `report.py RECORD.json`: rewrites RESULTS.md and results.svg here from a full run's
+    # record (after editing notes.md, say).
+    import json
+    import sys
+
+    write(json.loads(Path(sys.argv[1]).read_text()), HERE / "RESULTS.md", HERE / "results.svg")
