@@ -13,12 +13,4 @@ python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 for lib in libavcodec libavformat libavutil libswscale; do
   pkg-config --exists "$lib" 2>/dev/null || missing+=("$lib-dev")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "installed: ${missing[*]}"
+bash "$(dirname "$0")/apt-install.sh" ${missing[@]+"${missing[@]}"}

@@ -26,13 +26,7 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 odbcinst -q -d -n "PostgreSQL Unicode" >/dev/null 2>&1 || missing+=(unixodbc odbc-postgresql)
 command -v go >/dev/null || missing+=(golang-go)
 [ -d /usr/share/gocode/src/github.com/jackc/pgx/v4 ] || missing+=(golang-github-jackc-pgx-v4-dev)
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -q
-  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+bash "$(dirname "$0")/apt-install.sh" ${missing[@]+"${missing[@]}"}
 
 if ! python3 -m venv --help >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive

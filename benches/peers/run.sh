@@ -19,13 +19,7 @@ done
 missing=()
 command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 command -v psql >/dev/null || missing+=(postgresql-client)
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
-fi
+bash scripts/apt-install.sh ${missing[@]+"${missing[@]}"}
 bash scripts/install-build-deps.sh
 bash scripts/install-models.sh
 
