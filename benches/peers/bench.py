@@ -239,6 +239,11 @@ def main():
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(HERE), DAFT_ANALYTICS_ENABLED="0",
                RAY_USAGE_STATS_ENABLED="0", MEDIASQL_LOG="warn")
+    unknown = (set(args.only.split(",")) - set(WORKLOADS)) | (
+        set(args.systems.split(",")) - set(SYSTEMS))
+    if unknown:
+        parser.error(f"unknown {', '.join(sorted(unknown))}: workloads are {', '.join(WORKLOADS)};"
+                     f" systems are {', '.join(SYSTEMS)}")
     repeat = args.repeat or (1 if args.quick else 3)
     started = time.time()
     record = {"date": datetime.date.today().isoformat(), "quick": args.quick, "repeat": repeat,
