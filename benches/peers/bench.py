@@ -28,6 +28,8 @@ import report
 HERE = Path(__file__).resolve().parent
 WORKLOADS = ["images", "audio", "documents", "video"]
 SYSTEMS = ["limit", "plain", "daft", "ray", "mediasql", "mediasql-psql"]
+# With --release-binary: the same query on a release build (`cargo build --release`).
+RELEASE = "mediasql-release"
 UNITS = {"images": "images", "audio": "clips", "documents": "PDFs", "video": "frames"}
 
 SQL = {
@@ -72,7 +74,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def command(system, workload, data, work, binary, out):
+def command(system, workload, data, work, binary, out, release_binary=None):
     py = [sys.executable, "-u"]
     if system == "limit":
         return py + [str(HERE / "limit.py"), "run", workload, str(work / "prep"), str(out)]
@@ -80,6 +82,8 @@ def command(system, workload, data, work, binary, out):
         script = {"plain": "plain.py", "daft": "daft_run.py", "ray": "ray_run.py"}[system]
         return py + [str(HERE / script), workload, str(data), str(out)]
     sql = SQL[workload].format(dir=data / workload)
+    if system == RELEASE:
+        binary, system = release_binary, "mediasql"
     if system == "mediasql":
         copy = f"COPY ({sql}) TO '{out}.csv' STORED AS CSV"
         return [str(binary), "query", "--cache-dir", "none", copy]
@@ -115,7 +119,7 @@ def mediasql_result(workload, csv_path):
     return {"labels": {r["label"]: int(r["n"]) for r in rows}}
 
 
-def run_workload(workload, systems, data, work, binary, env, repeat):
+def run_workload(workload, systems, data, work, binary, env, repeat, release_binary=None):
     """Every system on `workload`, `repeat` rounds, the systems taking turns in each round
     (so that a slow minute of the machine falls on all of them); medians are kept."""
     out_dir = work / "results" / workload
@@ -131,7 +135,7 @@ def run_workload(workload, systems, data, work, binary, env, repeat):
             if "error" in run:
                 continue
             out = out_dir / f"{system}.json"
-            cmd = command(system, workload, data, work, binary, out)
+            cmd = command(system, workload, data, work, binary, out, release_binary)
             print(f"  {workload:9} {system:13} {round_ + 1}/{repeat}", end=" ", flush=True)
             try:
                 seconds, rss = measure(cmd, env, out_dir / f"{system}.log")
@@ -234,16 +238,19 @@ def main():
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", default=",".join(WORKLOADS))
     parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--release-binary", type=Path, default=None,
+                        help=f"a release build of mediasql: adds the system {RELEASE}")
     parser.add_argument("--repeat", type=int, default=None,
                         help="rounds per workload, medians reported (default 3; 1 with --quick)")
     args = parser.parse_args()
     env = dict(os.environ, PYTHONPATH=str(HERE), DAFT_ANALYTICS_ENABLED="0",
                RAY_USAGE_STATS_ENABLED="0", MEDIASQL_LOG="warn")
+    known = SYSTEMS + [RELEASE] if args.release_binary else SYSTEMS
     unknown = (set(args.only.split(",")) - set(WORKLOADS)) | (
-        set(args.systems.split(",")) - set(SYSTEMS))
+        set(args.systems.split(",")) - set(known))
     if unknown:
         parser.error(f"unknown {', '.join(sorted(unknown))}: workloads are {', '.join(WORKLOADS)};"
-                     f" systems are {', '.join(SYSTEMS)}")
+                     f" systems are {', '.join(known)}")
     repeat = args.repeat or (1 if args.quick else 3)
     started = time.time()
     record = {"date": datetime.date.today().isoformat(), "quick": args.quick, "repeat": repeat,
@@ -252,7 +259,8 @@ def main():
     systems = args.systems.split(",")
     for workload in args.only.split(","):
         print(f"{workload}:", flush=True)
-        result = run_workload(workload, systems, args.data, args.work, args.binary, env, repeat)
+        result = run_workload(workload, systems, args.data, args.work, args.binary, env, repeat,
+                              args.release_binary)
         cross_check(workload, result, args.data)
         record["workloads"][workload] = result
     record["minutes"] = (time.time() - started) / 60

@@ -7,9 +7,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NAMES = {"limit": "limit (model alone)", "plain": "plain Python", "daft": "Daft",
-         "ray": "Ray Data", "mediasql": "mediasql", "mediasql-psql": "mediasql over psql"}
+         "ray": "Ray Data", "mediasql": "mediasql", "mediasql-psql": "mediasql over psql",
+         "mediasql-release": "mediasql (release build)"}
 COLOURS = {"limit": "#9e9e9e", "plain": "#f2b134", "daft": "#4a90d9", "ray": "#8e63c7",
-           "mediasql": "#2e9e5b", "mediasql-psql": "#7cc79a"}
+           "mediasql": "#2e9e5b", "mediasql-psql": "#7cc79a", "mediasql-release": "#1b5e37"}
 TITLES = {"images": "decode, resize, crop, EfficientNet-Lite0, top-1 label",
           "audio": "decode, resample to 16 kHz, whisper tiny.en",
           "documents": "PDF text, chunks of 200 characters, all-MiniLM-L6-v2",
