@@ -198,7 +198,7 @@ fn server_parts(config: &Config) -> Result<crate::cluster::ServerParts> {
     let settings = crate::parts::Parts::session_config(config);
     Ok(crate::cluster::ServerParts {
         parts: engine.parts().clone(),
-        functions: engine.context().state(),
+        functions: crate::cluster::without_shadowed_aliases(engine.context().state())?,
         settings: crate::cluster::cluster_config(settings),
     })
 }

@@ -94,6 +94,30 @@ fn add_functions(state: &mut SessionState, from: &SessionState) -> Result<()> {
     Ok(())
 }
 
+/// `functions` without the aliases still naming a function that another replaced by name
+/// (DataFusion's `inner_product` stays behind as `dot_product` after ours takes its name).
+/// Ballista's executors register every entry of the map again, in its random order, so such
+/// an alias brought the replaced function back under its name on some runs: `inner_product`
+/// then met our vectors as DataFusion's. Plans name functions by their own names, so the
+/// cluster's processes need no alias.
+pub fn without_shadowed_aliases(mut functions: SessionState) -> Result<SessionState> {
+    let map = functions.scalar_functions();
+    let shadowed: Vec<String> = map
+        .iter()
+        .filter(|(key, udf)| {
+            key.as_str() != udf.name()
+                && map
+                    .get(udf.name())
+                    .is_some_and(|owner| !Arc::ptr_eq(owner, udf))
+        })
+        .map(|(key, _)| key.clone())
+        .collect();
+    for key in shadowed {
+        functions.deregister_udf(&key)?;
+    }
+    Ok(functions)
+}
+
 fn codec_context(parts: &Parts, functions: &SessionState) -> CodecContext {
     let by_name: HashMap<String, Arc<ScalarUDF>> = functions.scalar_functions().clone();
     CodecContext {
@@ -139,5 +163,29 @@ mod tests {
         assert_eq!(parse_address("sched:7").unwrap(), ("sched".to_string(), 7));
         assert!(parse_address("df://nohost").is_err());
         assert!(parse_address("df://h:port").is_err());
+    }
+
+    #[test]
+    fn every_function_left_is_found_under_its_own_name() {
+        let mut state = datafusion::execution::SessionStateBuilder::new()
+            .with_default_features()
+            .build();
+        let ours = Arc::new(mediasql_udfs::vector::inner_product::udf());
+        state.register_udf(Arc::clone(&ours)).unwrap();
+        assert!(state.scalar_functions().contains_key("dot_product"));
+        let state = without_shadowed_aliases(state).unwrap();
+        let map = state.scalar_functions();
+        assert!(
+            !map.contains_key("dot_product"),
+            "DataFusion's alias is gone"
+        );
+        assert!(Arc::ptr_eq(&map["inner_product"], &ours));
+        for udf in map.values() {
+            assert!(
+                Arc::ptr_eq(&map[udf.name()], udf),
+                "{} shadowed",
+                udf.name()
+            );
+        }
     }
 }

@@ -4,12 +4,13 @@
 //! - **Batching**: input rows are re-batched across input batches to the pass's batch size
 //!   (`mediasql.batch_size`, else the model's own); the tail is flushed at end of input.
 //! - **Pipeline**: per partition, a driver task pulls input and submits each batch's
-//!   prepare stage (decode, resize, tokenize, resample) to the CPU pool, keeping at most
-//!   its share of `max_in_flight` batches prepared or preparing (the operator's batches in
-//!   flight are shared among its partitions, at least one each), and runs the model on the inference
-//!   pool ([`crate::pools`]; the pipeline is in `inference_pipeline.rs`); while the model runs batch k, batches k+1.. are read and
-//!   decoded. One forward pass serves every call grouped on it (`classify(content)` and
-//!   `embed_image(content)` read the same run).
+//!   prepare stage (decode, resize, tokenize, resample) to the CPU pool, and runs the model
+//!   on the inference pool ([`crate::pools`]; the pipeline is in `inference_pipeline.rs`);
+//!   while the model runs batch k, batches k+1.. are read and decoded. The operator holds
+//!   at most `max_in_flight` batches preparing, prepared, queued for or on the model, over
+//!   all its partitions, and each partition may always hold one (`budget.rs`). One forward
+//!   pass serves every call grouped on it (`classify(content)` and `embed_image(content)`
+//!   read the same run).
 //! - **Ordering**: output rows are the input rows in input order, with one column appended
 //!   per call; orderings and partitioning of the input are kept.
 //! - **Partitioning**: one pipeline per input partition.
@@ -55,6 +56,7 @@ use datafusion::physical_plan::{
 };
 use mediasql_udfs::models::{Head, ModelPass};
 
+use super::budget::Budget;
 use super::cached::{CacheMetrics, CallCache, OperatorCache};
 use super::inference_pipeline::{BatchFill, Driver, Filler, InferenceMetrics};
 use super::options::MediasqlOptions;
@@ -106,6 +108,8 @@ pub struct InferenceExec {
     batch_fill: BatchFill,
     /// Partitions waiting for memory (shared by this operator's partitions).
     starved: Arc<AtomicUsize>,
+    /// Batches in flight (shared by this operator's partitions).
+    budget: Budget,
     /// Where the bodies of its input's rows are read when the scan below defers them
     /// ([`super::DeferContentReads`]): only for the rows the inference cache misses.
     source: Option<Arc<dyn BodySource>>,
@@ -159,6 +163,7 @@ impl InferenceExec {
             batch_fill: BatchFill::new(&metrics),
             metrics,
             starved: Arc::default(),
+            budget: Budget::default(),
             source: None,
         })
     }
@@ -317,15 +322,13 @@ impl ExecutionPlan for InferenceExec {
             paths: self.paths.clone(),
             heads: self.calls.iter().map(|c| Arc::clone(&c.head)).collect(),
             schema: Arc::clone(&self.schema),
-            max_in_flight: in_flight_per_partition(
-                self.batching.max_in_flight,
-                self.properties().partitioning.partition_count(),
-            ),
+            max_in_flight: self.batching.max_in_flight,
             metrics: InferenceMetrics::new(&self.metrics, partition, self.batch_fill.clone()),
             progress: Progress::of(&context),
             filler: Filler::new(
                 input,
                 self.batching.batch_size.max(1),
+                self.budget.clone(),
                 reservation,
                 Arc::clone(context.memory_pool()),
                 Arc::clone(&self.starved),
@@ -350,12 +353,4 @@ impl ExecutionPlan for InferenceExec {
         builder.spawn(driver.run(tx));
         Ok(builder.build())
     }
-}
-
-/// A partition's share of the operator's batches in flight, at least one. The model runs one
-/// batch at a time whichever partition it comes from: more prepared batches than the CPU
-/// pool can make at once only hold memory (2 partitions keeping 2 each held 58 MB of image
-/// tensors for no speed).
-fn in_flight_per_partition(max_in_flight: usize, partitions: usize) -> usize {
-    (max_in_flight / partitions.max(1)).max(1)
 }

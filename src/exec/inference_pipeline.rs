@@ -22,6 +22,7 @@ use futures::future::BoxFuture;
 use mediasql_udfs::models::{Head, ModelPass, PassOutput};
 use tokio::sync::mpsc::Sender;
 
+use super::budget::{Budget, Slot};
 use super::cached::{Looked, OperatorCache};
 use super::progress::Progress;
 use super::rebatch::{Chunk, Rebatcher};
@@ -100,6 +101,8 @@ struct InFlight {
     prepared: BoxFuture<'static, Result<Staged>>,
     /// Bytes reserved for it.
     bytes: usize,
+    /// Its place among the operator's batches in flight, held until it leaves the model.
+    _slot: Slot,
 }
 
 /// Keeps the prepare stage fed: pulls input, re-batches it, submits chunks to the CPU pool.
@@ -110,6 +113,8 @@ pub(super) struct Filler {
     /// A chunk waiting for memory to be freed.
     held: Option<Chunk>,
     in_flight: VecDeque<InFlight>,
+    /// The operator's batches in flight, over all its partitions.
+    budget: Budget,
     reservation: MemoryReservation,
     pool: Arc<dyn MemoryPool>,
     /// Partitions of this operator waiting for memory with nothing in flight.
@@ -120,6 +125,7 @@ impl Filler {
     pub(super) fn new(
         input: SendableRecordBatchStream,
         batch_size: usize,
+        budget: Budget,
         reservation: MemoryReservation,
         pool: Arc<dyn MemoryPool>,
         starved: Arc<AtomicUsize>,
@@ -130,6 +136,7 @@ impl Filler {
             input_done: false,
             held: None,
             in_flight: VecDeque::new(),
+            budget,
             reservation,
             pool,
             starved,
@@ -169,11 +176,15 @@ impl Filler {
         }
     }
 
-    /// Submits chunks until `max` are in flight, the input ends, or memory runs short.
-    /// `running`: a batch of this pipeline is on the model (it holds memory too).
+    /// Submits chunks until the operator holds `max_in_flight` batches (this partition may
+    /// always hold one), the input ends, or memory runs short. `running`: a batch of this
+    /// pipeline is on the model or queued for it (it holds memory and a slot too).
     async fn fill(&mut self, driver: &DriverParts<'_>, running: bool) -> Result<()> {
-        while self.in_flight.len() < driver.max_in_flight {
+        loop {
             let busy = running || !self.in_flight.is_empty();
+            let Some(slot) = self.budget.take(driver.max_in_flight, !busy) else {
+                return Ok(());
+            };
             let chunk = match self.held.take() {
                 Some(chunk) => chunk,
                 None => match self.next_chunk(driver.argument, driver.paths).await? {
@@ -217,9 +228,9 @@ impl Filler {
                 chunk,
                 prepared,
                 bytes,
+                _slot: slot,
             });
         }
-        Ok(())
     }
 }
 

@@ -17,6 +17,7 @@
 //!   progress NOTICEs and `mediasql query`'s progress bar ([`progress_bar`]).
 
 mod aggregate_calls;
+mod budget;
 mod cached;
 mod defer_reads;
 mod inference;

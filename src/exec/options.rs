@@ -22,8 +22,8 @@ use crate::cache::CacheMode;
 pub struct MediasqlOptions {
     /// Rows per model call; 0 = each model's own batch size.
     pub batch_size: usize,
-    /// Prepared batches each inference operator keeps ahead of its model, shared among its
-    /// partitions (at least one each).
+    /// Batches each inference operator holds preparing, prepared, queued for or on its
+    /// model, over all its partitions (each may always hold one).
     pub max_batches_in_flight: usize,
     /// Where models run: the server's device ('cpu', or 'cuda' for a server started with
     /// `--device cuda` from a build with the `cuda` feature).

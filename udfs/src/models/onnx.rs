@@ -112,6 +112,11 @@ impl OnnxSession {
             // Idle model threads must yield the cores to decoding, not spin on them.
             .with_intra_op_spinning(false)
             .map_err(|e| err(e.into()))?
+            // No memory pattern: with one, the arena is sized for every intermediate tensor
+            // of a batch at once (EfficientNet-Lite0, 16 images: 157 MiB of runs' RSS
+            // against 126 without, at the same speed; YOLOX-nano, 8 frames: 108 against 77).
+            .with_memory_pattern(false)
+            .map_err(|e| err(e.into()))?
             .with_execution_providers(execution_providers(device)?)
             .map_err(|e| err(e.into()))?
             .commit_from_file(model)
