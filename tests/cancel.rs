@@ -307,10 +307,8 @@ async fn a_heavy_join_never_locks_out_the_others_and_stops_when_asked() {
     connection.abort();
     server.idle_from(gone, Duration::from_secs(1)).await;
 
-    // Two heavy queries share the cores: the first to end took at least 70% of the time of
-    // the second (were one given a share s > 1/2 of the CPU, it would take 1/(2s) of it; run
-    // one after the other, 50%). Not 80%: tests that run beside this one without the CPU
-    // lock (the wire clients, the SQL logic tests) slowed one query by 25% on a cold CI run.
+    // Two heavy queries share the cores: the first to end took at least 80% of the time of
+    // the second (were one given a share s > 1/2 of the CPU, it would take 1/(2s) of it).
     let mut runs = Vec::new();
     for _ in 0..2 {
         let (client, _connection) = server.connect().await;
@@ -327,7 +325,7 @@ async fn a_heavy_join_never_locks_out_the_others_and_stops_when_asked() {
     }
     took.sort();
     assert!(
-        took[0].as_secs_f64() >= 0.7 * took[1].as_secs_f64(),
+        took[0].as_secs_f64() >= 0.8 * took[1].as_secs_f64(),
         "two equal heavy queries took {took:?}"
     );
 }

@@ -4,7 +4,7 @@
 # (espeak-ng and psql from Debian, the models, a Python environment of its own), builds the demo's
 # dev binary, makes the data, runs every system and writes RESULTS.md and results.svg here.
 #
-#   benches/peers/run.sh            full size, 3 rounds (18 minutes on 2 cores, after the build)
+#   benches/peers/run.sh            full size, 3 rounds (18 to 28 minutes on 2 cores, after the build)
 #   benches/peers/run.sh --quick    a tenth of the size, 1 round (1.6 minutes)
 #   benches/peers/run.sh --only images,video --systems limit,mediasql --repeat 1   (a part)
 set -euo pipefail

@@ -27,18 +27,14 @@ impl Budget {
     /// A slot if fewer than `max` are held, or whatever is held if `first` (the asking
     /// partition holds none).
     pub(super) fn take(&self, max: usize, first: bool) -> Option<Slot> {
-        let taken = first
-            || self
-                .held
+        if first {
+            self.held.fetch_add(1, Ordering::AcqRel);
+        } else {
+            self.held
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                     (n < max).then_some(n + 1)
                 })
-                .is_ok();
-        if !taken {
-            return None;
-        }
-        if first {
-            self.held.fetch_add(1, Ordering::AcqRel);
+                .ok()?;
         }
         Some(Slot {
             held: Arc::clone(&self.held),
