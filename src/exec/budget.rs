@@ -11,10 +11,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// The operator's count of batches held.
-#[derive(Debug, Default, Clone)]
+/// The operator's count of batches held, and its limit.
+#[derive(Debug, Clone)]
 pub(super) struct Budget {
     held: Arc<AtomicUsize>,
+    max: usize,
 }
 
 /// One batch's place in the budget, given back when dropped.
@@ -24,9 +25,18 @@ pub(super) struct Slot {
 }
 
 impl Budget {
-    /// A slot if fewer than `max` are held, or whatever is held if `first` (the asking
+    /// A budget of `max` batches.
+    pub(super) fn new(max: usize) -> Self {
+        Self {
+            held: Arc::default(),
+            max,
+        }
+    }
+
+    /// A slot if fewer than the limit are held, or whatever is held if `first` (the asking
     /// partition holds none).
-    pub(super) fn take(&self, max: usize, first: bool) -> Option<Slot> {
+    pub(super) fn take(&self, first: bool) -> Option<Slot> {
+        let max = self.max;
         if first {
             self.held.fetch_add(1, Ordering::AcqRel);
         } else {
@@ -60,16 +70,16 @@ mod tests {
 
     #[test]
     fn a_partition_holding_none_always_gets_one_and_the_rest_share_the_limit() {
-        let budget = Budget::default();
-        let a = budget.take(2, true).unwrap();
-        let b = budget.take(2, true).unwrap();
-        assert!(budget.take(2, false).is_none(), "two held of two");
-        let c = budget.take(2, true).unwrap();
+        let budget = Budget::new(2);
+        let a = budget.take(true).unwrap();
+        let b = budget.take(true).unwrap();
+        assert!(budget.take(false).is_none(), "two held of two");
+        let c = budget.take(true).unwrap();
         assert_eq!(budget.held(), 3);
         drop((a, b));
         assert_eq!(budget.held(), 1);
-        let d = budget.take(2, false).unwrap();
-        assert!(budget.take(2, false).is_none());
+        let d = budget.take(false).unwrap();
+        assert!(budget.take(false).is_none());
         drop((c, d));
         assert_eq!(budget.held(), 0);
     }

@@ -151,6 +151,7 @@ impl InferenceExec {
             input.boundedness(),
         );
         let metrics = ExecutionPlanMetricsSet::new();
+        let budget = Budget::new(batching.max_in_flight);
         Ok(Self {
             input,
             pass,
@@ -163,7 +164,7 @@ impl InferenceExec {
             batch_fill: BatchFill::new(&metrics),
             metrics,
             starved: Arc::default(),
-            budget: Budget::default(),
+            budget,
             source: None,
         })
     }
@@ -322,7 +323,6 @@ impl ExecutionPlan for InferenceExec {
             paths: self.paths.clone(),
             heads: self.calls.iter().map(|c| Arc::clone(&c.head)).collect(),
             schema: Arc::clone(&self.schema),
-            max_in_flight: self.batching.max_in_flight,
             metrics: InferenceMetrics::new(&self.metrics, partition, self.batch_fill.clone()),
             progress: Progress::of(&context),
             filler: Filler::new(

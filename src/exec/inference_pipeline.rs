@@ -176,13 +176,13 @@ impl Filler {
         }
     }
 
-    /// Submits chunks until the operator holds `max_in_flight` batches (this partition may
+    /// Submits chunks until the operator holds its budget of batches (this partition may
     /// always hold one), the input ends, or memory runs short. `running`: a batch of this
     /// pipeline is on the model or queued for it (it holds memory and a slot too).
     async fn fill(&mut self, driver: &DriverParts<'_>, running: bool) -> Result<()> {
         loop {
             let busy = running || !self.in_flight.is_empty();
-            let Some(slot) = self.budget.take(driver.max_in_flight, !busy) else {
+            let Some(slot) = self.budget.take(!busy) else {
                 return Ok(());
             };
             let chunk = match self.held.take() {
@@ -271,7 +271,6 @@ struct DriverParts<'a> {
     pass: &'a Arc<dyn ModelPass>,
     argument: &'a Arc<dyn PhysicalExpr>,
     paths: Option<&'a Arc<dyn PhysicalExpr>>,
-    max_in_flight: usize,
     metrics: &'a InferenceMetrics,
     cache: Option<&'a Arc<OperatorCache>>,
     source: Option<&'a Arc<dyn BodySource>>,
@@ -284,7 +283,6 @@ pub(super) struct Driver {
     pub(super) paths: Option<Arc<dyn PhysicalExpr>>,
     pub(super) heads: Vec<Head>,
     pub(super) schema: SchemaRef,
-    pub(super) max_in_flight: usize,
     pub(super) metrics: InferenceMetrics,
     pub(super) progress: Option<Arc<Progress>>,
     pub(super) filler: Filler,
@@ -299,7 +297,6 @@ impl Driver {
             pass: &self.pass,
             argument: &self.argument,
             paths: self.paths.as_ref(),
-            max_in_flight: self.max_in_flight,
             metrics: &self.metrics,
             cache: self.cache.as_ref(),
             source: self.source.as_ref(),
