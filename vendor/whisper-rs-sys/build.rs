@@ -283,6 +283,12 @@ fn main() {
         config.define("CMAKE_BUILD_TYPE", "Release");
     }
 
+    // mediasql: a build setting set or changed rebuilds whisper.cpp (a binary built
+    // with GGML_NATIVE=OFF for other machines was otherwise still the native one).
+    for key in ["GGML_NATIVE", "GGML_CPU_ALL_VARIANTS", "GGML_BACKEND_DL", "CMAKE_BUILD_TYPE"] {
+        println!("cargo:rerun-if-env-changed={key}");
+    }
+
     // Allow passing any WHISPER or CMAKE compile flags
     for (key, value) in env::vars() {
         let is_whisper_flag =
@@ -290,6 +296,7 @@ fn main() {
         let is_ggml_flag = key.starts_with("GGML_");
         let is_cmake_flag = key.starts_with("CMAKE_");
         if is_whisper_flag || is_ggml_flag || is_cmake_flag {
+            println!("cargo:rerun-if-env-changed={key}");
             config.define(&key, &value);
         }
     }

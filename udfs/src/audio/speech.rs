@@ -142,9 +142,10 @@ impl ModelPass for SpeechPass {
         ))
     }
 
-    /// As many clips as the model has states: each runs on its own cores.
+    /// A clip per core: a call keeps every core busy whether the model runs its clips one
+    /// after another on all cores or side by side on a state each.
     fn batch_size(&self) -> usize {
-        max_states()
+        crate::cores()
     }
 
     fn device(&self) -> Device {
@@ -171,11 +172,6 @@ impl ModelPass for SpeechPass {
             rows,
         }))
     }
-}
-
-/// Clips transcribed at once: one whisper state per core.
-fn max_states() -> usize {
-    crate::cores()
 }
 
 /// The segments of every row, rows running in parallel on the model's states, the cores

@@ -12,7 +12,7 @@ use super::device::Device;
 use super::entry::{DetectorSpec, ImageSpec, ModelEntry, ModelFile, ModelKind, load_user_entries};
 use super::loaded::Loaded;
 use super::onnx::{self, OnnxSession};
-use super::speech::LoadedSpeechModel;
+use super::speech::{self, LoadedSpeechModel};
 use super::text::LoadedTextModel;
 use super::verify;
 
@@ -202,7 +202,7 @@ impl ModelRegistry {
     fn load_speech_model(&self, name: &str) -> Result<LoadedSpeechModel> {
         let entry = self.entry_of_kind(name, ModelKind::SpeechToText, "a speech-to-text model")?;
         let path = self.verified_file(&entry, "model")?;
-        let states = onnx::intra_threads();
+        let states = speech::states(self.device);
         LoadedSpeechModel::load(entry, &path, states, self.device)
     }
 
