@@ -9,6 +9,7 @@ use fastembed::{
     InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
 };
 use ort::environment::Environment;
+use tokenizers::Tokenizer;
 
 use super::device::Device;
 use super::entry::ModelEntry;
@@ -23,6 +24,8 @@ pub const BATCH_SIZE: usize = 64;
 pub struct LoadedTextModel {
     pub entry: ModelEntry,
     model: Mutex<TextEmbedding>,
+    /// The model's tokenizer without padding: counts tokens outside the model's lock.
+    counter: Tokenizer,
 }
 
 impl std::fmt::Debug for LoadedTextModel {
@@ -63,10 +66,31 @@ impl LoadedTextModel {
         let model = TextEmbedding::try_new_from_user_defined(user_model, options).map_err(|e| {
             DataFusionError::Execution(format!("loading model {}: {e}", entry.name))
         })?;
+        let mut counter = model.tokenizer.clone();
+        counter.with_padding(None);
         Ok(Self {
             entry,
             model: Mutex::new(model),
+            counter,
         })
+    }
+
+    /// Indices of `texts` from fewest tokens to most: texts of similar length share model
+    /// batches, so little of each batch is padding. Tokens, not characters: chunks of 200
+    /// characters run from about 40 to 60 tokens, and a batch is padded to its longest (the
+    /// peers benchmark's 4,564 chunks, 3 alternating runs: 19.0 s of model time against 21.5
+    /// s sorted by characters). Counting costs a second tokenisation, off the model's thread.
+    pub fn token_order(&self, texts: &[&str]) -> Result<Vec<usize>> {
+        let mut counts = Vec::with_capacity(texts.len());
+        for text in texts {
+            let encoding = self.counter.encode_fast(*text, true).map_err(|e| {
+                DataFusionError::Execution(format!("model {}: {e}", self.entry.name))
+            })?;
+            counts.push(encoding.len());
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| counts[i]);
+        Ok(order)
     }
 
     /// Embeddings of `texts`, L2-normalised, in the order given.
@@ -74,7 +98,7 @@ impl LoadedTextModel {
     /// Texts are grouped by length before batching (padding is the hidden cost of text
     /// batches), and results put back in row order.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        let order = length_order(texts);
+        let order = self.token_order(texts)?;
         let sorted: Vec<&str> = order.iter().map(|&i| texts[i]).collect();
         let embeddings = self.embed_in_order(&sorted)?;
         let mut out = vec![Vec::new(); texts.len()];

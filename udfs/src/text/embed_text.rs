@@ -16,7 +16,7 @@ use datafusion::logical_expr::{ColumnarValue, Documentation, Signature};
 use crate::io::download::DOC_SECTION_MEDIA;
 use crate::models::{
     Device, Head, ModelCall, ModelFunction, ModelFunctionBase, ModelKind, ModelPass, ModelRegistry,
-    PassOutput, Prepared, Stop, length_order, model_name, output_as, prepared_as,
+    PassOutput, Prepared, Stop, model_name, output_as, prepared_as,
 };
 use crate::vector::{embedding_type, embeddings_array};
 
@@ -144,7 +144,9 @@ impl ModelPass for TextPass {
         let texts = texts.as_string::<i32>();
         let valid: Vec<usize> = (0..texts.len()).filter(|&r| texts.is_valid(r)).collect();
         let values: Vec<&str> = valid.iter().map(|&r| texts.value(r)).collect();
-        let order: Vec<usize> = length_order(&values)
+        let model = self.models.text_model(&self.model)?;
+        let order: Vec<usize> = model
+            .token_order(&values)?
             .into_iter()
             .map(|i| valid[i])
             .collect();
@@ -190,6 +192,16 @@ static DOCUMENTATION: LazyLock<Documentation> = LazyLock::new(|| {
 #[cfg(test)]
 mod tests {
     use crate::models::{ModelRegistry, default_models_dir};
+
+    /// Batches group texts by tokens, not characters: ten one-letter words are 12 tokens in
+    /// 19 characters, one long word 4 tokens in 21.
+    #[test]
+    fn texts_are_ordered_by_their_tokens() {
+        let registry = ModelRegistry::new(default_models_dir()).unwrap();
+        let model = registry.text_model(super::DEFAULT_MODEL).unwrap();
+        let texts = ["a a a a a a a a a a", "internationalizations", "a"];
+        assert_eq!(model.token_order(&texts).unwrap(), vec![2, 1, 0]);
+    }
 
     /// MODELS.md's reference embeddings: cosine > 0.9999 for every sentence.
     /// Needs the installed model and ONNX Runtime (scripts/install-models.sh).
