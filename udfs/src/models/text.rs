@@ -76,10 +76,11 @@ impl LoadedTextModel {
     }
 
     /// Indices of `texts` from fewest tokens to most: texts of similar length share model
-    /// batches, so little of each batch is padding. Tokens, not characters: chunks of 200
-    /// characters run from about 40 to 60 tokens, and a batch is padded to its longest (the
-    /// peers benchmark's 4,564 chunks, 3 alternating runs: 19.0 s of model time against 21.5
-    /// s sorted by characters). Counting costs a second tokenisation, off the model's thread.
+    /// batches, so little of each batch is padding. Tokens, not characters: the peers
+    /// benchmark's chunks of 200 characters run from 35 to 41 tokens, and a batch is padded
+    /// to its longest (its 4,564 chunks, 3 alternating runs: 19.0 s of model time against
+    /// 21.5 s sorted by characters). Counting costs a second tokenisation, off the model's
+    /// thread.
     pub fn token_order(&self, texts: &[&str]) -> Result<Vec<usize>> {
         let mut counts = Vec::with_capacity(texts.len());
         for text in texts {
