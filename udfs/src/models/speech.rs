@@ -64,7 +64,8 @@ pub fn check_language(function: &str, language: &str) -> Result<()> {
 /// Decoding states a model keeps on `device`. On the CPU one state running on every core is
 /// as fast as a state per core (48 clips of 3-10 s, tiny.en, 2 cores: 32.5 s against 33.1 s,
 /// means of 3-4 runs) and holds one state's buffers instead of one per core (65 MiB less at
-/// the peak). On a GPU, states let one clip's CPU work overlap another's kernels.
+/// the peak). On a GPU the pool keeps a state per core, as before (not measured here), so
+/// one clip's CPU work can overlap another's kernels.
 pub fn states(device: Device) -> usize {
     match device {
         Device::Cpu => 1,
