@@ -79,7 +79,10 @@ impl Engine {
         ctx.register_udtf("inference_cache", Arc::new(CacheTable(cache)));
         let rewrites = Arc::new(Rewrites::new(&functions));
         let roles = ConfiguredRoles::new(config.security.users.keys().cloned());
+        let before = ctx.state();
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles.clone()).map_err(|e| *e)?;
+        // Its setup rebuilds the state, which can give DataFusion's functions back our names.
+        crate::parts::keep_functions(&before, &mut ctx.state_ref().write());
         crate::pgcompat::install(&ctx, CATALOG, &functions)?;
         for table in &config.tables {
             let provider = media_table(&table.location, &table.options, &stores)?;

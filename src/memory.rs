@@ -14,12 +14,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use datafusion::common::{Result, resources_datafusion_err};
+use datafusion::execution::SessionState;
 use datafusion::execution::memory_pool::{
     FairSpillPool, MemoryConsumer, MemoryLimit, MemoryPool, MemoryReservation,
 };
-use datafusion::execution::registry::FunctionRegistry;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
-use datafusion::execution::{SessionState, SessionStateBuilder};
 
 /// The default for all queries together: half the machine's memory (or of the cgroup's
 /// limit, in a container), the other half left to models, decoded media and the system.
@@ -84,27 +83,9 @@ impl SessionMemory {
     }
 }
 
-/// `state` running with `runtime` (its memory pool). DataFusion's builder registers every
-/// function anew, name and aliases, in no set order; where one function's alias is another's
-/// name (`length` is DataFusion's alias of `character_length` and our own function) the alias
-/// could win, so each function registered under its own name is put back.
+/// `state` running with `runtime` (its memory pool).
 pub fn with_runtime(state: &SessionState, runtime: Arc<RuntimeEnv>) -> SessionState {
-    let mut rebuilt = SessionStateBuilder::new_from_existing(state.clone())
-        .with_runtime_env(runtime)
-        .build();
-    for (name, udf) in state.scalar_functions() {
-        let now = rebuilt.scalar_functions().get(name).map(|f| f.name());
-        if udf.name() == name && now != Some(udf.name()) {
-            let _ = rebuilt.register_udf(Arc::clone(udf));
-        }
-    }
-    for (name, udaf) in state.aggregate_functions() {
-        let now = rebuilt.aggregate_functions().get(name).map(|f| f.name());
-        if udaf.name() == name && now != Some(udaf.name()) {
-            let _ = rebuilt.register_udaf(Arc::clone(udaf));
-        }
-    }
-    rebuilt
+    crate::parts::rebuilt(state, |builder| builder.with_runtime_env(runtime))
 }
 
 /// Bytes of memory this process may use: the machine's, or its cgroup's limit if lower.
@@ -240,17 +221,23 @@ mod tests {
         assert_eq!(server.reserved(), 600);
     }
 
-    /// Functions keep their names across the rebuild, whatever order the builder takes.
+    /// A server's functions and each session's are ours, whatever order DataFusion's builder
+    /// registered them in (the engine's state is rebuilt once for the catalogs, and once per
+    /// session for its memory pool).
     #[test]
-    fn a_rebuilt_state_keeps_every_function() {
-        let engine = crate::Engine::new(&crate::config::Config::default()).unwrap();
-        let state = engine.context().state();
-        for _ in 0..20 {
-            let runtime = Arc::clone(state.runtime_env());
-            let rebuilt = with_runtime(&state, runtime);
-            for (name, udf) in state.scalar_functions() {
-                let now = rebuilt.scalar_functions().get(name).map(|f| f.name());
-                assert_eq!(now, Some(udf.name()), "{name}");
+    fn sessions_plan_with_our_functions() {
+        for _ in 0..6 {
+            let engine = crate::Engine::new(&crate::config::Config::default()).unwrap();
+            let ours = |state: &SessionState| {
+                for udf in engine.media_functions() {
+                    let now = &state.scalar_functions()[udf.name()];
+                    assert!(Arc::ptr_eq(now.inner(), udf.inner()), "{}", udf.name());
+                }
+            };
+            let state = engine.context().state();
+            ours(&state);
+            for _ in 0..4 {
+                ours(&with_runtime(&state, Arc::clone(state.runtime_env())));
             }
         }
     }

@@ -18,7 +18,6 @@ use datafusion::common::Result;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::source_as_provider;
 use datafusion::execution::SessionState;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::QueryPlanner;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::ExecutionPlan;
@@ -40,9 +39,9 @@ pub fn state(url: &str, state: SessionState, parts: &Parts) -> Result<SessionSta
         scheduler: format!("http://{host}:{port}"),
         codec,
     };
-    Ok(SessionStateBuilder::new_from_existing(state)
-        .with_query_planner(Arc::new(planner))
-        .build())
+    Ok(crate::parts::rebuilt(&state, |builder| {
+        builder.with_query_planner(Arc::new(planner))
+    }))
 }
 
 /// Plans media queries as distributed jobs (see the module docs).

@@ -63,7 +63,6 @@ use std::sync::Arc;
 
 use datafusion::common::Result;
 use datafusion::common::tree_node::Transformed;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::logical_expr::expr::BinaryExpr;
 use datafusion::logical_expr::{DocSection, Documentation, Expr, Operator, ScalarUDF};
 use datafusion::prelude::SessionContext;
@@ -91,13 +90,10 @@ fn pg_function_doc(
 /// Registers the catalog functions and our `pg_proc` rows on `ctx` (after
 /// datafusion-pg-catalog's own setup).
 pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
-    // First: a rebuilt state registers every function again with its aliases, in no set
-    // order, so a DataFusion function whose alias one of ours takes (`length`) could
-    // come back over it.
     let state = ctx.state_ref();
-    let planned = SessionStateBuilder::new_from_existing(state.read().clone())
-        .with_type_planner(Arc::new(type_names::PgTypeNames::default()))
-        .build();
+    let planned = crate::parts::rebuilt(&state.read(), |builder| {
+        builder.with_type_planner(Arc::new(type_names::PgTypeNames::default()))
+    });
     *state.write() = planned;
     let infos = Arc::new(proc::function_infos(ours));
     ctx.register_udf(functions::version());
