@@ -82,7 +82,7 @@ impl Engine {
         let before = ctx.state();
         datafusion_pg_catalog::setup_pg_catalog(&ctx, CATALOG, roles.clone()).map_err(|e| *e)?;
         // Its setup rebuilds the state, which can give DataFusion's functions back our names.
-        crate::parts::keep_functions(&before, &mut ctx.state_ref().write());
+        crate::rebuild::keep_functions(&before, &mut ctx.state_ref().write());
         crate::pgcompat::install(&ctx, CATALOG, &functions)?;
         for table in &config.tables {
             let provider = media_table(&table.location, &table.options, &stores)?;

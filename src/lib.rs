@@ -35,6 +35,7 @@ pub mod named_args;
 pub mod parts;
 pub mod pgcompat;
 pub mod pools;
+pub mod rebuild;
 pub mod server;
 pub mod session;
 pub mod statement;

@@ -85,7 +85,7 @@ impl SessionMemory {
 
 /// `state` running with `runtime` (its memory pool).
 pub fn with_runtime(state: &SessionState, runtime: Arc<RuntimeEnv>) -> SessionState {
-    crate::parts::rebuilt(state, |builder| builder.with_runtime_env(runtime))
+    crate::rebuild::rebuilt(state, |builder| builder.with_runtime_env(runtime))
 }
 
 /// Bytes of memory this process may use: the machine's, or its cgroup's limit if lower.

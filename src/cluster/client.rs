@@ -39,7 +39,7 @@ pub fn state(url: &str, state: SessionState, parts: &Parts) -> Result<SessionSta
         scheduler: format!("http://{host}:{port}"),
         codec,
     };
-    Ok(crate::parts::rebuilt(&state, |builder| {
+    Ok(crate::rebuild::rebuilt(&state, |builder| {
         builder.with_query_planner(Arc::new(planner))
     }))
 }

@@ -91,7 +91,7 @@ fn pg_function_doc(
 /// datafusion-pg-catalog's own setup).
 pub fn install(ctx: &SessionContext, catalog: &str, ours: &[ScalarUDF]) -> Result<()> {
     let state = ctx.state_ref();
-    let planned = crate::parts::rebuilt(&state.read(), |builder| {
+    let planned = crate::rebuild::rebuilt(&state.read(), |builder| {
         builder.with_type_planner(Arc::new(type_names::PgTypeNames::default()))
     });
     *state.write() = planned;
