@@ -110,24 +110,31 @@ impl LoadedTextModel {
     }
 
     /// Embeddings of `texts`, L2-normalised, batched in the order given (callers sort by
-    /// length first: see [`length_order`]).
+    /// tokens first: see [`Self::token_order`]).
+    ///
+    /// One model batch per fastembed call: fastembed keeps every output of a call until its
+    /// end, in ONNX Runtime's arena, which keeps the memory for good.
     pub fn embed_in_order(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let mut model = self
             .model
             .lock()
             .map_err(|_| DataFusionError::Internal("model session lock poisoned".into()))?;
-        let embeddings = model
-            .embed(texts, Some(BATCH_SIZE))
-            .map_err(|e| DataFusionError::Execution(format!("model {}: {e}", self.entry.name)))?;
-        if embeddings.len() != texts.len() {
-            return exec_err!(
-                "model {} returned {} embeddings for {} texts",
-                self.entry.name,
-                embeddings.len(),
-                texts.len()
-            );
+        let mut out = Vec::with_capacity(texts.len());
+        for batch in texts.chunks(BATCH_SIZE) {
+            let embeddings = model.embed(batch, Some(BATCH_SIZE)).map_err(|e| {
+                DataFusionError::Execution(format!("model {}: {e}", self.entry.name))
+            })?;
+            if embeddings.len() != batch.len() {
+                return exec_err!(
+                    "model {} returned {} embeddings for {} texts",
+                    self.entry.name,
+                    embeddings.len(),
+                    batch.len()
+                );
+            }
+            out.extend(embeddings.into_iter().map(l2_normalised));
         }
-        Ok(embeddings.into_iter().map(l2_normalised).collect())
+        Ok(out)
     }
 }
 
