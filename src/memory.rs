@@ -237,7 +237,13 @@ mod tests {
             let state = engine.context().state();
             ours(&state);
             for _ in 0..4 {
-                ours(&with_runtime(&state, Arc::clone(state.runtime_env())));
+                let rebuilt = with_runtime(&state, Arc::clone(state.runtime_env()));
+                ours(&rebuilt);
+                // Every other name too (`length` is ours, and DataFusion's alias).
+                for (name, udf) in state.scalar_functions() {
+                    let now = rebuilt.scalar_functions().get(name).map(|f| f.name());
+                    assert_eq!(now, Some(udf.name()), "{name}");
+                }
             }
         }
     }
