@@ -28,5 +28,5 @@ pub use inference::{
 pub use onnx::OnnxSession;
 pub use registry::{LoadedDetector, LoadedImageModel, ModelRegistry, default_models_dir};
 pub use speech::{LoadedSpeechModel, Segment, check_language};
-pub use text::{LoadedTextModel, l2_normalised, length_order};
+pub use text::{LoadedTextModel, l2_normalised};
 pub use user::CreateModel;

@@ -96,7 +96,7 @@ impl LoadedTextModel {
 
     /// Embeddings of `texts`, L2-normalised, in the order given.
     ///
-    /// Texts are grouped by length before batching (padding is the hidden cost of text
+    /// Texts are grouped by token count before batching (padding is the hidden cost of text
     /// batches), and results put back in row order.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
         let order = self.token_order(texts)?;
@@ -136,14 +136,6 @@ impl LoadedTextModel {
         }
         Ok(out)
     }
-}
-
-/// Indices of `texts` from shortest to longest: texts of similar length share model batches,
-/// so little of each batch is padding.
-pub fn length_order<S: AsRef<str>>(texts: &[S]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..texts.len()).collect();
-    order.sort_by_key(|&i| texts[i].as_ref().len());
-    order
 }
 
 /// `v / |v|` (a zero vector stays zero).
